@@ -1,0 +1,267 @@
+// Environment → typed configuration. The only reader of process.env.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { PROVIDER_NAMES, type ProviderName } from './domain.js';
+import { UsageError } from './errors.js';
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const baseUrl = (fallback: string) =>
+  optionalText.pipe(
+    z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .optional()
+      .transform((value) => (value ?? fallback).replace(/\/+$/, '')),
+  );
+
+const positiveNumber = optionalText.pipe(
+  z.coerce.number<string>({ message: "must be a number" }).positive('must be greater than 0').optional(),
+);
+
+const integerIn = (fallback: number, min: number, max: number) =>
+  optionalText.pipe(
+    z.coerce
+      .number<string>({ message: "must be a whole number" })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .optional()
+      .transform((value) => value ?? fallback),
+  );
+
+const listOf = optionalText.transform((value) =>
+  value === undefined
+    ? []
+    : value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+);
+
+const envSchema = z.object({
+  BACKLINK_GAP_DATA: optionalText,
+  BACKLINK_GAP_PROVIDER: optionalText.pipe(
+    z.enum(PROVIDER_NAMES, { message: `must be one of ${PROVIDER_NAMES.join(', ')}` }).optional(),
+  ),
+  BACKLINK_GAP_CACHE_DIR: optionalText,
+  BACKLINK_GAP_CACHE: optionalText.pipe(
+    z
+      .enum(['persistent', 'memory', 'off'], { message: 'must be persistent, memory or off' })
+      .optional()
+      .transform((value) => value ?? 'persistent'),
+  ),
+  BACKLINK_GAP_CACHE_TTL: integerIn(86_400, 0, 10 * 365 * 86_400),
+  BACKLINK_GAP_CACHE_MAX_MB: integerIn(256, 1, 1_000_000),
+  BACKLINK_GAP_MEMORY_CACHE_MB: integerIn(64, 1, 100_000),
+  BACKLINK_GAP_RUN_TTL: integerIn(30 * 86_400, 60, 10 * 365 * 86_400),
+  BACKLINK_GAP_DEADLINE_MS: integerIn(50_000, 1_000, 600_000),
+  BACKLINK_GAP_LOG_LEVEL: optionalText.pipe(
+    z
+      .enum(['debug', 'info', 'warn', 'error', 'silent'], { message: 'must be debug, info, warn, error or silent' })
+      .optional()
+      .transform((value) => value ?? 'info'),
+  ),
+  BACKLINK_GAP_HTTP_TOKEN: optionalText,
+  BACKLINK_GAP_ALLOWED_ORIGINS: listOf,
+  BACKLINK_GAP_ALLOWED_HOSTS: listOf,
+  BACKLINK_GAP_HTTP_MAX_BODY_KB: integerIn(1024, 1, 100_000),
+  BACKLINK_GAP_SESSION_IDLE_SECONDS: integerIn(1800, 5, 7 * 86_400),
+
+  LOCALSEODATA_API_KEY: optionalText,
+  LOCALSEODATA_BASE_URL: baseUrl('https://api.localseodata.com'),
+  LOCALSEODATA_DAILY_BUDGET: positiveNumber,
+  ONECLICKSEO_API_KEY: optionalText,
+  ONECLICKSEO_BASE_URL: baseUrl('https://api.oneclickseo.ai/v1'),
+  ONECLICKSEO_DAILY_BUDGET: positiveNumber,
+  MOZ_API_TOKEN: optionalText,
+  MOZ_ACCESS_ID: optionalText,
+  MOZ_SECRET_KEY: optionalText,
+  MOZ_BASE_URL: baseUrl('https://lsapi.seomoz.com'),
+  MOZ_DAILY_BUDGET: positiveNumber,
+  DOMDETAILER_API_KEY: optionalText,
+  DOMDETAILER_APP: optionalText.transform((value) => value ?? 'backlink-gap-mcp'),
+  DOMDETAILER_BASE_URL: baseUrl('https://domdetailer.com'),
+  DOMDETAILER_BACKLINKS_PATH: optionalText.transform((value) => value ?? '/api2/backlinks.php'),
+  DOMDETAILER_DAILY_BUDGET: positiveNumber,
+  DATAFORSEO_LOGIN: optionalText,
+  DATAFORSEO_PASSWORD: optionalText,
+  DATAFORSEO_BASE_URL: baseUrl('https://api.dataforseo.com'),
+  DATAFORSEO_DAILY_BUDGET: positiveNumber,
+});
+
+export interface LocalSeoDataSettings {
+  apiKey?: string;
+  baseUrl: string;
+  dailyBudget?: number;
+}
+export interface OneClickSeoSettings {
+  apiKey?: string;
+  baseUrl: string;
+  dailyBudget?: number;
+}
+export interface MozSettings {
+  token?: string;
+  accessId?: string;
+  secretKey?: string;
+  baseUrl: string;
+  dailyBudget?: number;
+}
+export interface DomDetailerSettings {
+  apiKey?: string;
+  app: string;
+  baseUrl: string;
+  /** The seed's `/api2/backlinks.php`; public clients use `/api2/getBacklinks.php`. */
+  backlinksPath: string;
+  dailyBudget?: number;
+}
+export interface DataForSeoSettings {
+  login?: string;
+  password?: string;
+  baseUrl: string;
+  dailyBudget?: number;
+}
+
+export interface Config {
+  /** BACKLINK_GAP_DATA; undefined means the bundled sample. */
+  dataPath?: string;
+  defaultProvider?: ProviderName;
+  cacheDir: string;
+  cacheMode: 'persistent' | 'memory' | 'off';
+  cacheTtlSeconds: number;
+  cacheMaxBytes: number;
+  memoryCacheBytes: number;
+  runTtlSeconds: number;
+  /** Whole-call deadline for upstream work, under the ~60 s MCP clients wait for a tool. */
+  deadlineMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  http: {
+    token?: string;
+    allowedOrigins: string[];
+    allowedHosts: string[];
+    maxBodyBytes: number;
+    sessionIdleMs: number;
+  };
+  providers: {
+    localseodata: LocalSeoDataSettings;
+    oneclickseo: OneClickSeoSettings;
+    moz: MozSettings;
+    domdetailer: DomDetailerSettings;
+    dataforseo: DataForSeoSettings;
+  };
+}
+
+/** Names of the environment variables that configure each paid provider, for error messages. */
+export const PROVIDER_VARIABLES: Record<Exclude<ProviderName, 'local'>, string> = {
+  localseodata: 'LOCALSEODATA_API_KEY',
+  oneclickseo: 'ONECLICKSEO_API_KEY',
+  moz: 'MOZ_API_TOKEN (or MOZ_ACCESS_ID and MOZ_SECRET_KEY)',
+  domdetailer: 'DOMDETAILER_API_KEY',
+  dataforseo: 'DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD',
+};
+
+/** The platform's user cache directory for this app. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  const home = env.HOME ?? env.USERPROFILE ?? homedir();
+  if (platform === 'darwin') return join(home, 'Library', 'Caches', 'backlink-gap-mcp');
+  if (platform === 'win32') return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'backlink-gap-mcp', 'Cache');
+  const xdg = env.XDG_CACHE_HOME?.trim();
+  return join(xdg ? xdg : join(home, '.cache'), 'backlink-gap-mcp');
+}
+
+/** Read and validate the environment; a bad value is reported by its variable name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      return `${name} ${issue.message}`;
+    });
+    throw new UsageError('config_error', `Invalid configuration: ${problems.join('; ')}.`);
+  }
+  const e = parsed.data;
+  if ((e.MOZ_ACCESS_ID === undefined) !== (e.MOZ_SECRET_KEY === undefined) && e.MOZ_API_TOKEN === undefined) {
+    throw new UsageError(
+      'config_error',
+      'Invalid configuration: MOZ_ACCESS_ID and MOZ_SECRET_KEY must be set together (or set MOZ_API_TOKEN instead).',
+    );
+  }
+  if ((e.DATAFORSEO_LOGIN === undefined) !== (e.DATAFORSEO_PASSWORD === undefined)) {
+    throw new UsageError('config_error', 'Invalid configuration: DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD must be set together.');
+  }
+  return {
+    ...(e.BACKLINK_GAP_DATA !== undefined && { dataPath: e.BACKLINK_GAP_DATA }),
+    ...(e.BACKLINK_GAP_PROVIDER !== undefined && { defaultProvider: e.BACKLINK_GAP_PROVIDER }),
+    cacheDir: e.BACKLINK_GAP_CACHE_DIR ?? defaultCacheDir(env),
+    cacheMode: e.BACKLINK_GAP_CACHE,
+    cacheTtlSeconds: e.BACKLINK_GAP_CACHE_TTL,
+    cacheMaxBytes: e.BACKLINK_GAP_CACHE_MAX_MB * 1024 * 1024,
+    memoryCacheBytes: e.BACKLINK_GAP_MEMORY_CACHE_MB * 1024 * 1024,
+    runTtlSeconds: e.BACKLINK_GAP_RUN_TTL,
+    deadlineMs: e.BACKLINK_GAP_DEADLINE_MS,
+    logLevel: e.BACKLINK_GAP_LOG_LEVEL,
+    http: {
+      ...(e.BACKLINK_GAP_HTTP_TOKEN !== undefined && { token: e.BACKLINK_GAP_HTTP_TOKEN }),
+      allowedOrigins: e.BACKLINK_GAP_ALLOWED_ORIGINS,
+      allowedHosts: e.BACKLINK_GAP_ALLOWED_HOSTS,
+      maxBodyBytes: e.BACKLINK_GAP_HTTP_MAX_BODY_KB * 1024,
+      sessionIdleMs: e.BACKLINK_GAP_SESSION_IDLE_SECONDS * 1000,
+    },
+    providers: {
+      localseodata: clean({ apiKey: e.LOCALSEODATA_API_KEY, baseUrl: e.LOCALSEODATA_BASE_URL, dailyBudget: e.LOCALSEODATA_DAILY_BUDGET }),
+      oneclickseo: clean({ apiKey: e.ONECLICKSEO_API_KEY, baseUrl: e.ONECLICKSEO_BASE_URL, dailyBudget: e.ONECLICKSEO_DAILY_BUDGET }),
+      moz: clean({
+        token: e.MOZ_API_TOKEN,
+        accessId: e.MOZ_ACCESS_ID,
+        secretKey: e.MOZ_SECRET_KEY,
+        baseUrl: e.MOZ_BASE_URL,
+        dailyBudget: e.MOZ_DAILY_BUDGET,
+      }),
+      domdetailer: clean({
+        apiKey: e.DOMDETAILER_API_KEY,
+        app: e.DOMDETAILER_APP,
+        baseUrl: e.DOMDETAILER_BASE_URL,
+        backlinksPath: e.DOMDETAILER_BACKLINKS_PATH,
+        dailyBudget: e.DOMDETAILER_DAILY_BUDGET,
+      }),
+      dataforseo: clean({
+        login: e.DATAFORSEO_LOGIN,
+        password: e.DATAFORSEO_PASSWORD,
+        baseUrl: e.DATAFORSEO_BASE_URL,
+        dailyBudget: e.DATAFORSEO_DAILY_BUDGET,
+      }),
+    },
+  };
+}
+
+/** Drop undefined members so optional properties are absent, not undefined. */
+function clean<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
+}
+
+/** Every secret in the configuration, for redaction. */
+export function secretsOf(config: Config): string[] {
+  const p = config.providers;
+  const values = [
+    p.localseodata.apiKey,
+    p.oneclickseo.apiKey,
+    p.moz.token,
+    p.moz.accessId,
+    p.moz.secretKey,
+    p.domdetailer.apiKey,
+    p.dataforseo.login,
+    p.dataforseo.password,
+    config.http.token,
+  ];
+  const out = values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
+  // Basic auth headers carry base64(id:secret); redact that form too.
+  if (p.moz.accessId && p.moz.secretKey) out.push(Buffer.from(`${p.moz.accessId}:${p.moz.secretKey}`).toString('base64'));
+  if (p.dataforseo.login && p.dataforseo.password) {
+    out.push(Buffer.from(`${p.dataforseo.login}:${p.dataforseo.password}`).toString('base64'));
+  }
+  return out;
+}

@@ -1,0 +1,221 @@
+// The shared vocabulary: what every provider maps into and every tool speaks.
+
+export const PROVIDER_NAMES = ['local', 'localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+export const PAID_PROVIDER_NAMES = ['localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo'] as const;
+
+export type Scope = 'page' | 'subdomain' | 'root_domain';
+export interface Target {
+  target: string;
+  scope: Scope;
+}
+
+/** What a call cost, in the provider's own unit. A cache hit costs 0. */
+export type CostUnit = 'credits' | 'rows' | 'usd' | 'none';
+export interface Cost {
+  amount: number;
+  unit: CostUnit;
+  provider: ProviderName;
+}
+
+/** The metrics one provider reported for a referring domain, kept beside the normalised figures. */
+export interface ProviderMetrics {
+  /** Normalised authority, 0-100. */
+  authority?: number;
+  /** The provider's own authority figure, as it sent it. */
+  authority_raw?: number;
+  /** Name and range of the provider's figure, e.g. "domain_rank 0-1000". */
+  authority_scale?: string;
+  spam_score?: number;
+  backlinks?: number;
+  referring_domains?: number;
+  dofollow?: boolean;
+}
+
+export type Tier = 'all' | 'several' | 'one';
+export const CATEGORIES = [
+  'chamber_or_association',
+  'directory',
+  'news_media',
+  'education',
+  'government',
+  'blog',
+  'forum_or_community',
+  'industry',
+  'platform_or_social',
+  'suspect_spam',
+  'other',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** A referring domain that links to at least one competitor and not to you, as a provider found it. */
+export interface ProspectCore {
+  /** Registrable referring domain, lowercase, punycode. */
+  domain: string;
+  /** Normalised 0-100; absent when unknown (never 0 for unknown). */
+  authority?: number;
+  /** Competitor domains this source links to, in the order the competitors were given. */
+  competitors: string[];
+  /** Links from this source to the competitors, summed, where known. */
+  backlinks?: number;
+  /** Referring domains of the prospect itself (its own popularity), where known. */
+  referring_domains?: number;
+  /** True when at least one link to a competitor is dofollow; absent when unknown. */
+  dofollow?: boolean;
+  /** 0-100, higher is spammier; absent when unknown. */
+  spam_score?: number;
+  /** Titles of linking pages, where known (used for categories). */
+  titles?: string[];
+  /** A few example linking pages, where known. */
+  source_pages?: string[];
+  /** Per-provider figures, keyed by provider. */
+  provider_metrics?: Partial<Record<ProviderName, ProviderMetrics>>;
+  found_by: ProviderName[];
+}
+
+/** A prospect after ranking. */
+export interface Prospect extends ProspectCore {
+  competitor_overlap: number;
+  tier: Tier;
+  category: Category;
+  score: number;
+  /** Short reasons behind the score, for detailed output. */
+  reasons?: string[];
+}
+
+export interface GapQuery {
+  your_domain: string;
+  /** Normalised, deduplicated, never containing your_domain. */
+  competitor_domains: string[];
+  /** How many prospects the run keeps. */
+  limit: number;
+  min_competitors: number;
+}
+
+export interface GapResult {
+  prospects: ProspectCore[];
+  /** How many prospects exist upstream (may exceed prospects.length). */
+  total_prospects: number;
+  cost: Cost;
+  /** Provider-side run id (OneClickSEO). */
+  provider_run_id?: string;
+  /** A provider-side run that did not finish before the deadline. */
+  status?: 'complete' | 'pending';
+  /** True when the data is synthetic (the bundled sample). */
+  synthetic?: boolean;
+  notes?: string[];
+}
+
+export interface GapRun {
+  run_id: string;
+  provider: ProviderName | 'all';
+  your_domain: string;
+  competitor_domains: string[];
+  min_competitors: number;
+  limit: number;
+  created_at: string;
+  total_prospects: number;
+  prospects: Prospect[];
+  provider_run_id?: string;
+  status?: 'complete' | 'pending';
+  synthetic?: boolean;
+}
+
+export type ProspectSort = 'score' | 'rank' | 'backlinks' | 'referring_domains' | 'overlap';
+export interface ProspectsQuery {
+  run_id: string;
+  min_authority?: number;
+  max_spam?: number;
+  dofollow?: boolean;
+  competitor?: string;
+  q?: string;
+  sort: ProspectSort;
+  order: 'asc' | 'desc';
+  page: number;
+  per_page: number;
+}
+export interface ProspectsPage {
+  data: ProspectCore[];
+  meta: { page: number; per_page: number; total: number; total_pages: number };
+  cost: Cost;
+}
+
+export type BacklinksMode = 'as_is' | 'one_per_domain' | 'one_per_anchor';
+export interface BacklinksQuery {
+  /** Normalised target: a registrable domain, a subdomain host, or an absolute URL. */
+  target: string;
+  target_kind: 'domain' | 'subdomain' | 'page';
+  mode: BacklinksMode;
+  limit: number;
+  dofollow?: boolean;
+  anchor?: string;
+  min_authority?: number;
+  cursor?: string;
+}
+
+export interface Backlink {
+  source_url: string;
+  source_domain: string;
+  target_url: string;
+  anchor: string;
+  dofollow: boolean;
+  authority?: number;
+  spam_score?: number;
+  title?: string;
+  first_seen?: string;
+  last_seen?: string;
+}
+
+export interface BacklinkMetrics {
+  links_in?: number;
+  ref_domains?: number;
+  dofollow?: number;
+  nofollow?: number;
+  edu_links?: number;
+  gov_links?: number;
+}
+
+export interface BacklinksResult {
+  target: string;
+  metrics: BacklinkMetrics;
+  backlinks: Backlink[];
+  /** Rows that match upstream (before limit). */
+  total: number;
+  next_cursor?: string;
+  cost: Cost;
+  synthetic?: boolean;
+}
+
+export type SourceScope = 'page' | 'root_domain';
+export type IntersectSort = 'source_domain_authority' | 'source_spam_score' | 'matching_target_count';
+export interface IntersectQuery {
+  positive_targets: Target[];
+  negative_targets: Target[];
+  min_matching_targets: number;
+  source_scope: SourceScope;
+  sort: IntersectSort;
+  limit: number;
+  next_token?: string;
+}
+
+export interface IntersectRow {
+  /** Source page URL (source_scope page) or root domain (source_scope root_domain). */
+  source: string;
+  source_domain: string;
+  domain_authority?: number;
+  spam_score?: number;
+  title?: string;
+  /** Positive targets this source links to, named by target. */
+  matching_targets: string[];
+  /** At root_domain scope: the best page linking to each matching target. */
+  matching_source_pages?: { target: string; page: string; page_authority?: number }[];
+}
+
+export interface IntersectResult {
+  results: IntersectRow[];
+  /** Total matching sources where known. */
+  total?: number;
+  next_token?: string;
+  cost: Cost;
+  synthetic?: boolean;
+}

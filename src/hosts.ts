@@ -1,0 +1,124 @@
+// Domain and URL normalisation: registrable domain, subdomain host, page URL. Public-suffix aware (tldts).
+
+import { parse } from 'tldts';
+import { invalidInput } from './errors.js';
+
+const MAX_INPUT = 2048;
+const PSL = { allowPrivateDomains: true } as const;
+
+/** Lowercase, punycode host of a bare host or URL, without a leading `www.`; undefined if none. */
+export function hostOf(input: string): string | undefined {
+  const trimmed = input.trim();
+  if (trimmed === '' || trimmed.length > MAX_INPUT) return undefined;
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed);
+  if (!hasScheme && /^[a-z][a-z0-9+.-]*:/i.test(trimmed) && !/^[^:]+:\d+(\/|$)/.test(trimmed)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(hasScheme ? trimmed : `http://${trimmed}`);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  const host = url.hostname.replace(/\.$/, '');
+  if (host === '') return undefined;
+  return host.startsWith('www.') ? host.slice(4) : host;
+}
+
+/** Registrable domain of a host or URL (private suffixes such as blogspot.com count as suffixes). */
+export function registrableDomain(input: string): string | undefined {
+  const host = hostOf(input);
+  if (host === undefined) return undefined;
+  const parsed = parse(host, PSL);
+  if (parsed.isIp) return host;
+  return parsed.domain ?? undefined;
+}
+
+/** Registrable domain of a URL or host, falling back to the host itself (IPs, unknown suffixes). */
+export function sourceDomainOf(input: string): string {
+  const host = hostOf(input);
+  if (host === undefined) return input.trim().toLowerCase();
+  const parsed = parse(host, PSL);
+  return parsed.domain ?? host;
+}
+
+function checkedHost(value: unknown, field: string): { host: string; domain: string } {
+  if (typeof value !== 'string') throw invalidInput(field, value, 'expected a domain such as "example.com"');
+  if (value.length > 253 + 200) throw invalidInput(field, value, 'too long to be a domain or URL');
+  const trimmed = value.trim();
+  if (/^(file|javascript|data|mailto|ftp|about|chrome|vbscript):/i.test(trimmed)) {
+    throw invalidInput(field, value, 'only http(s) URLs or bare domains are accepted');
+  }
+  const host = hostOf(trimmed);
+  if (host === undefined) throw invalidInput(field, value, 'not a domain or http(s) URL; give a domain such as "example.com"');
+  const parsed = parse(host, PSL);
+  if (parsed.isIp) throw invalidInput(field, value, 'IP addresses have no backlink profile here; give a domain name');
+  if (host.length > 253) throw invalidInput(field, value, 'a domain name is at most 253 characters');
+  if (parsed.domain === null || parsed.publicSuffix === null || (!parsed.isIcann && !parsed.isPrivate)) {
+    throw invalidInput(field, value, 'not a public domain (unknown or missing top-level domain); give a domain such as "example.com"');
+  }
+  if (!/^[a-z0-9.-]+$/.test(host) || host.split('.').some((label) => label.length === 0 || label.length > 63)) {
+    throw invalidInput(field, value, 'not a valid host name');
+  }
+  return { host, domain: parsed.domain };
+}
+
+/** A domain field of a tool: bare domain or URL, any case, with or without www → registrable domain. */
+export function normalizeDomain(value: unknown, field: string): string {
+  return checkedHost(value, field).domain;
+}
+
+export interface NormalizedTarget {
+  /** Registrable domain, host (subdomain) or absolute URL without fragment. */
+  value: string;
+  kind: 'domain' | 'subdomain' | 'page';
+  domain: string;
+}
+
+/** A target that may be a domain, a subdomain or a page URL. */
+export function normalizeTarget(value: unknown, field: string): NormalizedTarget {
+  const { host, domain } = checkedHost(value, field);
+  const text = (value as string).trim();
+  const withScheme = /^https?:\/\//i.test(text) ? text : `http://${text}`;
+  const url = new URL(withScheme);
+  const hasPath = (url.pathname !== '/' && url.pathname !== '') || url.search !== '';
+  if (hasPath) {
+    url.hash = '';
+    return { value: url.toString(), kind: 'page', domain };
+  }
+  if (host !== domain) return { value: host, kind: 'subdomain', domain };
+  return { value: domain, kind: 'domain', domain };
+}
+
+/** Normalise a list of domains, dropping duplicates while keeping order. */
+export function normalizeDomainList(values: readonly unknown[], field: string): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  values.forEach((value, index) => {
+    const domain = normalizeDomain(value, `${field}[${index}]`);
+    if (!seen.has(domain)) {
+      seen.add(domain);
+      out.push(domain);
+    }
+  });
+  return out;
+}
+
+/** Whether `url` (a URL or host) falls within `target` at `scope`. */
+export function matchesScope(url: string, target: string, scope: 'page' | 'subdomain' | 'root_domain'): boolean {
+  if (scope === 'root_domain') return sourceDomainOf(url) === target;
+  if (scope === 'subdomain') return hostOf(url) === target;
+  return stripUrl(url) === stripUrl(target);
+}
+
+/** A URL compared loosely: no scheme, no www, no trailing slash, no fragment. */
+export function stripUrl(url: string): string {
+  const host = hostOf(url);
+  if (host === undefined) return url.trim().toLowerCase();
+  try {
+    const parsed = new URL(/^https?:\/\//i.test(url.trim()) ? url.trim() : `http://${url.trim()}`);
+    const path = parsed.pathname.replace(/\/+$/, '');
+    return `${host}${path}${parsed.search}`;
+  } catch {
+    return host;
+  }
+}
