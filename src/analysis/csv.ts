@@ -1,0 +1,44 @@
+// CSV export of prospects for outreach tools and spreadsheets.
+
+import type { Prospect } from '../domain.js';
+
+export const CSV_COLUMNS = ['domain', 'authority', 'score', 'tier', 'category', 'competitors', 'backlinks', 'dofollow', 'spam_score', 'found_by'] as const;
+
+/** Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection), fullwidth forms included. */
+const FORMULA_TRIGGERS = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/**
+ * RFC 4180 with LF line ends (every spreadsheet and outreach tool reads them), a header row and a
+ * final LF. Fields with a comma, quote or line break are quoted, quotes doubled; competitors and
+ * found_by are joined with ';'; unknown values are empty; a field that a spreadsheet would run as a
+ * formula gets a leading single quote.
+ */
+export function prospectsToCsv(prospects: readonly Prospect[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const prospect of prospects) {
+    const fields: Record<(typeof CSV_COLUMNS)[number], string> = {
+      domain: prospect.domain,
+      authority: numberField(prospect.authority),
+      score: numberField(prospect.score),
+      tier: prospect.tier,
+      category: prospect.category,
+      competitors: prospect.competitors.join(';'),
+      backlinks: numberField(prospect.backlinks),
+      dofollow: prospect.dofollow === undefined ? '' : String(prospect.dofollow),
+      spam_score: numberField(prospect.spam_score),
+      found_by: prospect.found_by.join(';'),
+    };
+    lines.push(CSV_COLUMNS.map((column) => csvField(fields[column])).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function numberField(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? '' : String(value);
+}
+
+/** Neutralise a formula first, then quote, so the quote character ends up inside the quoted field. */
+export function csvField(value: string): string {
+  const safe = FORMULA_TRIGGERS.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

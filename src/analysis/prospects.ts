@@ -1,0 +1,91 @@
+// list_prospects over a stored run: filter, sort and page ranked prospects.
+
+import type { Prospect, ProspectSort } from '../domain.js';
+import { isPlatform } from './categories.js';
+import { compareDomains, compareRanked, compareUnknownLast } from './rank.js';
+
+export interface ProspectFilter {
+  /** Keeps prospects whose authority is known and at least this. */
+  min_authority?: number;
+  /** Keeps prospects whose spam score is at most this, or unknown. */
+  max_spam?: number;
+  /** Keeps prospects whose dofollow is known and equal to this. */
+  dofollow?: boolean;
+  /** Keeps prospects that link to this competitor. */
+  competitor?: string;
+  /** Case-insensitive substring of the domain or of the category name ("news" finds news_media). */
+  q?: string;
+  /** Defaults to DEFAULT_INCLUDE_PLATFORMS (false): platform_or_social and suspect_spam are dropped. */
+  include_platforms?: boolean;
+}
+
+/** The top list leaves platforms and suspected spam out unless asked; list_prospects passes true itself. */
+export const DEFAULT_INCLUDE_PLATFORMS = false;
+
+export function filterProspects(prospects: readonly Prospect[], filter: ProspectFilter): Prospect[] {
+  const includePlatforms = filter.include_platforms ?? DEFAULT_INCLUDE_PLATFORMS;
+  const competitor = filter.competitor?.trim().toLowerCase();
+  const query = filter.q?.trim().toLowerCase();
+  return prospects.filter((prospect) => {
+    if (!includePlatforms && isPlatform(prospect.category)) return false;
+    if (filter.min_authority !== undefined && (prospect.authority === undefined || prospect.authority < filter.min_authority)) return false;
+    if (filter.max_spam !== undefined && prospect.spam_score !== undefined && prospect.spam_score > filter.max_spam) return false;
+    if (filter.dofollow !== undefined && prospect.dofollow !== filter.dofollow) return false;
+    if (competitor !== undefined && competitor !== '' && !prospect.competitors.includes(competitor)) return false;
+    if (query !== undefined && query !== '' && !matchesQuery(prospect, query)) return false;
+    return true;
+  });
+}
+
+function matchesQuery(prospect: Prospect, query: string): boolean {
+  return prospect.domain.includes(query) || prospect.category.includes(query) || prospect.category.replace(/_/g, ' ').includes(query);
+}
+
+/**
+ * score: by score, ties by overlap, authority (unknown last), then domain asc, the same order as
+ * rankProspects for desc; rank: by authority; backlinks, referring_domains, overlap: by that figure.
+ * Unknown figures always come last, whatever the order; remaining ties go by domain asc.
+ */
+export function sortProspects(prospects: readonly Prospect[], sort: ProspectSort, order: 'asc' | 'desc'): Prospect[] {
+  return [...prospects].sort(comparatorFor(sort, order));
+}
+
+function comparatorFor(sort: ProspectSort, order: 'asc' | 'desc'): (left: Prospect, right: Prospect) => number {
+  const byDomain = (left: Prospect, right: Prospect) => compareDomains(left.domain, right.domain);
+  switch (sort) {
+    case 'score':
+      if (order === 'desc') return compareRanked;
+      return (left, right) =>
+        left.score - right.score ||
+        left.competitor_overlap - right.competitor_overlap ||
+        compareUnknownLast(left.authority, right.authority, 'asc') ||
+        byDomain(left, right);
+    case 'rank':
+      return (left, right) => compareUnknownLast(left.authority, right.authority, order) || byDomain(left, right);
+    case 'backlinks':
+      return (left, right) => compareUnknownLast(left.backlinks, right.backlinks, order) || byDomain(left, right);
+    case 'referring_domains':
+      return (left, right) => compareUnknownLast(left.referring_domains, right.referring_domains, order) || byDomain(left, right);
+    case 'overlap':
+      return (left, right) => compareUnknownLast(left.competitor_overlap, right.competitor_overlap, order) || byDomain(left, right);
+  }
+}
+
+export interface PageMeta {
+  page: number;
+  per_page: number;
+  total: number;
+  /** 0 when there are no items. */
+  total_pages: number;
+}
+
+/** One page, 1-based. A page past the end is empty; page and perPage below 1 count as 1. */
+export function pageOf<T>(items: readonly T[], page: number, perPage: number): { data: T[]; meta: PageMeta } {
+  const safePage = Number.isFinite(page) ? Math.max(1, Math.floor(page)) : 1;
+  const safePerPage = Number.isFinite(perPage) ? Math.max(1, Math.floor(perPage)) : 1;
+  const start = (safePage - 1) * safePerPage;
+  return {
+    data: items.slice(start, start + safePerPage),
+    meta: { page: safePage, per_page: safePerPage, total: items.length, total_pages: Math.ceil(items.length / safePerPage) },
+  };
+}
