@@ -1,0 +1,175 @@
+// The spend ledger and budget guard: UTC days, months, several processes, torn writes, and refusals.
+
+import { existsSync } from 'node:fs';
+import { appendFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCache } from '../src/cache/cache.js';
+import { cacheKey } from '../src/cache/key.js';
+import type { Cost } from '../src/domain.js';
+import { UsageError } from '../src/errors.js';
+import { checkBudget, createLedger, type LedgerOptions } from '../src/ledger.js';
+import { silentLogger } from '../src/log.js';
+import { createRunStore } from '../src/runs.js';
+import { type FakeClock, fakeClock, filesContaining, makeTempDir, removeTempDir, runTwoWriterProcesses } from './cache/helpers.js';
+
+let dir: string;
+let clock: FakeClock;
+
+beforeEach(async () => {
+  dir = await makeTempDir();
+  clock = fakeClock(Date.UTC(2025, 0, 15, 23, 58, 0));
+});
+afterEach(async () => {
+  await removeTempDir(dir);
+});
+
+function make(overrides: Partial<LedgerOptions> = {}) {
+  return createLedger({ mode: 'persistent', dir, logger: silentLogger, now: clock.now, ...overrides });
+}
+
+const credits = (amount: number): Cost => ({ provider: 'localseodata', amount, unit: 'credits' });
+const dollars = (amount: number): Cost => ({ provider: 'dataforseo', amount, unit: 'usd' });
+
+describe('ledger', () => {
+  for (const mode of ['persistent', 'memory'] as const) {
+    it(`sums by UTC day and month, across midnight and month end (${mode})`, async () => {
+      const ledger = make({ mode });
+      await ledger.record(credits(10));
+      await ledger.record(credits(10));
+      expect(await ledger.spent('localseodata', 'day')).toBe(20);
+      clock.advance(3 * 60_000); // 00:01 UTC on the 16th
+      expect(await ledger.spent('localseodata', 'day')).toBe(0);
+      expect(await ledger.spent('localseodata', 'month')).toBe(20);
+      await ledger.record(credits(3));
+      expect(await ledger.spent('localseodata', 'day')).toBe(3);
+      expect(await ledger.spent('localseodata', 'month')).toBe(23);
+      expect(await ledger.spent('dataforseo', 'month')).toBe(0);
+      clock.set(Date.UTC(2025, 1, 1, 0, 0, 1)); // a new month
+      expect(await ledger.spent('localseodata', 'month')).toBe(0);
+    });
+  }
+
+  it('writes one JSON line per record to the month file and skips zero amounts', async () => {
+    const ledger = make();
+    await ledger.record(credits(0));
+    expect(existsSync(join(dir, 'ledger'))).toBe(false);
+    await ledger.record(dollars(0.02003));
+    const lines = (await readFile(join(dir, 'ledger', '2025-01.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.map((line) => JSON.parse(line))).toEqual([{ t: clock.now(), provider: 'dataforseo', amount: 0.02003, unit: 'usd' }]);
+  });
+
+  it('summarises each charged provider in its unit', async () => {
+    const ledger = make();
+    await ledger.record(dollars(0.05));
+    await ledger.record(credits(10));
+    clock.advance(3 * 60_000);
+    await ledger.record(dollars(0.1));
+    expect(await ledger.summary()).toEqual([
+      { provider: 'localseodata', unit: 'credits', day: 0, month: 10 },
+      { provider: 'dataforseo', unit: 'usd', day: 0.1, month: 0.15 },
+    ]);
+  });
+
+  it('two ledgers on one dir see each other’s spend', async () => {
+    const one = make();
+    const two = make();
+    await one.record(credits(10));
+    expect(await two.spent('localseodata', 'day')).toBe(10);
+    await two.record(credits(5));
+    expect(await one.spent('localseodata', 'day')).toBe(15);
+    expect(await two.spent('localseodata', 'day')).toBe(15);
+    // Concurrent reads in one process do not count the same bytes twice.
+    const reads = await Promise.all(Array.from({ length: 10 }, () => one.spent('localseodata', 'day')));
+    expect(new Set(reads)).toEqual(new Set([15]));
+  });
+
+  it('two real processes recording at once lose no spend', async () => {
+    await runTwoWriterProcesses(dir, 40);
+    const ledger = make({ now: Date.now });
+    expect(await ledger.spent('domdetailer', 'day')).toBe(2 * 40 * 3);
+  });
+
+  it('tolerates a torn last line, and a record appended after it', async () => {
+    const ledger = make();
+    await ledger.record(credits(10));
+    const file = join(dir, 'ledger', '2025-01.jsonl');
+    await appendFile(file, '{"t":1736985480000,"provider":"localseo');
+    expect(await ledger.spent('localseodata', 'day')).toBe(10);
+    await make().record(credits(4));
+    expect(await ledger.spent('localseodata', 'day')).toBe(14);
+    expect(await make().spent('localseodata', 'day')).toBe(14);
+  });
+});
+
+describe('checkBudget', () => {
+  it('refuses a call that would pass the day’s budget, naming the variable to raise', async () => {
+    const ledger = make();
+    await ledger.record(dollars(2.41));
+    const refusal = checkBudget(ledger, dollars(0.1), 2.5);
+    await expect(refusal).rejects.toBeInstanceOf(UsageError);
+    await expect(refusal).rejects.toMatchObject({ code: 'budget_exceeded' });
+    await expect(refusal).rejects.toThrow(
+      'DataForSEO daily budget would be exceeded: spent $2.41 of $2.50 today (UTC); this call is estimated at $0.10. Raise DATAFORSEO_DAILY_BUDGET',
+    );
+  });
+
+  it('says the budget is reached once it is spent', async () => {
+    const ledger = make();
+    await ledger.record(dollars(2.5));
+    await expect(checkBudget(ledger, dollars(0.05), 2.5)).rejects.toThrow(
+      'DataForSEO daily budget reached: spent $2.50 of $2.50 today (UTC); this call is estimated at $0.05. Raise DATAFORSEO_DAILY_BUDGET or wait until 00:00 UTC.',
+    );
+  });
+
+  it('prints credits and rows as numbers with their unit', async () => {
+    const ledger = make();
+    await ledger.record(credits(45));
+    await expect(checkBudget(ledger, credits(10), 50)).rejects.toThrow(
+      'LocalSEOData daily budget would be exceeded: spent 45 of 50 credits today (UTC); this call is estimated at 10 credits. Raise LOCALSEODATA_DAILY_BUDGET',
+    );
+    await ledger.record({ provider: 'moz', amount: 900, unit: 'rows' });
+    await expect(checkBudget(ledger, { provider: 'moz', amount: 125, unit: 'rows' }, 1000)).rejects.toThrow(/spent 900 of 1000 rows.*125 rows\. Raise MOZ_DAILY_BUDGET/);
+  });
+
+  it('allows calls under or exactly at the budget, and never refuses without one', async () => {
+    const ledger = make();
+    await ledger.record(credits(40));
+    await expect(checkBudget(ledger, credits(10), 50)).resolves.toBeUndefined();
+    await expect(checkBudget(ledger, credits(1000), undefined)).resolves.toBeUndefined();
+    await expect(checkBudget(ledger, credits(0), 1)).resolves.toBeUndefined();
+  });
+
+  it('starts a fresh budget at 00:00 UTC', async () => {
+    const ledger = make();
+    await ledger.record(credits(50));
+    await expect(checkBudget(ledger, credits(10), 50)).rejects.toThrow(/LOCALSEODATA_DAILY_BUDGET/);
+    clock.advance(3 * 60_000);
+    await expect(checkBudget(ledger, credits(10), 50)).resolves.toBeUndefined();
+  });
+});
+
+describe('secrets', () => {
+  it('no file under the dir holds an account secret after cache, run and ledger writes', async () => {
+    const secret = 'sk_live_SECRET';
+    const cache = createCache({ mode: 'persistent', dir, ttlSeconds: 60, maxBytes: 1e6, memoryBytes: 1e6, logger: silentLogger, now: clock.now });
+    const key = cacheKey({ provider: 'dataforseo', operation: 'gap', account: secret, params: { your_domain: 'me.com' } });
+    await cache.getOrFetch(key, async () => ({ prospects: [] }));
+    await cache.close();
+    const runs = createRunStore({ mode: 'persistent', dir, ttlSeconds: 60, logger: silentLogger, now: clock.now });
+    await runs.save({
+      run_id: 'run_secretcheck',
+      provider: 'dataforseo',
+      your_domain: 'me.com',
+      competitor_domains: ['rival.com'],
+      min_competitors: 1,
+      limit: 10,
+      created_at: new Date(clock.now()).toISOString(),
+      total_prospects: 0,
+      prospects: [],
+    });
+    await make().record(dollars(0.02));
+    expect(await filesContaining(dir, secret)).toEqual([]);
+    expect(await filesContaining(dir, 'SECRET')).toEqual([]);
+  });
+});

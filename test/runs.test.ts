@@ -1,0 +1,144 @@
+// Gap runs: kept by run_id across restarts, expired after their TTL, and no id reaches the fs unchecked.
+
+import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { GapRun } from '../src/domain.js';
+import { silentLogger } from '../src/log.js';
+import { createRunStore, isValidRunId, newRunId, type RunStoreOptions } from '../src/runs.js';
+import { type FakeClock, fakeClock, makeTempDir, recordingLogger, removeTempDir } from './cache/helpers.js';
+
+let dir: string;
+let clock: FakeClock;
+
+beforeEach(async () => {
+  dir = await makeTempDir();
+  clock = fakeClock();
+});
+afterEach(async () => {
+  await removeTempDir(dir);
+});
+
+function make(overrides: Partial<RunStoreOptions> = {}) {
+  return createRunStore({ mode: 'persistent', dir, ttlSeconds: 30 * 86_400, logger: silentLogger, now: clock.now, ...overrides });
+}
+
+function sampleRun(runId: string): GapRun {
+  return {
+    run_id: runId,
+    provider: 'dataforseo',
+    your_domain: 'me.com',
+    competitor_domains: ['rival.com', 'other.com'],
+    min_competitors: 1,
+    limit: 100,
+    created_at: new Date(clock.now()).toISOString(),
+    total_prospects: 1,
+    prospects: [
+      {
+        domain: 'chamber.org',
+        competitors: ['rival.com'],
+        found_by: ['dataforseo'],
+        competitor_overlap: 1,
+        tier: 'one',
+        category: 'chamber_or_association',
+        score: 71.5,
+        authority: 48,
+      },
+    ],
+  };
+}
+
+describe('run ids', () => {
+  it('new ids are valid and distinct', () => {
+    const ids = new Set(Array.from({ length: 200 }, () => newRunId()));
+    expect(ids.size).toBe(200);
+    for (const id of ids) {
+      expect(id).toMatch(/^run_[0-9a-f]{12}$/);
+      expect(isValidRunId(id)).toBe(true);
+    }
+  });
+
+  it('rejects anything that could leave the runs folder', () => {
+    for (const bad of ['../x', '..', 'a/b', 'a\\b', '', 'x'.repeat(65), 'run.json', 'run\u0000', ' run', '%2e%2e']) {
+      expect(isValidRunId(bad)).toBe(false);
+    }
+    expect(isValidRunId('run_AZaz09-_')).toBe(true);
+  });
+});
+
+describe('run store', () => {
+  it('saves and reads a run, and keeps it across a restart', async () => {
+    const run = sampleRun(newRunId());
+    await make().save(run);
+    expect(await make().get(run.run_id)).toEqual(run);
+  });
+
+  it('answers undefined for an unknown run', async () => {
+    expect(await make().get('run_000000000000')).toBeUndefined();
+  });
+
+  it('expires runs after their TTL, in memory and on disk', async () => {
+    const store = make({ ttlSeconds: 3600 });
+    const run = sampleRun('run_expiring');
+    await store.save(run);
+    clock.advance(3599_000);
+    expect(await store.get(run.run_id)).toEqual(run);
+    expect(await make({ ttlSeconds: 3600 }).get(run.run_id)).toEqual(run);
+    clock.advance(2_000);
+    expect(await store.get(run.run_id)).toBeUndefined();
+    expect(await make({ ttlSeconds: 3600 }).get(run.run_id)).toBeUndefined();
+    expect(existsSync(join(dir, 'runs', 'run_expiring.json'))).toBe(false);
+  });
+
+  it('never touches the file system for an invalid id', async () => {
+    const store = make();
+    await store.save(sampleRun('run_real'));
+    // A well-formed run file outside the runs folder, exactly where `runs/../x.json` points: only a
+    // read through the traversal could find it.
+    await writeFile(join(dir, 'x.json'), JSON.stringify({ savedAt: clock.now(), run: sampleRun('../x') }));
+    expect(await store.get('../x')).toBeUndefined();
+    expect(await make().get('../x')).toBeUndefined();
+    await expect(store.save(sampleRun('../evil'))).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(existsSync(join(dir, 'evil.json'))).toBe(false);
+  });
+
+  it('treats a corrupt run file as unknown, removes it and warns once', async () => {
+    const logger = recordingLogger();
+    const store = make({ logger });
+    await store.save(sampleRun('run_corrupt'));
+    await writeFile(join(dir, 'runs', 'run_corrupt.json'), '{"savedAt": 1, "run": {"run_id": "run_cor');
+    const fresh = make({ logger });
+    expect(await fresh.get('run_corrupt')).toBeUndefined();
+    expect(await fresh.get('run_corrupt')).toBeUndefined();
+    expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+    expect(existsSync(join(dir, 'runs', 'run_corrupt.json'))).toBe(false);
+  });
+
+  it('sweeps expired run files from disk once a later process saves', async () => {
+    await make({ ttlSeconds: 3600 }).save(sampleRun('run_old'));
+    clock.advance(2 * 3600_000);
+    await make({ ttlSeconds: 3600 }).save(sampleRun('run_new'));
+    await vi.waitFor(() => expect(existsSync(join(dir, 'runs', 'run_old.json'))).toBe(false));
+    expect(existsSync(join(dir, 'runs', 'run_new.json'))).toBe(true);
+  });
+
+  it('leaves no temp files behind after saving', async () => {
+    const store = make();
+    await Promise.all(Array.from({ length: 10 }, (_, index) => store.save(sampleRun(`run_${index}`))));
+    const names = await readdir(join(dir, 'runs'));
+    expect(names.filter((name) => !name.endsWith('.json'))).toEqual([]);
+    expect(names).toHaveLength(10);
+  });
+
+  for (const mode of ['memory', 'off'] as const) {
+    it(`keeps runs in memory in ${mode} mode and writes nothing`, async () => {
+      const store = make({ mode });
+      const run = sampleRun('run_in_memory');
+      await store.save(run);
+      expect(await store.get(run.run_id)).toEqual(run);
+      expect(existsSync(join(dir, 'runs'))).toBe(false);
+      expect(await make({ mode }).get(run.run_id)).toBeUndefined();
+    });
+  }
+});
