@@ -90,6 +90,9 @@ export interface GapQuery {
   /** How many prospects the run keeps. */
   limit: number;
   min_competitors: number;
+  /** A provider-side run created earlier for these same arguments (OneClickSEO): poll and read it
+   *  instead of creating (and paying for) a new one. */
+  resume_provider_run_id?: string;
 }
 
 export interface GapResult {

@@ -1,0 +1,67 @@
+// The composition root: configuration → logger, providers, cache, runs, ledger and the service.
+
+import type { Dispatcher } from 'undici';
+import { createCache, type Cache } from './cache/cache.js';
+import { secretsOf, type Config } from './config.js';
+import type { ProviderName } from './domain.js';
+import { createLedger, type Ledger } from './ledger.js';
+import { createLogger, type Logger } from './log.js';
+import type { Provider } from './providers/provider.js';
+import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
+import { createRunStore, type RunStore } from './runs.js';
+import { createService, type Service } from './service.js';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  registry: ProviderRegistry;
+  cache: Cache;
+  runs: RunStore;
+  ledger: Ledger;
+  service: Service;
+  /** Flush the persistent cache and release sockets. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  logger?: Logger;
+  dispatcher?: Dispatcher;
+  overrides?: Partial<Record<ProviderName, Provider>>;
+  now?: () => number;
+}
+
+export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
+  const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  const registry = createProviderRegistry(config, {
+    logger,
+    ...(options.dispatcher && { dispatcher: options.dispatcher }),
+    ...(options.overrides && { overrides: options.overrides }),
+  });
+  const clock = options.now ? { now: options.now } : {};
+  const cache = createCache({
+    mode: config.cacheMode,
+    dir: config.cacheDir,
+    ttlSeconds: config.cacheTtlSeconds,
+    maxBytes: config.cacheMaxBytes,
+    memoryBytes: config.memoryCacheBytes,
+    logger,
+    ...clock,
+  });
+  const runs = createRunStore({ mode: config.cacheMode, dir: config.cacheDir, ttlSeconds: config.runTtlSeconds, logger, ...clock });
+  const ledger = createLedger({ mode: config.cacheMode, dir: config.cacheDir, logger, ...clock });
+  const service = createService({ config, registry, cache, runs, ledger, logger, ...clock });
+  return {
+    config,
+    logger,
+    registry,
+    cache,
+    runs,
+    ledger,
+    service,
+    async close() {
+      await cache.flush().catch(() => undefined);
+      await cache.close().catch(() => undefined);
+      await registry.close();
+    },
+  };
+}

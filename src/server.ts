@@ -1,0 +1,92 @@
+// createServer(deps) → McpServer with the tools, the run resources and the link-building prompt.
+
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { describeError } from './errors.js';
+import type { Logger } from './log.js';
+import type { Service } from './service.js';
+import { registerTools } from './tools/index.js';
+import { VERSION } from './version.js';
+
+export interface ServerDependencies {
+  service: Service;
+  logger: Logger;
+}
+
+export const SERVER_INSTRUCTIONS =
+  'Backlink gap research. Start with backlink_gap (your domain + competitors) to get ranked outreach prospects and a run_id; ' +
+  'page, filter or export the run with list_prospects (free). get_backlinks shows a site\'s links; link_intersect answers ' +
+  'precise "links to A and B but not C" questions. Paid providers cost money per call: answers are cached, dry_run estimates, usage shows spend.';
+
+export function createServer(deps: ServerDependencies): McpServer {
+  const server = new McpServer(
+    { name: 'backlink-gap-mcp', version: VERSION },
+    { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS },
+  );
+  registerTools(server, deps.service, deps.logger);
+  registerRunResources(server, deps.service);
+  registerPlanPrompt(server);
+  return server;
+}
+
+function registerRunResources(server: McpServer, service: Service): void {
+  server.registerResource(
+    'gap-run-prospects-csv',
+    new ResourceTemplate('backlink-gap://runs/{run_id}/prospects.csv', { list: undefined }),
+    { title: 'Gap run prospects (CSV)', description: 'Every ranked prospect of a gap run as CSV', mimeType: 'text/csv' },
+    async (uri, variables) => {
+      const runId = String(variables.run_id);
+      try {
+        const exported = await service.prospectsCsv({ run_id: runId });
+        return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: exported.csv }] };
+      } catch (error) {
+        throw new Error(describeError(error));
+      }
+    },
+  );
+  server.registerResource(
+    'gap-run',
+    new ResourceTemplate('backlink-gap://runs/{run_id}', { list: undefined }),
+    { title: 'Gap run (JSON)', description: 'A stored gap run: arguments, totals and every ranked prospect', mimeType: 'application/json' },
+    async (uri, variables) => {
+      try {
+        const run = await service.run(String(variables.run_id));
+        return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(run) }] };
+      } catch (error) {
+        throw new Error(describeError(error));
+      }
+    },
+  );
+}
+
+function registerPlanPrompt(server: McpServer): void {
+  server.registerPrompt(
+    'link_building_plan',
+    {
+      title: 'Link-building plan',
+      description: 'Walk through gap → filter → shortlist → outreach angles per category for your domain and competitors.',
+      argsSchema: {
+        your_domain: z.string().describe('Your site, e.g. mybusiness.com'),
+        competitors: z.string().describe('Competitor domains, comma-separated'),
+      },
+    },
+    ({ your_domain, competitors }) => {
+      const list = competitors
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+      const text = [
+        `Build a link-building plan for ${your_domain} against ${list.join(', ')}.`,
+        '',
+        `1. Call backlink_gap with your_domain "${your_domain}" and competitor_domains ${JSON.stringify(list)} (use dry_run: true first if a paid provider is configured, and tell me the estimate).`,
+        '2. From its facets, say how many prospects link to all, several and one competitor, and which categories dominate.',
+        '3. Call list_prospects on the run_id with min_authority 20, max_spam 30 and dofollow true; if fewer than 10 remain, relax min_authority.',
+        '4. Shortlist 10-15 prospects: prefer those linking to several competitors, then authority. Leave out platforms and suspect spam.',
+        '5. For the 3 best, call get_backlinks with mode one_per_domain on a competitor and anchor or target filters to see how they link (page, anchor), so the pitch can mirror it.',
+        '6. Write outreach angles per category: chamber/associations (membership, member directory), directories (claim or create a listing), news/media (local story or expert quote), education/government (resources, scholarships, community programs), blogs (guest post, resource mention), forums/communities (helpful answers, not spam), industry (supplier/partner pages).',
+        '7. End with a table: domain, category, why (competitors linked, authority), angle, first step. Offer the CSV export (list_prospects format "csv").',
+      ].join('\n');
+      return { messages: [{ role: 'user', content: { type: 'text', text } }] };
+    },
+  );
+}

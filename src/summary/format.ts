@@ -1,0 +1,87 @@
+// Shared pieces of the compact text a model reads: provenance line, numbers, token cap.
+
+import type { Cost } from '../domain.js';
+import type { NextCall, Provenance } from '../service.js';
+
+/** MCP clients reject results over 25,000 tokens and warn at 10,000. */
+export const TOKEN_CAP = 20_000;
+export const DEFAULT_TOKEN_TARGET = 8_000;
+
+/** Conservative token estimate (BPE tokenizers average 3.5-4 characters a token on this text). */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 3);
+}
+
+/** Drop null, undefined, empty strings, empty arrays and empty objects, recursively. */
+export function compact<T>(value: T): T {
+  return strip(value) as T;
+}
+
+function strip(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(strip).filter((item) => item !== undefined);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      const stripped = strip(inner);
+      if (stripped === undefined) continue;
+      if (Array.isArray(stripped) && stripped.length === 0) continue;
+      if (stripped !== null && typeof stripped === 'object' && !Array.isArray(stripped) && Object.keys(stripped).length === 0) continue;
+      out[key] = stripped;
+    }
+    return out;
+  }
+  if (value === null || value === undefined || value === '') return undefined;
+  if (typeof value === 'number' && !Number.isFinite(value)) return undefined;
+  return value;
+}
+
+export function formatCost(cost: Cost): string {
+  if (cost.unit === 'none') return `${cost.provider} free`;
+  if (cost.unit === 'usd') return `${cost.provider} $${roundTo(cost.amount, 5)}`;
+  return `${cost.provider} ${roundTo(cost.amount, 2)} ${cost.unit}`;
+}
+
+export function formatAge(seconds: number): string {
+  if (seconds < 90) return `${seconds}s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86_400)}d`;
+}
+
+/** One short line: where the answer came from and what it cost. */
+export function provenanceLine(p: Provenance): string {
+  const source = p.cached ? `cached${p.age_seconds !== undefined ? ` ${formatAge(p.age_seconds)} ago` : ''}` : 'fresh';
+  const costs = p.cost.length === 0 ? 'cost 0' : `cost ${p.cost.map(formatCost).join(', ')}`;
+  return `${source} · ${costs}${p.synthetic ? ' · SYNTHETIC sample data (set BACKLINK_GAP_DATA or a provider key for real data)' : ''}`;
+}
+
+export function roundTo(value: number, digits: number): string {
+  return String(Math.round(value * 10 ** digits) / 10 ** digits);
+}
+
+export function nextCallText(next: NextCall): string {
+  return `${next.tool} ${JSON.stringify(next.arguments)}`;
+}
+
+/** Cut `rows` so the rendered text stays under `maxTokens`, never mid-row; returns how many fit. */
+export function fitRows<T>(rows: readonly T[], render: (rows: readonly T[]) => string, maxTokens: number): number {
+  if (estimateTokens(render(rows)) <= maxTokens) return rows.length;
+  let low = 0;
+  let high = rows.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (estimateTokens(render(rows.slice(0, middle))) <= maxTokens) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+export function truncate(text: string, max: number): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+/** A URL without scheme and www, for compact rows. */
+export function shortUrl(url: string): string {
+  return url.replace(/^https?:\/\//i, '').replace(/^www\./i, '');
+}

@@ -1,0 +1,95 @@
+// The backlink_gap answer as a model reads it: totals, facets, the top prospects, the next call.
+
+import type { Prospect } from '../domain.js';
+import type { GapOutcome } from '../service.js';
+import { nextCallText, provenanceLine, shortUrl } from './format.js';
+
+export type ResponseFormat = 'concise' | 'detailed';
+
+const CATEGORY_LABEL: Record<string, string> = {
+  chamber_or_association: 'chamber/assoc',
+  directory: 'directory',
+  news_media: 'news',
+  education: 'edu',
+  government: 'gov',
+  blog: 'blog',
+  forum_or_community: 'forum',
+  industry: 'industry',
+  platform_or_social: 'platform',
+  suspect_spam: 'SPAM?',
+  other: 'other',
+};
+
+export function categoryLabel(category: string): string {
+  return CATEGORY_LABEL[category] ?? category;
+}
+
+/** One prospect on one line: rank, domain, score, authority, overlap, category, follow, spam. */
+export function prospectLine(prospect: Prospect, index: number, competitorCount: number, format: ResponseFormat): string {
+  const parts = [
+    `${index + 1}. ${prospect.domain}`,
+    `score ${prospect.score}`,
+    prospect.authority === undefined ? 'auth ?' : `auth ${prospect.authority}`,
+    `${prospect.competitor_overlap}/${competitorCount} comp`,
+    categoryLabel(prospect.category),
+  ];
+  if (prospect.dofollow !== undefined) parts.push(prospect.dofollow ? 'dofollow' : 'nofollow');
+  if (prospect.spam_score !== undefined) parts.push(`spam ${prospect.spam_score}`);
+  let line = parts.join(' · ');
+  if (format === 'detailed') {
+    const extra: string[] = [`links to ${prospect.competitors.join(', ')}`];
+    if (prospect.backlinks !== undefined) extra.push(`${prospect.backlinks} links`);
+    if (prospect.found_by.length > 0) extra.push(`found by ${prospect.found_by.join('+')}`);
+    if (prospect.reasons && prospect.reasons.length > 0) extra.push(`why: ${prospect.reasons.join('; ')}`);
+    if (prospect.source_pages && prospect.source_pages.length > 0) extra.push(`e.g. ${prospect.source_pages.slice(0, 2).map(shortUrl).join(' ')}`);
+    line += `\n   ${extra.join(' · ')}`;
+  }
+  return line;
+}
+
+function counts(record: Record<string, number | undefined>, labels?: (key: string) => string): string {
+  return Object.entries(record)
+    .filter(([, count]) => (count ?? 0) > 0)
+    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+    .map(([key, count]) => `${labels ? labels(key) : key} ${count}`)
+    .join(', ');
+}
+
+export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format: ResponseFormat, cutByCap: number): string {
+  const n = outcome.competitor_domains.length;
+  const lines: string[] = [];
+  lines.push(
+    `Gap for ${outcome.your_domain} vs ${n} competitor${n === 1 ? '' : 's'} via ${outcome.provider}: ${outcome.total_prospects} prospects` +
+      `${outcome.kept < outcome.total_prospects ? ` (run keeps top ${outcome.kept})` : ''}` +
+      `${outcome.min_competitors > 1 ? `, linking to ≥${outcome.min_competitors} competitors` : ''} · run_id ${outcome.run_id}` +
+      `${outcome.status === 'pending' ? ' · PENDING' : ''}`,
+  );
+  lines.push(provenanceLine(outcome));
+  for (const note of outcome.notes) lines.push(`note: ${note}`);
+  if (outcome.providers) {
+    lines.push(
+      `providers: ${outcome.providers.map((p) => (p.status === 'ok' ? `${p.provider} ${p.prospects}` : `${p.provider} failed (${p.error})`)).join(' · ')}`,
+    );
+  }
+  const f = outcome.facets;
+  lines.push(`tiers: ${counts(f.tier) || 'none'}`);
+  lines.push(`authority: ${counts(f.authority) || 'none'}`);
+  lines.push(`categories: ${counts(f.category, categoryLabel) || 'none'}`);
+  lines.push(`per competitor: ${counts(f.competitor) || 'none'}`);
+  if (rows.length > 0) {
+    lines.push(`Top ${rows.length} by score (domain · score 0-100 · authority 0-100 · competitors linked · category · follow · spam):`);
+    rows.forEach((prospect, index) => lines.push(prospectLine(prospect, index, n, format)));
+  } else if (outcome.status !== 'pending') {
+    lines.push('No prospects: every site linking to these competitors already links to you, or the data has none.');
+  }
+  const leftOut: string[] = [];
+  if (outcome.left_out.platform_or_social > 0) leftOut.push(`${outcome.left_out.platform_or_social} platform/social`);
+  if (outcome.left_out.suspect_spam > 0) leftOut.push(`${outcome.left_out.suspect_spam} suspect spam`);
+  const hidden = outcome.left_out.below_top + cutByCap;
+  const tail: string[] = [];
+  if (leftOut.length > 0) tail.push(`left out ${leftOut.join(', ')} (include_platforms: true shows them)`);
+  if (hidden > 0) tail.push(`${hidden} more ranked below`);
+  tail.push(`next: ${nextCallText(outcome.next_call)}`);
+  lines.push(tail.join(' · '));
+  return lines.join('\n');
+}

@@ -1,0 +1,69 @@
+// Aligned tables for people at a terminal (the CLI); the model reads the compact text instead.
+
+import type { Prospect } from '../domain.js';
+import type { GapOutcome, ProspectsOutcome } from '../service.js';
+import { nextCallText, provenanceLine } from './format.js';
+import { categoryLabel, type ResponseFormat } from './gap.js';
+
+function table(header: string[], rows: string[][], rightAligned: ReadonlySet<number>): string {
+  const widths = header.map((cell, index) => Math.max(cell.length, ...rows.map((row) => (row[index] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, index) => (rightAligned.has(index) ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+function prospectRows(prospects: readonly Prospect[], first: number, competitorCount: number, format: ResponseFormat): string[][] {
+  return prospects.map((p, index) => [
+    String(first + index + 1),
+    p.domain,
+    String(p.score),
+    p.authority === undefined ? '?' : String(p.authority),
+    `${p.competitor_overlap}/${competitorCount}`,
+    p.tier,
+    categoryLabel(p.category),
+    p.dofollow === undefined ? '?' : p.dofollow ? 'yes' : 'no',
+    p.spam_score === undefined ? '?' : String(p.spam_score),
+    ...(format === 'detailed' ? [p.competitors.join(' ')] : []),
+  ]);
+}
+
+const HEADER = ['#', 'domain', 'score', 'auth', 'comp', 'tier', 'category', 'dofollow', 'spam'];
+const RIGHT = new Set([0, 2, 3, 4, 8]);
+
+export function renderGapTable(outcome: GapOutcome, format: ResponseFormat): string {
+  const n = outcome.competitor_domains.length;
+  const f = outcome.facets;
+  const lines = [
+    `Backlink gap: ${outcome.your_domain} vs ${outcome.competitor_domains.join(', ')}`,
+    `${outcome.total_prospects} prospects link to a competitor but not to you (run keeps ${outcome.kept}) · provider ${outcome.provider} · run ${outcome.run_id}`,
+    provenanceLine(outcome),
+    ...outcome.notes.map((note) => `note: ${note}`),
+    `tiers: all ${f.tier.all} · several ${f.tier.several} · one ${f.tier.one}`,
+    '',
+    table([...HEADER, ...(format === 'detailed' ? ['links to'] : [])], prospectRows(outcome.top, 0, n, format), RIGHT),
+    '',
+  ];
+  const leftOut = outcome.left_out.platform_or_social + outcome.left_out.suspect_spam;
+  if (leftOut > 0) lines.push(`${leftOut} platform/social or suspect-spam domains hidden (--include-platforms shows them).`);
+  lines.push(`More: backlink-gap-mcp prospects ${outcome.run_id} --per-page 50   (MCP: ${nextCallText(outcome.next_call)})`);
+  return lines.join('\n');
+}
+
+export function renderProspectsTable(outcome: ProspectsOutcome, format: ResponseFormat): string {
+  const { meta } = outcome;
+  const n = outcome.competitor_domains.length;
+  const lines = [
+    `Run ${outcome.run_id}: ${outcome.your_domain} vs ${n} competitors · page ${meta.page}/${Math.max(1, meta.total_pages)} · ${meta.total} match${outcome.synthetic ? ' · SYNTHETIC sample data' : ''}`,
+    '',
+    table(
+      [...HEADER, ...(format === 'detailed' ? ['links to'] : [])],
+      prospectRows(outcome.data, (meta.page - 1) * meta.per_page, n, format),
+      RIGHT,
+    ),
+  ];
+  if (meta.page < meta.total_pages) lines.push('', `Next page: --page ${meta.page + 1}`);
+  return lines.join('\n');
+}

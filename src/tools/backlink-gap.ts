@@ -1,0 +1,96 @@
+// backlink_gap: who links to my competitors but not to me, ranked, kept as a run.
+
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { PROVIDER_NAMES } from '../domain.js';
+import type { Logger } from '../log.js';
+import { type GapOutcome, isDryRun, type Service } from '../service.js';
+import { DEFAULT_TOKEN_TARGET, TOKEN_CAP, estimateTokens, fitRows } from '../summary/format.js';
+import { renderGap } from '../summary/gap.js';
+import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, provenanceShape, renderDryRun, success } from './result.js';
+
+export const BACKLINK_GAP_DESCRIPTION = `Find link-building prospects: sites that link to your competitors but not to you (a backlink gap).
+Use it first when someone wants backlinks, outreach targets or to see why competitors outrank them.
+Returns the top prospects ranked by score (authority, how many competitors they link to, dofollow, spam, outreach category), counts by tier/category/authority, and a run_id. The full ranked set (up to limit) is stored as a run: page, filter, re-sort or export it with list_prospects for free.
+Cost: one paid call per provider (cached; repeats are free), free with the local provider. dry_run: true estimates cost first; provider "all" merges every configured provider.
+Next: list_prospects {run_id} for more rows or filters (min_authority, dofollow, competitor), format "csv" to export; get_backlinks on a prospect to see the linking pages.`;
+
+const domainString = z.string().min(1).max(2048);
+
+export const backlinkGapInput = z.strictObject({
+  your_domain: domainString.describe('Your site: domain or URL'),
+  competitor_domains: z.array(domainString).min(1).max(20).describe('1-20 competitor domains'),
+  limit: z.number().int().min(1).max(1000).default(100).describe('Prospects the run keeps (default 100)'),
+  min_competitors: z.number().int().min(1).max(20).optional().describe('Only prospects linking to at least this many competitors'),
+  top: z.number().int().min(1).max(50).default(15).describe('Rows shown now (default 15)'),
+  include_platforms: z.boolean().optional().describe('Keep social/platform/spam domains in the top list'),
+  provider: z.enum([...PROVIDER_NAMES, 'all']).optional().describe('Data source, or "all" to merge; default: the configured default'),
+  response_format: formatField,
+  fresh: freshField,
+  dry_run: dryRunField,
+});
+
+export const backlinkGapOutput = z.looseObject({
+  ...provenanceShape,
+  status: z.string().optional(),
+  run_id: z.string().optional(),
+  your_domain: z.string().optional(),
+  competitor_domains: z.array(z.string()).optional(),
+  total_prospects: z.number().optional(),
+  prospects: z.array(z.looseObject({ domain: z.string(), score: z.number() })).optional(),
+  facets: z.looseObject({}).optional(),
+});
+
+export function registerBacklinkGap(server: McpServer, service: Service, logger: Logger): void {
+  server.registerTool(
+    'backlink_gap',
+    {
+      title: 'Backlink gap',
+      description: BACKLINK_GAP_DESCRIPTION,
+      inputSchema: backlinkGapInput,
+      outputSchema: backlinkGapOutput,
+      annotations: ANNOTATIONS,
+    },
+    guarded('backlink_gap', logger, async (args: z.infer<typeof backlinkGapInput>, extra) => {
+      const outcome = await service.gap(args, callOptions(extra));
+      if (isDryRun(outcome)) {
+        const dry = renderDryRun(outcome);
+        return success(dry.text, dry.structured);
+      }
+      const rendered = renderGapResult(outcome, args.response_format);
+      return success(rendered.text, rendered.structured, [
+        {
+          type: 'resource_link',
+          uri: `backlink-gap://runs/${outcome.run_id}/prospects.csv`,
+          name: `prospects-${outcome.run_id}.csv`,
+          mimeType: 'text/csv',
+          description: `All ${outcome.kept} ranked prospects of run ${outcome.run_id} as CSV`,
+        },
+      ]);
+    }),
+  );
+}
+
+/** Text and structured content of a gap, cut by rows (never mid-row) to stay under the token cap. */
+export function renderGapResult(outcome: GapOutcome, format: 'concise' | 'detailed'): { text: string; structured: Record<string, unknown> } {
+  const budget = outcome.top.length <= 15 ? DEFAULT_TOKEN_TARGET : TOKEN_CAP;
+  const structuredFor = (count: number) => {
+    const { top, ...rest } = outcome;
+    const prospects = top.slice(0, count).map((prospect) => {
+      if (format === 'detailed') return prospect;
+      const { provider_metrics: _m, source_pages: _s, titles: _t, reasons: _r, ...concise } = prospect;
+      return concise;
+    });
+    return { ...rest, prospects };
+  };
+  const fits = fitRows(
+    outcome.top,
+    (rows) => renderGap(outcome, rows, format, 0) + JSON.stringify(structuredFor(rows.length)),
+    budget,
+  );
+  const cut = outcome.top.length - fits;
+  const text = renderGap(outcome, outcome.top.slice(0, fits), format, cut);
+  const structured = structuredFor(fits);
+  if (estimateTokens(text) > TOKEN_CAP) throw new Error('gap rendering exceeded the token cap');
+  return { text, structured };
+}

@@ -1,0 +1,74 @@
+// get_backlinks: what a domain's (or page's) backlinks look like, grouped for a model.
+
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Logger } from '../log.js';
+import { type BacklinksOutcome, isDryRun, type Service } from '../service.js';
+import { renderBacklinks } from '../summary/backlinks.js';
+import { DEFAULT_TOKEN_TARGET, TOKEN_CAP, fitRows } from '../summary/format.js';
+import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, provenanceShape, renderDryRun, success } from './result.js';
+
+export const GET_BACKLINKS_DESCRIPTION = `List the backlinks of a domain, subdomain or page: link counts, top referring domains with their best anchor, anchor-text distribution, then the links (source page, target, anchor, dofollow, authority).
+Use to audit a competitor's (or your own) link profile, to see how a prospect links to competitors, or to check a single page. mode one_per_domain shows one link per referring domain (best for prospecting); one_per_anchor one per anchor text.
+Cost: one paid call per page of results (cached; paging a cached answer is free), free with the local provider. dry_run: true estimates first.
+Next: pass next_cursor as cursor for the next page; backlink_gap to turn competitors' links into a prospect list.`;
+
+export const getBacklinksInput = z.strictObject({
+  target: z.string().min(1).max(2048).describe('Domain, subdomain or page URL'),
+  mode: z.enum(['as_is', 'one_per_domain', 'one_per_anchor']).default('as_is'),
+  limit: z.number().int().min(1).max(1000).default(100),
+  dofollow: z.boolean().optional().describe('Only dofollow (true) or nofollow (false) links'),
+  anchor: z.string().min(1).max(200).optional().describe('Anchor contains this text'),
+  min_authority: z.number().int().min(0).max(100).optional(),
+  cursor: z.string().min(1).max(4096).optional().describe('next_cursor of the previous page'),
+  provider: providerField,
+  response_format: formatField,
+  fresh: freshField,
+  dry_run: dryRunField,
+});
+
+export const getBacklinksOutput = z.looseObject({
+  ...provenanceShape,
+  target: z.string().optional(),
+  metrics: z.looseObject({}).optional(),
+  backlinks: z.array(z.looseObject({ source_url: z.string(), target_url: z.string() })).optional(),
+  total: z.number().optional(),
+  next_cursor: z.string().optional(),
+});
+
+export function registerGetBacklinks(server: McpServer, service: Service, logger: Logger): void {
+  server.registerTool(
+    'get_backlinks',
+    {
+      title: 'Backlinks of a domain or page',
+      description: GET_BACKLINKS_DESCRIPTION,
+      inputSchema: getBacklinksInput,
+      outputSchema: getBacklinksOutput,
+      annotations: ANNOTATIONS,
+    },
+    guarded('get_backlinks', logger, async (args: z.infer<typeof getBacklinksInput>, extra) => {
+      const { response_format, ...query } = args;
+      const outcome = await service.backlinks(query, callOptions(extra));
+      if (isDryRun(outcome)) {
+        const dry = renderDryRun(outcome);
+        return success(dry.text, dry.structured);
+      }
+      const rendered = renderBacklinksResult(outcome, response_format);
+      return success(rendered.text, rendered.structured);
+    }),
+  );
+}
+
+export function renderBacklinksResult(outcome: BacklinksOutcome, format: 'concise' | 'detailed') {
+  const structuredFor = (count: number) => ({
+    ...outcome,
+    backlinks: outcome.backlinks.slice(0, count).map((row) => {
+      if (format === 'detailed') return row;
+      const { title: _t, first_seen: _f, last_seen: _l, spam_score: _s, ...concise } = row;
+      return concise;
+    }),
+  });
+  const budget = outcome.backlinks.length <= 100 ? DEFAULT_TOKEN_TARGET : TOKEN_CAP;
+  const fits = fitRows(outcome.backlinks, (rows) => renderBacklinks({ ...outcome, backlinks: [...rows] }, rows.length, format) + JSON.stringify(structuredFor(rows.length)), budget);
+  return { text: renderBacklinks(outcome, fits, format), structured: structuredFor(fits) };
+}

@@ -1,0 +1,18 @@
+// The tools this server registers.
+
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Logger } from '../log.js';
+import type { Service } from '../service.js';
+import { registerBacklinkGap } from './backlink-gap.js';
+import { registerGetBacklinks } from './get-backlinks.js';
+import { registerLinkIntersect } from './link-intersect.js';
+import { registerListProspects } from './list-prospects.js';
+import { registerUsage } from './usage.js';
+
+export function registerTools(server: McpServer, service: Service, logger: Logger): void {
+  registerBacklinkGap(server, service, logger);
+  registerListProspects(server, service, logger);
+  registerGetBacklinks(server, service, logger);
+  registerLinkIntersect(server, service, logger);
+  registerUsage(server, service, logger);
+}

@@ -1,0 +1,78 @@
+// link_intersect: sources linking to several of a set of targets and to none of others (Moz semantics).
+
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Logger } from '../log.js';
+import { type IntersectOutcome, isDryRun, type Service } from '../service.js';
+import { DEFAULT_TOKEN_TARGET, TOKEN_CAP, fitRows } from '../summary/format.js';
+import { renderIntersect } from '../summary/intersect.js';
+import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, provenanceShape, renderDryRun, success } from './result.js';
+
+export const LINK_INTERSECT_DESCRIPTION = `Find sources that link to several of a set of sites (positive_targets) and to none of others (negative_targets), e.g. sites linking to 2+ competitors but not to you.
+A target is a domain string (root_domain scope) or {target, scope} with scope page | subdomain | root_domain; at most 6 targets in all.
+source_scope root_domain (default) returns domains with the page linking to each target; page returns individual pages.
+Use for precise questions backlink_gap does not answer (specific pages or subdomains, "links to A and B"). Cost: one paid call per page (cached), free with the local provider.
+Next: pass next_token for the next page; get_backlinks on a source to see its links.`;
+
+const scopedTarget = z.union([
+  z.string().min(1).max(2048),
+  z.strictObject({ target: z.string().min(1).max(2048), scope: z.enum(['page', 'subdomain', 'root_domain']).default('root_domain') }),
+]);
+
+export const linkIntersectInput = z.strictObject({
+  positive_targets: z.array(scopedTarget).min(1).max(6).describe('Sources must link to these (at least min_matching_targets of them)'),
+  negative_targets: z.array(scopedTarget).max(5).optional().describe('Sources must link to none of these'),
+  min_matching_targets: z.number().int().min(1).max(6).optional(),
+  source_scope: z.enum(['page', 'root_domain']).default('root_domain'),
+  sort: z.enum(['source_domain_authority', 'source_spam_score', 'matching_target_count']).default('matching_target_count'),
+  limit: z.number().int().min(1).max(50).default(25),
+  next_token: z.string().min(1).max(4096).optional(),
+  provider: providerField,
+  response_format: formatField,
+  fresh: freshField,
+  dry_run: dryRunField,
+});
+
+export const linkIntersectOutput = z.looseObject({
+  ...provenanceShape,
+  results: z.array(z.looseObject({ source: z.string(), matching_targets: z.array(z.string()) })).optional(),
+  total: z.number().optional(),
+  next_token: z.string().optional(),
+});
+
+export function registerLinkIntersect(server: McpServer, service: Service, logger: Logger): void {
+  server.registerTool(
+    'link_intersect',
+    {
+      title: 'Link intersect',
+      description: LINK_INTERSECT_DESCRIPTION,
+      inputSchema: linkIntersectInput,
+      outputSchema: linkIntersectOutput,
+      annotations: ANNOTATIONS,
+    },
+    guarded('link_intersect', logger, async (args: z.infer<typeof linkIntersectInput>, extra) => {
+      const { response_format, ...query } = args;
+      const outcome = await service.intersect(query, callOptions(extra));
+      if (isDryRun(outcome)) {
+        const dry = renderDryRun(outcome);
+        return success(dry.text, dry.structured);
+      }
+      const rendered = renderIntersectResult(outcome, response_format);
+      return success(rendered.text, rendered.structured);
+    }),
+  );
+}
+
+export function renderIntersectResult(outcome: IntersectOutcome, format: 'concise' | 'detailed') {
+  const structuredFor = (count: number) => ({
+    ...outcome,
+    results: outcome.results.slice(0, count).map((row) => {
+      if (format === 'detailed') return row;
+      const { title: _t, ...concise } = row;
+      return concise;
+    }),
+  });
+  const budget = outcome.results.length <= 25 ? DEFAULT_TOKEN_TARGET : TOKEN_CAP;
+  const fits = fitRows(outcome.results, (rows) => renderIntersect({ ...outcome, results: [...rows] }, rows.length, format, 0) + JSON.stringify(structuredFor(rows.length)), budget);
+  return { text: renderIntersect(outcome, fits, format, 0), structured: structuredFor(fits) };
+}

@@ -1,0 +1,75 @@
+// list_prospects: page, filter, sort and export a stored gap run, for free.
+
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Logger } from '../log.js';
+import type { ProspectsOutcome, Service } from '../service.js';
+import { DEFAULT_TOKEN_TARGET, TOKEN_CAP, fitRows } from '../summary/format.js';
+import { renderProspects } from '../summary/prospects.js';
+import { ANNOTATIONS, formatField, guarded, provenanceShape, success, callOptions } from './result.js';
+
+export const LIST_PROSPECTS_DESCRIPTION = `Read the prospects of a backlink_gap run: filter, sort, page or export them. Free: it reads the stored run, no provider call (OneClickSEO runs are read from OneClickSEO, also free).
+Use after backlink_gap to see more than its top rows, to shortlist (e.g. min_authority 30, dofollow true, max_spam 20), to see who links to one competitor, or to search domains with q.
+format "csv" returns every filtered, sorted row as CSV for an outreach tool (no paging).
+Runs are kept 30 days, across restarts. Unknown run_id: call backlink_gap first.`;
+
+export const listProspectsInput = z.strictObject({
+  run_id: z.string().min(1).max(200).describe('From backlink_gap'),
+  min_authority: z.number().int().min(0).max(100).optional().describe('Authority 0-100 at least'),
+  max_spam: z.number().int().min(0).max(100).optional().describe('Spam score at most'),
+  dofollow: z.boolean().optional(),
+  competitor: z.string().min(1).max(2048).optional().describe('Only prospects linking to this competitor'),
+  q: z.string().min(1).max(200).optional().describe('Text in the domain or category'),
+  sort: z.enum(['score', 'rank', 'backlinks', 'referring_domains', 'overlap']).default('score').describe('rank = authority'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  page: z.number().int().min(1).max(10_000).default(1),
+  per_page: z.number().int().min(1).max(100).default(50).describe('1-100, default 50'),
+  include_platforms: z.boolean().default(true).describe('false hides social/platform/spam domains'),
+  format: z.enum(['table', 'csv']).default('table').describe('csv: all matching rows as CSV'),
+  response_format: formatField,
+});
+
+export const listProspectsOutput = z.looseObject({
+  ...provenanceShape,
+  run_id: z.string().optional(),
+  data: z.array(z.looseObject({ domain: z.string() })).optional(),
+  meta: z.looseObject({ page: z.number(), per_page: z.number(), total: z.number(), total_pages: z.number() }).optional(),
+  csv: z.string().optional(),
+});
+
+export function registerListProspects(server: McpServer, service: Service, logger: Logger): void {
+  server.registerTool(
+    'list_prospects',
+    {
+      title: 'List prospects of a gap run',
+      description: LIST_PROSPECTS_DESCRIPTION,
+      inputSchema: listProspectsInput,
+      outputSchema: listProspectsOutput,
+      annotations: { ...ANNOTATIONS, openWorldHint: false },
+    },
+    guarded('list_prospects', logger, async (args: z.infer<typeof listProspectsInput>, extra) => {
+      const { format, response_format, ...query } = args;
+      if (format === 'csv') {
+        const exported = await service.prospectsCsv(query, callOptions(extra));
+        return success(exported.csv, { run_id: exported.run_id, meta: { page: 1, per_page: exported.rows, total: exported.rows, total_pages: 1 }, csv: exported.csv });
+      }
+      const outcome = await service.prospects(query, callOptions(extra));
+      const rendered = renderProspectsResult(outcome, response_format);
+      return success(rendered.text, rendered.structured);
+    }),
+  );
+}
+
+export function renderProspectsResult(outcome: ProspectsOutcome, format: 'concise' | 'detailed') {
+  const structuredFor = (count: number) => ({
+    ...outcome,
+    data: outcome.data.slice(0, count).map((prospect) => {
+      if (format === 'detailed') return prospect;
+      const { provider_metrics: _m, source_pages: _s, titles: _t, reasons: _r, found_by: _f, ...concise } = prospect;
+      return concise;
+    }),
+  });
+  const budget = outcome.meta.per_page <= 50 ? DEFAULT_TOKEN_TARGET : TOKEN_CAP;
+  const fits = fitRows(outcome.data, (rows) => renderProspects({ ...outcome, data: [...rows] }, rows.length, format) + JSON.stringify(structuredFor(rows.length)), budget);
+  return { text: renderProspects(outcome, fits, format), structured: structuredFor(fits) };
+}

@@ -1,0 +1,87 @@
+// What every tool does around the service: progress, errors as isError results, compact output.
+
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { PROVIDER_NAMES } from '../domain.js';
+import { BacklinkGapError, describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { CallOptions, DryRun } from '../service.js';
+import { compact, formatCost } from '../summary/format.js';
+
+export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export const providerField = z.enum(PROVIDER_NAMES).optional().describe('Data source; default: the configured default');
+export const formatField = z
+  .enum(['concise', 'detailed'])
+  .default('concise')
+  .describe('concise (default) to decide; detailed adds reasons, source pages, per-provider figures');
+export const freshField = z.boolean().optional().describe('true: bypass the cache (pays again)');
+export const dryRunField = z.boolean().optional().describe('true: only estimate the cost and say if cached; no call');
+
+export const ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, idempotentHint: true } as const;
+
+/** Call options for the service: the client's cancellation and, when asked, progress notifications. */
+export function callOptions(extra: Extra): CallOptions {
+  const token = extra._meta?.progressToken;
+  const options: CallOptions = { signal: extra.signal };
+  if (token !== undefined) {
+    options.progress = (done, total, message) => {
+      extra
+        .sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: done, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },
+        })
+        .catch(() => undefined);
+    };
+  }
+  return options;
+}
+
+export function success(text: string, structured: Record<string, unknown>, extraContent: CallToolResult['content'] = []): CallToolResult {
+  return { content: [{ type: 'text', text }, ...extraContent], structuredContent: compact(structured) };
+}
+
+/** Every failure reaches the model as an isError result that says what to do; never a stack. */
+export function failure(error: unknown, logger: Logger, tool: string): CallToolResult {
+  if (!(error instanceof BacklinkGapError) && !(error instanceof Error && error.name === 'AbortError')) {
+    logger.error(`${tool} failed unexpectedly`, { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  }
+  return { content: [{ type: 'text', text: describeError(error) }], isError: true };
+}
+
+/** Wrap a handler so nothing it throws escapes as a protocol error or crashes the process. */
+export function guarded<A>(tool: string, logger: Logger, handler: (args: A, extra: Extra) => Promise<CallToolResult>) {
+  return async (args: A, extra: Extra): Promise<CallToolResult> => {
+    try {
+      return await handler(args, extra);
+    } catch (error) {
+      return failure(error, logger, tool);
+    }
+  };
+}
+
+export function renderDryRun(dry: DryRun): { text: string; structured: Record<string, unknown> } {
+  const lines = dry.estimates.map(
+    (e) =>
+      `${e.provider}: ${e.cached ? 'already cached, would cost 0' : `would cost ~${formatCost(e.estimate)}`} · spent today ${e.spent_today}` +
+      `${e.daily_budget !== undefined ? ` of budget ${e.daily_budget}` : ''}`,
+  );
+  return {
+    text: `Dry run (nothing called):\n${lines.join('\n')}\nRepeat without dry_run to run it.`,
+    structured: { ...dry },
+  };
+}
+
+/** Output schemas stay loose and short: they are sent on every tools/list. */
+export const costSchema = z.array(z.object({ amount: z.number(), unit: z.string(), provider: z.string() }));
+export const provenanceShape = {
+  provider: z.string().optional(),
+  cached: z.boolean().optional(),
+  age_seconds: z.number().optional(),
+  cost: costSchema.optional(),
+  synthetic: z.boolean().optional(),
+  dry_run: z.boolean().optional(),
+  estimates: z.array(z.looseObject({})).optional(),
+  next_call: z.looseObject({ tool: z.string(), arguments: z.looseObject({}) }).optional(),
+};

@@ -1,0 +1,154 @@
+// Every tool through a real MCP client over an in-memory transport, on the bundled sample.
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from '../src/server.js';
+import { COMPETITORS, YOU, sampleTruth } from './helpers/sample-truth.js';
+import { type TestRuntime, testRuntime } from './helpers/runtime.js';
+
+let runtime: TestRuntime;
+let client: Client;
+const truth = sampleTruth();
+
+beforeAll(async () => {
+  runtime = testRuntime();
+  const server = createServer({ service: runtime.service, logger: runtime.logger });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  client = new Client({ name: 'test', version: '1.0.0' });
+  await client.connect(clientSide);
+});
+
+afterAll(async () => {
+  await client.close();
+  await runtime.dispose();
+});
+
+async function call(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
+
+describe('tools/list', () => {
+  it('lists five tools with strict schemas, output schemas, annotations and short descriptions', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['backlink_gap', 'get_backlinks', 'link_intersect', 'list_prospects', 'usage']);
+    for (const tool of tools) {
+      expect(tool.description!.length).toBeLessThan(1500);
+      expect(tool.inputSchema.additionalProperties).toBe(false);
+      expect(tool.outputSchema).toBeDefined();
+      expect(tool.annotations?.readOnlyHint).toBe(true);
+    }
+  });
+});
+
+describe('backlink_gap on the sample', () => {
+  it('returns the gap computed from the dataset, ranked, with a run and the next call', async () => {
+    const result = await call('backlink_gap', { your_domain: `https://www.${YOU}/`, competitor_domains: COMPETITORS, limit: 1000 });
+    expect(result.isError).toBeFalsy();
+    const data = result.structuredContent as Record<string, any>;
+    expect(data.total_prospects).toBe(truth.gap.size);
+    expect(data.synthetic).toBe(true);
+    expect(data.cost).toEqual([{ amount: 0, unit: 'none', provider: 'local' }]);
+    expect(data.prospects.length).toBeGreaterThan(0);
+    expect(data.prospects.length).toBeLessThanOrEqual(15);
+    for (const row of data.prospects) {
+      expect(new Set(row.competitors)).toEqual(truth.gap.get(row.domain));
+      expect(row.competitor_overlap).toBe(row.competitors.length);
+      expect(row.score).toBeGreaterThanOrEqual(0);
+      expect(row.score).toBeLessThanOrEqual(100);
+    }
+    const scores = data.prospects.map((row: { score: number }) => row.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(text(result)).toContain(data.run_id);
+    expect(text(result)).toMatch(/next: list_prospects/);
+    expect(text(result)).toMatch(/SYNTHETIC/);
+    expect(result.content.some((item) => item.type === 'resource_link')).toBe(true);
+
+    const page = await call('list_prospects', { run_id: data.run_id, per_page: 100, page: 1, sort: 'overlap' });
+    const listed = page.structuredContent as Record<string, any>;
+    expect(listed.meta.total).toBe(truth.gap.size);
+    expect(listed.data[0].competitor_overlap).toBe(Math.max(...[...truth.gap.values()].map((set) => set.size)));
+
+    const csv = await call('list_prospects', { run_id: data.run_id, format: 'csv' });
+    expect(text(csv).trim().split('\n')).toHaveLength(truth.gap.size + 1);
+
+    const resource = await client.readResource({ uri: `backlink-gap://runs/${data.run_id}` });
+    expect(JSON.parse((resource.contents[0] as { text: string }).text).prospects).toHaveLength(truth.gap.size);
+  });
+
+  it('turns bad input into isError results that say what to do', async () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ your_domain: 'nope', competitor_domains: ['a.com'] }, /your_domain/],
+      [{ your_domain: YOU, competitor_domains: [] }, /competitor_domains/],
+      [{ your_domain: YOU, competitor_domains: [YOU] }, /your own domain/],
+      [{ your_domain: YOU, competitor_domains: ['a.com'], provider: 'moz' }, /MOZ_API_TOKEN/],
+      [{ your_domain: 'x'.repeat(10_000), competitor_domains: ['a.com'] }, /your_domain/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await call('backlink_gap', args);
+      expect(result.isError, JSON.stringify(args).slice(0, 80)).toBe(true);
+      expect(text(result)).toMatch(message);
+      expect(text(result)).not.toMatch(/\n\s+at /);
+    }
+    const badPage = await call('list_prospects', { run_id: 'run_x', per_page: 500 });
+    expect(badPage.isError).toBe(true);
+    expect(text(badPage)).toMatch(/per_page/);
+    const unknown = await call('list_prospects', { run_id: 'run_0000000000000000' });
+    expect(text(unknown)).toMatch(/backlink_gap/);
+  });
+});
+
+describe('get_backlinks and link_intersect on the sample', () => {
+  it('lists the backlinks of a competitor with metrics over all its links', async () => {
+    const target = COMPETITORS[0]!;
+    const result = await call('get_backlinks', { target, mode: 'one_per_domain', limit: 1000 });
+    expect(result.isError).toBeFalsy();
+    const data = result.structuredContent as Record<string, any>;
+    const links = truth.linksTo(target);
+    expect(data.metrics.links_in).toBe(links.length);
+    const sources = new Set(data.backlinks.map((row: { source_domain: string }) => row.source_domain));
+    expect(sources.size).toBe(data.backlinks.length);
+    expect(data.metrics.ref_domains).toBe(sources.size);
+    expect(text(result)).toMatch(/top referring domains/);
+  });
+
+  it('finds sources linking to two competitors but not to you', async () => {
+    const result = await call('link_intersect', {
+      positive_targets: COMPETITORS.slice(0, 2),
+      negative_targets: [YOU],
+      min_matching_targets: 2,
+      limit: 50,
+    });
+    expect(result.isError).toBeFalsy();
+    const data = result.structuredContent as Record<string, any>;
+    const expected = [...truth.gap].filter(([, set]) => set.has(COMPETITORS[0]!) && set.has(COMPETITORS[1]!)).map(([domain]) => domain);
+    expect(data.total ?? data.results.length).toBe(expected.length);
+    for (const row of data.results) expect(expected).toContain(row.source_domain);
+  });
+
+  it('refuses more than 6 targets', async () => {
+    const result = await call('link_intersect', { positive_targets: COMPETITORS, negative_targets: [YOU, 'other.com'] });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(/6/);
+  });
+});
+
+describe('usage and prompt', () => {
+  it('reports providers and cache', async () => {
+    const result = await call('usage', {});
+    expect(result.isError).toBeFalsy();
+    expect(text(result)).toMatch(/local \(default\)/);
+    expect(text(result)).toMatch(/cache persistent/);
+  });
+
+  it('offers the link_building_plan prompt', async () => {
+    const prompt = await client.getPrompt({ name: 'link_building_plan', arguments: { your_domain: YOU, competitors: COMPETITORS.join(',') } });
+    const body = (prompt.messages[0]!.content as { text: string }).text;
+    expect(body).toContain('backlink_gap');
+    expect(body).toContain(COMPETITORS[4]);
+  });
+});
