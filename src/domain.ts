@@ -187,6 +187,8 @@ export interface BacklinksResult {
   next_cursor?: string;
   cost: Cost;
   synthetic?: boolean;
+  /** Caveats the provider's data carries (a sample, a filter it cannot apply). */
+  notes?: string[];
 }
 
 export type SourceScope = 'page' | 'root_domain';
@@ -221,4 +223,6 @@ export interface IntersectResult {
   next_token?: string;
   cost: Cost;
   synthetic?: boolean;
+  /** Caveats the provider's data carries (a sample, a sort it cannot apply). */
+  notes?: string[];
 }

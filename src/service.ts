@@ -155,6 +155,7 @@ export interface BacklinksOutcome extends Provenance {
   backlinks: Backlink[];
   total: number;
   next_cursor?: string;
+  notes?: string[];
   next_call?: NextCall;
 }
 
@@ -182,6 +183,7 @@ export interface IntersectOutcome extends Provenance {
   results: IntersectRow[];
   total?: number;
   next_token?: string;
+  notes?: string[];
   next_call?: NextCall;
 }
 
@@ -669,6 +671,7 @@ export function createService(deps: ServiceDependencies): Service {
       metrics: outcome.result.metrics,
       backlinks: rows,
       total: outcome.result.total,
+      ...(outcome.result.notes && outcome.result.notes.length > 0 && { notes: outcome.result.notes }),
       ...(next !== undefined && {
         next_cursor: next,
         next_call: { tool: 'get_backlinks', arguments: { ...withoutPaging(input), target: target.value, mode, limit, cursor: next } },
@@ -776,6 +779,7 @@ export function createService(deps: ServiceDependencies): Service {
       source_scope: sourceScope,
       results: rows,
       ...(outcome.result.total !== undefined && { total: outcome.result.total }),
+      ...(outcome.result.notes && outcome.result.notes.length > 0 && { notes: outcome.result.notes }),
       ...(next !== undefined && {
         next_token: next,
         next_call: {

@@ -68,6 +68,7 @@ export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, for
   const lines = [
     `Backlinks of ${outcome.target} (${outcome.mode}) via ${outcome.provider}: ${outcome.total} match, showing ${rows.length}`,
     provenanceLine(outcome),
+    ...(outcome.notes ?? []).map((note) => `note: ${note}`),
     `metrics: ${
       [
         metric('links', m.links_in),

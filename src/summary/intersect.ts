@@ -29,6 +29,7 @@ export function renderIntersect(outcome: IntersectOutcome, rowCount: number, for
       `${outcome.negative_targets.length > 0 ? ` but not ${outcome.negative_targets.map(describe).join(', ')}` : ''} via ${outcome.provider}` +
       `${outcome.total !== undefined ? `: ${outcome.total} match` : ''}`,
     provenanceLine(outcome),
+    ...(outcome.notes ?? []).map((note) => `note: ${note}`),
   ];
   outcome.results
     .slice(0, rowCount)

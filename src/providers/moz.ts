@@ -1,0 +1,326 @@
+// Moz Links API v2 adapter: link_intersect for intersect and gap, paged with next_token.
+//
+// Authority: `domain_authority` is documented as 1-100, so it is the normalised `authority` as is
+// and also kept as `provider_metrics.moz.authority_raw`. A spam score of -1 means "unknown": absent.
+
+import { z } from 'zod';
+import type { MozSettings } from '../config.js';
+import type { Cost, GapQuery, GapResult, IntersectQuery, IntersectResult, IntersectRow, ProspectCore, Target } from '../domain.js';
+import { ProviderError, UsageError } from '../errors.js';
+import { sourceDomainOf } from '../hosts.js';
+import { createHttpClient } from '../http/client.js';
+import { redact } from '../log.js';
+import { type AdapterDependencies, accountHash, notConfigured, parseResponse } from './adapter.js';
+import type { CallContext, Operation, Provider, ProviderDescription } from './provider.js';
+
+const NAME = 'moz';
+const TITLE = 'Moz Links API v2';
+const MAX_TARGETS = 6;
+const MAX_ROWS_PER_CALL = 50;
+/** Moz returns at most 500 results for one query, whatever the paging. */
+const MAX_ROWS_PER_QUERY = 500;
+/** link_intersect is a weighted endpoint: each returned row consumes 5 rows of quota. */
+const ROWS_PER_RESULT = 5;
+const CREDENTIALS_HINT = 'check MOZ_API_TOKEN or MOZ_ACCESS_ID/MOZ_SECRET_KEY';
+
+const resultSchema = z.object({
+  page: z.string(),
+  title: z.string().nullish(),
+  domain_authority: z.number().nullish(),
+  spam_score: z.number().nullish(),
+  matching_target_indexes: z.array(z.number()).nullish(),
+  matching_source_pages: z.array(z.object({ page: z.string(), page_authority: z.number().nullish() })).nullish(),
+});
+type MozResult = z.infer<typeof resultSchema>;
+const responseSchema = z.object({
+  results: z.array(resultSchema),
+  next_token: z.string().nullish(),
+});
+
+interface Gathered {
+  rows: MozResult[];
+  next_token?: string;
+  /** Rows Moz returned across every call, including any page read twice after a restart. */
+  charged: number;
+}
+
+export function createMozProvider(settings: MozSettings, deps: AdapterDependencies): Provider {
+  const { token, accessId, secretKey } = settings;
+  const basic = accessId !== undefined && secretKey !== undefined ? Buffer.from(`${accessId}:${secretKey}`).toString('base64') : undefined;
+  const secrets = [token, accessId, secretKey, basic].filter((value): value is string => value !== undefined);
+  const configured = token !== undefined || basic !== undefined;
+  const http = createHttpClient({
+    provider: NAME,
+    baseUrl: settings.baseUrl,
+    secrets,
+    logger: deps.logger,
+    ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
+    ...(deps.backoffBaseMs !== undefined && { backoffBaseMs: deps.backoffBaseMs }),
+  });
+
+  const credentials = (): Record<string, string> => {
+    if (token !== undefined) return { 'x-moz-token': token };
+    if (basic !== undefined) return { Authorization: `Basic ${basic}` };
+    throw notConfigured(NAME);
+  };
+  const rows = (amount: number): Cost => ({ amount, unit: 'rows', provider: NAME });
+
+  // Moz v2 error bodies are undocumented; read a message leniently. Other 4xx keep the default
+  // mapping, which never retries them (Moz limits accounts that send bursts of 4xx).
+  const mapError = ({ status, body }: { status: number; body: unknown }): ProviderError | undefined => {
+    const said = upstreamMessage(body);
+    const suffix = said === undefined ? '' : ` Moz said: ${redact(said, secrets)}`;
+    if ((status === 402 || status === 403) && said !== undefined && /quota|rows|limit|exceed|credit|plan|subscription/i.test(said)) {
+      return new ProviderError({
+        code: 'no_credits',
+        provider: NAME,
+        status,
+        message: `${TITLE} quota is used up (HTTP ${status}): wait for the quota to renew or upgrade the Moz plan.${suffix}`,
+      });
+    }
+    if (status === 401 || status === 403) {
+      return new ProviderError({
+        code: 'auth_failed',
+        provider: NAME,
+        status,
+        message: `${TITLE} rejected the credentials (HTTP ${status}): ${CREDENTIALS_HINT}.${suffix}`,
+      });
+    }
+    if (status === 402) {
+      return new ProviderError({
+        code: 'no_credits',
+        provider: NAME,
+        status,
+        message: `${TITLE} refused the call for billing reasons (HTTP 402): check the Moz plan and its row quota.${suffix}`,
+      });
+    }
+    return undefined;
+  };
+
+  const call = async (body: Record<string, unknown>, context: CallContext) => {
+    const response = await http.requestJson({
+      method: 'POST',
+      path: '/v2/link_intersect',
+      headers: credentials(),
+      body,
+      ...(context.signal !== undefined && { signal: context.signal }),
+      ...(context.deadline !== undefined && { deadline: context.deadline }),
+      mapError,
+    });
+    return parseResponse(NAME, responseSchema, response.body);
+  };
+
+  /** Follow next_token until `limit` rows are gathered; restart once from the first page if a token we got expires. */
+  async function gather(query: IntersectQuery, context: CallContext): Promise<Gathered> {
+    credentials();
+    const total = query.positive_targets.length + query.negative_targets.length;
+    if (query.positive_targets.length === 0 || total > MAX_TARGETS) {
+      throw new UsageError(
+        'invalid_input',
+        `${TITLE} link_intersect takes 1 to ${MAX_TARGETS} targets in all, positive and negative combined (got ${total}). Split the targets over several calls or use another provider.`,
+      );
+    }
+    const base: Record<string, unknown> = {
+      positive_targets: query.positive_targets.map(toMozTarget),
+      ...(query.negative_targets.length > 0 && { negative_targets: query.negative_targets.map(toMozTarget) }),
+      ...(query.min_matching_targets > 1 && { min_matching_targets: query.min_matching_targets }),
+      source_scope: query.source_scope,
+      sort: query.sort,
+    };
+    const limit = Math.min(query.limit, MAX_ROWS_PER_QUERY);
+    const gathered: MozResult[] = [];
+    const seen = new Set<string>();
+    let charged = 0;
+    let nextToken = query.next_token;
+    let restarted = false;
+    let calls = 0;
+    /** After a restart, rows already gathered that the first pages will return again. */
+    let toSkip = 0;
+    while (gathered.length < limit) {
+      const first = calls === 0;
+      let page: z.infer<typeof responseSchema>;
+      try {
+        const size = Math.min(MAX_ROWS_PER_CALL, limit - gathered.length + toSkip);
+        page = await call({ ...base, limit: size, ...(nextToken !== undefined && { next_token: nextToken }) }, context);
+      } catch (error) {
+        if (!(error instanceof ProviderError) || error.code !== 'expired' || nextToken === undefined) throw error;
+        if (first || query.next_token !== undefined || restarted) {
+          throw new ProviderError({
+            code: 'expired',
+            provider: NAME,
+            status: 410,
+            message: `${TITLE} says the next_token has expired (HTTP 410). Repeat the call without next_token to start from the first page.`,
+          });
+        }
+        // A token from this same call expired: read again from the first page, skipping rows already gathered.
+        restarted = true;
+        nextToken = undefined;
+        toSkip = gathered.length;
+        calls += 1;
+        continue;
+      }
+      calls += 1;
+      charged += page.results.length;
+      for (const row of page.results) {
+        if (seen.has(row.page)) {
+          toSkip = Math.max(0, toSkip - 1);
+          continue;
+        }
+        seen.add(row.page);
+        gathered.push(row);
+      }
+      context.progress?.(gathered.length, limit, `${TITLE}: ${gathered.length} of ${limit} rows`);
+      nextToken = page.next_token === null || page.next_token === '' ? undefined : page.next_token;
+      if (nextToken === undefined || page.results.length === 0) break;
+    }
+    return { rows: gathered.slice(0, limit), charged, ...(nextToken !== undefined && { next_token: nextToken }) };
+  }
+
+  async function intersect(query: IntersectQuery, context: CallContext): Promise<IntersectResult> {
+    const gathered = await gather(query, context);
+    return {
+      results: gathered.rows.map((row) => toRow(row, query)),
+      ...(gathered.next_token !== undefined && { next_token: gathered.next_token }),
+      ...(gathered.next_token === undefined && query.next_token === undefined && { total: gathered.rows.length }),
+      cost: rows(ROWS_PER_RESULT * gathered.charged),
+    };
+  }
+
+  async function gap(query: GapQuery, context: CallContext): Promise<GapResult> {
+    const competitors = query.competitor_domains;
+    if (competitors.length > MAX_TARGETS - 1) {
+      throw new UsageError(
+        'invalid_input',
+        `competitor_domains: ${TITLE} compares at most ${MAX_TARGETS - 1} competitors (${MAX_TARGETS} targets with your domain); got ${competitors.length}. Use another provider (dataforseo, oneclickseo, localseodata) or split the competitors into groups of ${MAX_TARGETS - 1}.`,
+      );
+    }
+    const intersectQuery: IntersectQuery = {
+      positive_targets: competitors.map((target) => ({ target, scope: 'root_domain' })),
+      negative_targets: [{ target: query.your_domain, scope: 'root_domain' }],
+      min_matching_targets: Math.max(1, query.min_competitors),
+      source_scope: 'root_domain',
+      sort: 'matching_target_count',
+      limit: query.limit,
+    };
+    const gathered = await gather(intersectQuery, context);
+    const prospects: ProspectCore[] = [];
+    const domains = new Set<string>();
+    for (const row of gathered.rows) {
+      const prospect = toProspect(toRow(row, intersectQuery));
+      if (domains.has(prospect.domain) || prospect.domain === query.your_domain) continue;
+      domains.add(prospect.domain);
+      prospects.push(prospect);
+    }
+    const notes: string[] = [];
+    let total = prospects.length;
+    if (gathered.next_token !== undefined) {
+      // Moz reports no total; one more than we hold says "more exist" to the cache above.
+      total = prospects.length + 1;
+      notes.push(`${TITLE} has more prospects than the ${prospects.length} read (it reports no total, and returns at most ${MAX_ROWS_PER_QUERY}).`);
+    } else if (query.limit > MAX_ROWS_PER_QUERY && prospects.length === MAX_ROWS_PER_QUERY) {
+      notes.push(`${TITLE} returns at most ${MAX_ROWS_PER_QUERY} results per query.`);
+    }
+    return {
+      prospects,
+      total_prospects: total,
+      cost: rows(ROWS_PER_RESULT * gathered.charged),
+      status: 'complete',
+      ...(notes.length > 0 && { notes }),
+    };
+  }
+
+  return {
+    name: NAME,
+    describe(): ProviderDescription {
+      return {
+        name: NAME,
+        title: TITLE,
+        capabilities: ['gap', 'intersect'],
+        computed: [],
+        configured,
+        unit: 'rows',
+        pricing: `link_intersect: ${ROWS_PER_RESULT} rows per returned row`,
+        configureWith: 'MOZ_API_TOKEN (or MOZ_ACCESS_ID and MOZ_SECRET_KEY)',
+        account: accountHash(token, accessId, secretKey),
+      };
+    },
+    gap,
+    intersect,
+    estimate(operation: Operation): Cost {
+      if (operation.kind === 'backlinks') return rows(0);
+      return rows(ROWS_PER_RESULT * Math.min(operation.query.limit, MAX_ROWS_PER_QUERY));
+    },
+    close: () => http.close(),
+  };
+}
+
+/** Moz takes domains as bare hosts and pages as URLs; our targets arrive normalised already. */
+function toMozTarget(target: Target): { target: string; scope: string } {
+  return { target: target.target, scope: target.scope };
+}
+
+function toRow(result: MozResult, query: IntersectQuery): IntersectRow {
+  const sourceDomain = sourceDomainOf(result.page);
+  const indexes = result.matching_target_indexes ?? [];
+  const matching: string[] = [];
+  const pages: NonNullable<IntersectRow['matching_source_pages']> = [];
+  indexes.forEach((index, position) => {
+    const target = query.positive_targets[index]?.target;
+    if (target === undefined) return;
+    matching.push(target);
+    // matching_source_pages aligns with matching_target_indexes (root_domain scope only).
+    const source = result.matching_source_pages?.[position];
+    if (source !== undefined) {
+      const authority = source.page_authority ?? undefined;
+      pages.push({ target, page: source.page, ...(authority !== undefined && { page_authority: authority }) });
+    }
+  });
+  const authority = result.domain_authority ?? undefined;
+  const spam = result.spam_score === null || result.spam_score === undefined || result.spam_score < 0 ? undefined : result.spam_score;
+  const title = result.title?.trim();
+  return {
+    source: query.source_scope === 'root_domain' ? sourceDomain : result.page,
+    source_domain: sourceDomain,
+    ...(authority !== undefined && { domain_authority: authority }),
+    ...(spam !== undefined && { spam_score: spam }),
+    ...(title !== undefined && title !== '' && { title }),
+    matching_targets: matching,
+    ...(pages.length > 0 && { matching_source_pages: pages }),
+  };
+}
+
+function toProspect(row: IntersectRow): ProspectCore {
+  const authority = row.domain_authority;
+  const spam = row.spam_score;
+  const pages = row.matching_source_pages?.map((source) => source.page) ?? [];
+  return {
+    domain: row.source_domain,
+    ...(authority !== undefined && { authority }),
+    competitors: row.matching_targets,
+    ...(spam !== undefined && { spam_score: spam }),
+    ...(pages.length > 0 && { source_pages: [...new Set(pages)] }),
+    provider_metrics: {
+      moz: {
+        ...(authority !== undefined && { authority, authority_raw: authority }),
+        authority_scale: 'domain_authority 1-100',
+        ...(spam !== undefined && { spam_score: spam }),
+      },
+    },
+    found_by: [NAME],
+  };
+}
+
+function upstreamMessage(body: unknown): string | undefined {
+  if (typeof body === 'string' && body.trim() !== '') return body.slice(0, 300);
+  if (typeof body !== 'object' || body === null) return undefined;
+  const record = body as Record<string, unknown>;
+  for (const key of ['message', 'error', 'status', 'detail']) {
+    const value = record[key];
+    if (typeof value === 'string' && value.trim() !== '') return value.slice(0, 300);
+    if (typeof value === 'object' && value !== null) {
+      const inner = (value as Record<string, unknown>).message;
+      if (typeof inner === 'string' && inner.trim() !== '') return inner.slice(0, 300);
+    }
+  }
+  return undefined;
+}
