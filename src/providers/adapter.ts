@@ -1,0 +1,53 @@
+// What every adapter shares: its dependencies, the account hash, the not-configured error and a
+// lenient response parse that turns a mismatch into one invalid_response error.
+
+import { createHash } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { PROVIDER_VARIABLES } from '../config.js';
+import type { ProviderName } from '../domain.js';
+import { ProviderError, UsageError } from '../errors.js';
+import { providerTitle } from '../http/failures.js';
+import type { Logger } from '../log.js';
+
+export interface AdapterDependencies {
+  logger: Logger;
+  /** Tests route requests through a MockAgent. */
+  dispatcher?: Dispatcher;
+  /** Tests shorten retry waits. */
+  backoffBaseMs?: number;
+}
+
+/** First 12 hex characters of sha256 over the credentials: identifies the account, reveals nothing. */
+export function accountHash(...secrets: ReadonlyArray<string | undefined>): string {
+  const present = secrets.filter((secret): secret is string => secret !== undefined && secret !== '');
+  if (present.length === 0) return 'unconfigured';
+  return createHash('sha256').update(present.join('\u0000')).digest('hex').slice(0, 12);
+}
+
+/** Thrown when a capability is called on a provider without credentials. */
+export function notConfigured(name: ProviderName): UsageError {
+  if (name === 'local') return new UsageError('not_configured', 'The local dataset is not configured: set BACKLINK_GAP_DATA.');
+  return new UsageError(
+    'not_configured',
+    `${providerTitle(name)} is not configured: set ${PROVIDER_VARIABLES[name]} in the server's environment (the MCP client config "env").`,
+  );
+}
+
+/** Parse a provider answer with a lenient schema; a mismatch is one invalid_response naming the first problem. */
+export function parseResponse<Schema extends z.ZodType>(provider: ProviderName, schema: Schema, value: unknown): z.output<Schema> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.map(String).join('.')}` : '';
+  const what = issue ? `${issue.message}${where}` : 'unexpected shape';
+  return invalid(provider, `the answer does not have the documented shape (${what})`);
+}
+
+function invalid(provider: ProviderName, why: string): never {
+  throw new ProviderError({
+    code: 'invalid_response',
+    provider,
+    message: `${providerTitle(provider)} sent an answer this server cannot read: ${why}. Try again later, or use another provider.`,
+  });
+}
