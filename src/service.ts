@@ -363,6 +363,21 @@ export function createService(deps: ServiceDependencies): Service {
   ): Promise<{ result: GapResult; cached: boolean; age_seconds?: number; storedKey: string }> {
     if (!provider.gap) throw new UsageError('unsupported', `${PROVIDER_TITLES[provider.name]} cannot compute a gap.`);
     const key = gapKey(provider, query);
+    if (query.min_competitors > 1 && !fresh) {
+      // A complete answer for "at least one competitor" already holds every stricter answer.
+      const broad = await cache.get<Stored<GapResult>>(gapKey(provider, { ...query, min_competitors: 1 }));
+      const result = broad?.value.result;
+      if (broad && result && result.status !== 'pending' && result.prospects.length >= result.total_prospects) {
+        const prospects = result.prospects.filter((prospect) => prospect.competitors.length >= query.min_competitors);
+        const age = ageOf(broad.storedAt);
+        return {
+          result: { ...result, prospects, total_prospects: prospects.length },
+          cached: true,
+          ...(age !== undefined && { age_seconds: age }),
+          storedKey: key,
+        };
+      }
+    }
     // A provider-side run still pending from an earlier call is resumed, never created (and paid) twice.
     const earlier = await cache.get<Stored<GapResult>>(key);
     const resume = earlier?.value.result.status === 'pending' ? earlier.value.result.provider_run_id : undefined;
@@ -506,7 +521,7 @@ export function createService(deps: ServiceDependencies): Service {
     return run;
   }
 
-  async function filteredRun(input: ProspectsInput, options?: CallOptions): Promise<{ run: GapRun; rows: Prospect[]; total?: number }> {
+  async function filteredRun(input: ProspectsInput): Promise<{ run: GapRun; rows: Prospect[]; total?: number }> {
     const run = await loadRun(input.run_id);
     const competitor = input.competitor === undefined ? undefined : normalizeDomain(input.competitor, 'competitor');
     if (competitor !== undefined && !run.competitor_domains.includes(competitor)) {
@@ -564,7 +579,7 @@ export function createService(deps: ServiceDependencies): Service {
         };
       }
     }
-    const { rows } = await filteredRun(input, options);
+    const { rows } = await filteredRun(input);
     const paged = pageOf(rows, page, perPage);
     return {
       run_id: run.run_id,
@@ -584,8 +599,8 @@ export function createService(deps: ServiceDependencies): Service {
     return { next_call: { tool: 'list_prospects', arguments: { run_id: runId, ...rest, page: meta.page + 1 } } };
   }
 
-  async function prospectsCsv(input: ProspectsInput, options?: CallOptions) {
-    const { run, rows } = await filteredRun(input, options);
+  async function prospectsCsv(input: ProspectsInput) {
+    const { run, rows } = await filteredRun(input);
     return { run_id: run.run_id, rows: rows.length, csv: prospectsToCsv(rows) };
   }
 
@@ -642,7 +657,7 @@ export function createService(deps: ServiceDependencies): Service {
     };
     const queryHash = hashOf([providerName, filters]);
     const cursor = decodeCursor(input.cursor, 'cursor', queryHash);
-    const upstreamLimit = Math.min(UPSTREAM_PAGE_MAX, cursor.s + limit);
+    const upstreamLimit = provider.describe().wholeAnswerRows ?? Math.min(UPSTREAM_PAGE_MAX, cursor.s + limit);
     const query: BacklinksQuery = { ...filters, limit: upstreamLimit, ...(cursor.u !== undefined && { cursor: cursor.u }) };
     const key = cacheKey({
       provider: providerName,
@@ -745,7 +760,7 @@ export function createService(deps: ServiceDependencies): Service {
     };
     const queryHash = hashOf([providerName, base]);
     const cursor = decodeCursor(input.next_token, 'next_token', queryHash);
-    const upstreamLimit = Math.min(UPSTREAM_PAGE_MAX, cursor.s + limit);
+    const upstreamLimit = provider.describe().wholeAnswerRows ?? Math.min(UPSTREAM_PAGE_MAX, cursor.s + limit);
     const query: IntersectQuery = { ...base, limit: upstreamLimit, ...(cursor.u !== undefined && { next_token: cursor.u }) };
     const key = cacheKey({
       provider: providerName,

@@ -45,6 +45,10 @@ export interface ProviderDescription {
   configureWith?: string;
   /** A one-way hash identifying the account (never the secret), part of every cache key. */
   account: string;
+  /** When one paid call returns the provider's whole answer anyway (DomDetailer's ≤5,000-row
+   *  sample), its size: the service then asks for all of it at once, so later pages come from the
+   *  cache instead of paying for the same sample again. */
+  wholeAnswerRows?: number;
 }
 
 /** An operation about to be paid for, for the budget guard and `dry_run`. */

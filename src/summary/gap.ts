@@ -7,7 +7,7 @@ import { nextCallText, provenanceLine, shortUrl } from './format.js';
 export type ResponseFormat = 'concise' | 'detailed';
 
 const CATEGORY_LABEL: Record<string, string> = {
-  chamber_or_association: 'chamber/assoc',
+  chamber_or_association: 'chamber',
   directory: 'directory',
   news_media: 'news',
   education: 'edu',
@@ -24,18 +24,22 @@ export function categoryLabel(category: string): string {
   return CATEGORY_LABEL[category] ?? category;
 }
 
-/** One prospect on one line: rank, domain, score, authority, overlap, category, follow, spam. */
+/** The legend of prospectLine, printed once above the rows. */
+export const PROSPECT_LEGEND = 'rank. domain score(0-100) a=authority(0-100) competitors-linked category df/nf s=spam';
+
+/** One prospect on one line, terse (the legend explains it): rank, domain, score, authority, overlap,
+ *  category, follow, spam. Unknown follow and spam are left out; unknown authority is `a?`. */
 export function prospectLine(prospect: Prospect, index: number, competitorCount: number, format: ResponseFormat): string {
   const parts = [
     `${index + 1}. ${prospect.domain}`,
-    `score ${prospect.score}`,
-    prospect.authority === undefined ? 'auth ?' : `auth ${prospect.authority}`,
-    `${prospect.competitor_overlap}/${competitorCount} comp`,
+    String(prospect.score),
+    prospect.authority === undefined ? 'a?' : `a${Math.round(prospect.authority)}`,
+    `${prospect.competitor_overlap}/${competitorCount}`,
     categoryLabel(prospect.category),
   ];
-  if (prospect.dofollow !== undefined) parts.push(prospect.dofollow ? 'dofollow' : 'nofollow');
-  if (prospect.spam_score !== undefined) parts.push(`spam ${prospect.spam_score}`);
-  let line = parts.join(' · ');
+  if (prospect.dofollow !== undefined) parts.push(prospect.dofollow ? 'df' : 'nf');
+  if (prospect.spam_score !== undefined) parts.push(`s${Math.round(prospect.spam_score)}`);
+  let line = parts.join(' ');
   if (format === 'detailed') {
     const extra: string[] = [`links to ${prospect.competitors.join(', ')}`];
     if (prospect.backlinks !== undefined) extra.push(`${prospect.backlinks} links`);
@@ -77,8 +81,10 @@ export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format
   lines.push(`categories: ${counts(f.category, categoryLabel) || 'none'}`);
   lines.push(`per competitor: ${counts(f.competitor) || 'none'}`);
   if (rows.length > 0) {
-    lines.push(`Top ${rows.length} by score (domain · score 0-100 · authority 0-100 · competitors linked · category · follow · spam):`);
-    rows.forEach((prospect, index) => lines.push(prospectLine(prospect, index, n, format)));
+    lines.push(`Top ${rows.length} by score (${PROSPECT_LEGEND}):`);
+    rows.forEach((prospect, index) => {
+      lines.push(prospectLine(prospect, index, n, format));
+    });
   } else if (outcome.status !== 'pending') {
     lines.push('No prospects: every site linking to these competitors already links to you, or the data has none.');
   }

@@ -33,7 +33,9 @@ export function renderIntersect(outcome: IntersectOutcome, rowCount: number, for
   ];
   outcome.results
     .slice(0, rowCount)
-    .forEach((row, index) => lines.push(intersectLine(row, offset + index, outcome.positive_targets.length, format)));
+    .forEach((row, index) => {
+      lines.push(intersectLine(row, offset + index, outcome.positive_targets.length, format));
+    });
   if (outcome.results.length === 0) lines.push('No sources match; lower min_matching_targets or drop a negative target.');
   const tail: string[] = [];
   const cut = outcome.results.length - rowCount;

@@ -2,7 +2,7 @@
 
 import type { ProspectsOutcome } from '../service.js';
 import { nextCallText } from './format.js';
-import { prospectLine, type ResponseFormat } from './gap.js';
+import { PROSPECT_LEGEND, prospectLine, type ResponseFormat } from './gap.js';
 
 export function renderProspects(outcome: ProspectsOutcome, rowCount: number, format: ResponseFormat): string {
   const { meta } = outcome;
@@ -12,7 +12,10 @@ export function renderProspects(outcome: ProspectsOutcome, rowCount: number, for
     `Run ${outcome.run_id} (${outcome.your_domain} vs ${n} competitors, ${outcome.provider}${outcome.synthetic ? ', SYNTHETIC sample' : ''}): ` +
       `page ${meta.page}/${Math.max(1, meta.total_pages)} · ${meta.total} match · free (reads the stored run)`,
   ];
-  outcome.data.slice(0, rowCount).forEach((prospect, index) => lines.push(prospectLine(prospect, first + index, n, format)));
+  if (rowCount > 0) lines.push(PROSPECT_LEGEND);
+  outcome.data.slice(0, rowCount).forEach((prospect, index) => {
+    lines.push(prospectLine(prospect, first + index, n, format));
+  });
   if (outcome.data.length === 0) lines.push('No prospects match these filters; loosen min_authority / max_spam / dofollow / q.');
   const cut = outcome.data.length - rowCount;
   const tail: string[] = [];

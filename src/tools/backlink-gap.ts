@@ -32,13 +32,9 @@ export const backlinkGapInput = z.strictObject({
 
 export const backlinkGapOutput = z.looseObject({
   ...provenanceShape,
-  status: z.string().optional(),
   run_id: z.string().optional(),
-  your_domain: z.string().optional(),
-  competitor_domains: z.array(z.string()).optional(),
   total_prospects: z.number().optional(),
-  prospects: z.array(z.looseObject({ domain: z.string(), score: z.number() })).optional(),
-  facets: z.looseObject({}).optional(),
+  prospects: z.array(z.looseObject({})).optional(),
 });
 
 export function registerBacklinkGap(server: McpServer, service: Service, logger: Logger): void {

@@ -29,10 +29,8 @@ export const getBacklinksInput = z.strictObject({
 
 export const getBacklinksOutput = z.looseObject({
   ...provenanceShape,
-  target: z.string().optional(),
   metrics: z.looseObject({}).optional(),
-  backlinks: z.array(z.looseObject({ source_url: z.string(), target_url: z.string() })).optional(),
-  total: z.number().optional(),
+  backlinks: z.array(z.looseObject({})).optional(),
   next_cursor: z.string().optional(),
 });
 

@@ -35,8 +35,7 @@ export const linkIntersectInput = z.strictObject({
 
 export const linkIntersectOutput = z.looseObject({
   ...provenanceShape,
-  results: z.array(z.looseObject({ source: z.string(), matching_targets: z.array(z.string()) })).optional(),
-  total: z.number().optional(),
+  results: z.array(z.looseObject({})).optional(),
   next_token: z.string().optional(),
 });
 

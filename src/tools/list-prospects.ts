@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import type { ProspectsOutcome, Service } from '../service.js';
 import { DEFAULT_TOKEN_TARGET, TOKEN_CAP, fitRows } from '../summary/format.js';
 import { renderProspects } from '../summary/prospects.js';
-import { ANNOTATIONS, formatField, guarded, provenanceShape, success, callOptions } from './result.js';
+import { ANNOTATIONS, callOptions, formatField, guarded, success } from './result.js';
 
 export const LIST_PROSPECTS_DESCRIPTION = `Read the prospects of a backlink_gap run: filter, sort, page or export them. Free: it reads the stored run, no provider call (OneClickSEO runs are read from OneClickSEO, also free).
 Use after backlink_gap to see more than its top rows, to shortlist (e.g. min_authority 30, dofollow true, max_spam 20), to see who links to one competitor, or to search domains with q.
@@ -30,10 +30,8 @@ export const listProspectsInput = z.strictObject({
 });
 
 export const listProspectsOutput = z.looseObject({
-  ...provenanceShape,
-  run_id: z.string().optional(),
-  data: z.array(z.looseObject({ domain: z.string() })).optional(),
-  meta: z.looseObject({ page: z.number(), per_page: z.number(), total: z.number(), total_pages: z.number() }).optional(),
+  data: z.array(z.looseObject({})).optional(),
+  meta: z.looseObject({}).optional(),
   csv: z.string().optional(),
 });
 

@@ -73,15 +73,9 @@ export function renderDryRun(dry: DryRun): { text: string; structured: Record<st
   };
 }
 
-/** Output schemas stay loose and short: they are sent on every tools/list. */
-export const costSchema = z.array(z.object({ amount: z.number(), unit: z.string(), provider: z.string() }));
+/** Output schemas stay loose and short: they are sent on every tools/list. Every paid answer also
+ *  carries provider, cached, age_seconds, cost [{amount, unit, provider}] and next_call. */
 export const provenanceShape = {
-  provider: z.string().optional(),
   cached: z.boolean().optional(),
-  age_seconds: z.number().optional(),
-  cost: costSchema.optional(),
-  synthetic: z.boolean().optional(),
-  dry_run: z.boolean().optional(),
-  estimates: z.array(z.looseObject({})).optional(),
-  next_call: z.looseObject({ tool: z.string(), arguments: z.looseObject({}) }).optional(),
+  cost: z.array(z.looseObject({})).optional(),
 };

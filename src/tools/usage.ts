@@ -11,7 +11,7 @@ export const USAGE_DESCRIPTION = `Show which backlink data providers are configu
 
 export const usageInput = z.strictObject({});
 export const usageOutput = z.looseObject({
-  providers: z.array(z.looseObject({ provider: z.string(), configured: z.boolean() })),
+  providers: z.array(z.looseObject({})),
   cache: z.looseObject({}),
 });
 
