@@ -212,11 +212,14 @@ export function createHttpApp(runtime: Runtime, options: HttpOptions): HttpApp {
   };
 
   const server = createNodeServer((req, res) => {
-    inFlight += 1;
-    res.on('close', () => {
-      inFlight -= 1;
-      if (inFlight === 0) drained?.();
-    });
+    // A GET is the client's standing notification stream: it never ends by itself, so a stop must not wait for it.
+    if (req.method !== 'GET') {
+      inFlight += 1;
+      res.on('close', () => {
+        inFlight -= 1;
+        if (inFlight === 0) drained?.();
+      });
+    }
     handle(req, res).catch((error: unknown) => {
       logger.error('http request failed', { error: error instanceof Error ? error.message : String(error) });
       if (!res.headersSent) rpcError(res, 500, 'Internal error');

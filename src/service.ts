@@ -253,8 +253,9 @@ export function createService(deps: ServiceDependencies): Service {
   const { config, registry, cache, runs, ledger, logger } = deps;
   const now = deps.now ?? Date.now;
 
+  // Deadlines are wall-clock (the HTTP layer compares them with Date.now()); `now` is the cache's clock.
   const contextFor = (options: CallOptions | undefined): CallContext => ({
-    deadline: now() + config.deadlineMs,
+    deadline: Date.now() + config.deadlineMs,
     ...(options?.signal && { signal: options.signal }),
     ...(options?.progress && { progress: options.progress }),
   });
@@ -836,7 +837,7 @@ export function createService(deps: ServiceDependencies): Service {
         entry.pricing = description.pricing;
         if (provider.balance) {
           try {
-            const context: CallContext = { deadline: now() + Math.min(config.deadlineMs, 8_000), ...(options?.signal && { signal: options.signal }) };
+            const context: CallContext = { deadline: Date.now() + Math.min(config.deadlineMs, 8_000), ...(options?.signal && { signal: options.signal }) };
             const balance = await provider.balance(context);
             entry.balance = { amount: balance.amount, unit: balance.unit, ...(balance.note !== undefined && { note: balance.note }) };
           } catch (error) {
