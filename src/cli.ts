@@ -198,7 +198,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
   };
   const { isDryRun } = await import('./service.js');
   const { renderDryRun } = await import('./tools/result.js');
-  const { compact } = await import('./summary/format.js');
+  const { compact, TOKEN_CAP } = await import('./summary/format.js');
   const printJson = (value: unknown) => out(JSON.stringify(compact(value), null, 2));
 
   switch (command) {
@@ -226,7 +226,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
         return 0;
       }
       if (values.json) {
-        printJson(renderGapResult(outcome, input.response_format).structured);
+        printJson(renderGapResult(outcome, input.response_format, TOKEN_CAP).structured);
         return 0;
       }
       const { renderGapTable } = await import('./summary/table.js');
@@ -261,7 +261,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
       }
       const outcome = await runtime.service.prospects(query);
       if (values.json) {
-        printJson(renderProspectsResult(outcome, response_format).structured);
+        printJson(renderProspectsResult(outcome, response_format, TOKEN_CAP).structured);
         return 0;
       }
       const { renderProspectsTable } = await import('./summary/table.js');
@@ -293,7 +293,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
         values.json ? printJson(outcome) : out(renderDryRun(outcome).text);
         return 0;
       }
-      const rendered = renderBacklinksResult(outcome, response_format);
+      const rendered = renderBacklinksResult(outcome, response_format, TOKEN_CAP);
       values.json ? printJson(rendered.structured) : out(rendered.text);
       return 0;
     }
@@ -325,7 +325,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
         values.json ? printJson(outcome) : out(renderDryRun(outcome).text);
         return 0;
       }
-      const rendered = renderIntersectResult(outcome, response_format);
+      const rendered = renderIntersectResult(outcome, response_format, TOKEN_CAP);
       values.json ? printJson(rendered.structured) : out(rendered.text);
       return 0;
     }

@@ -5,7 +5,13 @@ import type { NextCall, Provenance } from '../service.js';
 
 /** MCP clients reject results over 25,000 tokens and warn at 10,000. */
 export const TOKEN_CAP = 20_000;
-export const DEFAULT_TOKEN_TARGET = 8_000;
+/** With default parameters an answer stays under the 10,000 tokens at which clients warn. */
+export const DEFAULT_TOKEN_TARGET = 9_000;
+
+/** The token budget of an answer: the default target unless the caller asked for more rows. */
+export function tokenBudget(requestedRows: number | undefined, defaultRows: number): number {
+  return requestedRows === undefined || requestedRows <= defaultRows ? DEFAULT_TOKEN_TARGET : TOKEN_CAP;
+}
 
 /** Token estimate for the cap: o200k averages ~3.7 characters a token on this mix of domains, URLs and
  *  JSON (measured in bench/figures/tokens.ts); 3.4 keeps a margin without cutting rows needlessly. */

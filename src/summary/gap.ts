@@ -76,6 +76,7 @@ export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format
     );
   }
   const f = outcome.facets;
+  if (outcome.kept < outcome.total_prospects) lines.push(`counts below are over the ${outcome.kept} prospects the run keeps:`);
   lines.push(`tiers: ${counts(f.tier) || 'none'}`);
   lines.push(`authority: ${counts(f.authority) || 'none'}`);
   lines.push(`categories: ${counts(f.category, categoryLabel) || 'none'}`);

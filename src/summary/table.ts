@@ -41,7 +41,7 @@ export function renderGapTable(outcome: GapOutcome, format: ResponseFormat): str
     `${outcome.total_prospects} prospects link to a competitor but not to you (run keeps ${outcome.kept}) · provider ${outcome.provider} · run ${outcome.run_id}`,
     provenanceLine(outcome),
     ...outcome.notes.map((note) => `note: ${note}`),
-    `tiers: all ${f.tier.all} · several ${f.tier.several} · one ${f.tier.one}`,
+    `tiers${outcome.kept < outcome.total_prospects ? ` (of the ${outcome.kept} kept)` : ''}: all ${f.tier.all} · several ${f.tier.several} · one ${f.tier.one}`,
     '',
     table([...HEADER, ...(format === 'detailed' ? ['links to'] : [])], prospectRows(outcome.top, 0, n, format), RIGHT),
     '',

@@ -4,8 +4,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { PROVIDER_NAMES } from '../domain.js';
 import type { Logger } from '../log.js';
-import { type GapOutcome, isDryRun, type Service } from '../service.js';
-import { DEFAULT_TOKEN_TARGET, TOKEN_CAP, estimateTokens, fitRows } from '../summary/format.js';
+import { DEFAULTS, type GapOutcome, isDryRun, type Service } from '../service.js';
+import { TOKEN_CAP, estimateTokens, fitRows, tokenBudget } from '../summary/format.js';
 import { renderGap } from '../summary/gap.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, provenanceShape, renderDryRun, success } from './result.js';
 
@@ -53,7 +53,7 @@ export function registerBacklinkGap(server: McpServer, service: Service, logger:
         const dry = renderDryRun(outcome);
         return success(dry.text, dry.structured);
       }
-      const rendered = renderGapResult(outcome, args.response_format);
+      const rendered = renderGapResult(outcome, args.response_format, tokenBudget(args.top, DEFAULTS.top));
       return success(rendered.text, rendered.structured, [
         {
           type: 'resource_link',
@@ -68,8 +68,11 @@ export function registerBacklinkGap(server: McpServer, service: Service, logger:
 }
 
 /** Text and structured content of a gap, cut by rows (never mid-row) to stay under the token cap. */
-export function renderGapResult(outcome: GapOutcome, format: 'concise' | 'detailed'): { text: string; structured: Record<string, unknown> } {
-  const budget = outcome.top.length <= 15 ? DEFAULT_TOKEN_TARGET : TOKEN_CAP;
+export function renderGapResult(
+  outcome: GapOutcome,
+  format: 'concise' | 'detailed',
+  budget: number,
+): { text: string; structured: Record<string, unknown> } {
   const structuredFor = (count: number) => {
     const { top, ...rest } = outcome;
     const prospects = top.slice(0, count).map((prospect) => {

@@ -3,9 +3,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { type BacklinksOutcome, isDryRun, type Service } from '../service.js';
+import { type BacklinksOutcome, DEFAULTS, isDryRun, type Service } from '../service.js';
 import { renderBacklinks } from '../summary/backlinks.js';
-import { DEFAULT_TOKEN_TARGET, TOKEN_CAP, fitRows } from '../summary/format.js';
+import { fitRows, tokenBudget } from '../summary/format.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, provenanceShape, renderDryRun, success } from './result.js';
 
 export const GET_BACKLINKS_DESCRIPTION = `List the backlinks of a domain, subdomain or page: link counts, top referring domains with their best anchor, anchor-text distribution, then the links (source page, target, anchor, dofollow, authority).
@@ -51,13 +51,13 @@ export function registerGetBacklinks(server: McpServer, service: Service, logger
         const dry = renderDryRun(outcome);
         return success(dry.text, dry.structured);
       }
-      const rendered = renderBacklinksResult(outcome, response_format);
+      const rendered = renderBacklinksResult(outcome, response_format, tokenBudget(args.limit, DEFAULTS.backlinksLimit));
       return success(rendered.text, rendered.structured);
     }),
   );
 }
 
-export function renderBacklinksResult(outcome: BacklinksOutcome, format: 'concise' | 'detailed') {
+export function renderBacklinksResult(outcome: BacklinksOutcome, format: 'concise' | 'detailed', budget: number) {
   const structuredFor = (count: number) => ({
     ...outcome,
     backlinks: outcome.backlinks.slice(0, count).map((row) => {
@@ -66,7 +66,6 @@ export function renderBacklinksResult(outcome: BacklinksOutcome, format: 'concis
       return concise;
     }),
   });
-  const budget = outcome.backlinks.length <= 100 ? DEFAULT_TOKEN_TARGET : TOKEN_CAP;
   const fits = fitRows(outcome.backlinks, (rows) => renderBacklinks({ ...outcome, backlinks: [...rows] }, rows.length, format) + JSON.stringify(structuredFor(rows.length)), budget);
   return { text: renderBacklinks(outcome, fits, format), structured: structuredFor(fits) };
 }

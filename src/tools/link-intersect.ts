@@ -3,8 +3,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { type IntersectOutcome, isDryRun, type Service } from '../service.js';
-import { DEFAULT_TOKEN_TARGET, TOKEN_CAP, fitRows } from '../summary/format.js';
+import { DEFAULTS, type IntersectOutcome, isDryRun, type Service } from '../service.js';
+import { fitRows, tokenBudget } from '../summary/format.js';
 import { renderIntersect } from '../summary/intersect.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, provenanceShape, renderDryRun, success } from './result.js';
 
@@ -56,13 +56,13 @@ export function registerLinkIntersect(server: McpServer, service: Service, logge
         const dry = renderDryRun(outcome);
         return success(dry.text, dry.structured);
       }
-      const rendered = renderIntersectResult(outcome, response_format);
+      const rendered = renderIntersectResult(outcome, response_format, tokenBudget(args.limit, DEFAULTS.intersectLimit));
       return success(rendered.text, rendered.structured);
     }),
   );
 }
 
-export function renderIntersectResult(outcome: IntersectOutcome, format: 'concise' | 'detailed') {
+export function renderIntersectResult(outcome: IntersectOutcome, format: 'concise' | 'detailed', budget: number) {
   const structuredFor = (count: number) => ({
     ...outcome,
     results: outcome.results.slice(0, count).map((row) => {
@@ -71,7 +71,6 @@ export function renderIntersectResult(outcome: IntersectOutcome, format: 'concis
       return concise;
     }),
   });
-  const budget = outcome.results.length <= 25 ? DEFAULT_TOKEN_TARGET : TOKEN_CAP;
   const fits = fitRows(outcome.results, (rows) => renderIntersect({ ...outcome, results: [...rows] }, rows.length, format, 0) + JSON.stringify(structuredFor(rows.length)), budget);
   return { text: renderIntersect(outcome, fits, format, 0), structured: structuredFor(fits) };
 }

@@ -3,8 +3,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { ProspectsOutcome, Service } from '../service.js';
-import { DEFAULT_TOKEN_TARGET, TOKEN_CAP, fitRows } from '../summary/format.js';
+import { DEFAULTS, type ProspectsOutcome, type Service } from '../service.js';
+import { fitRows, tokenBudget } from '../summary/format.js';
 import { renderProspects } from '../summary/prospects.js';
 import { ANNOTATIONS, callOptions, formatField, guarded, success } from './result.js';
 
@@ -52,13 +52,13 @@ export function registerListProspects(server: McpServer, service: Service, logge
         return success(exported.csv, { run_id: exported.run_id, meta: { page: 1, per_page: exported.rows, total: exported.rows, total_pages: 1 }, csv: exported.csv });
       }
       const outcome = await service.prospects(query, callOptions(extra));
-      const rendered = renderProspectsResult(outcome, response_format);
+      const rendered = renderProspectsResult(outcome, response_format, tokenBudget(query.per_page, DEFAULTS.perPage));
       return success(rendered.text, rendered.structured);
     }),
   );
 }
 
-export function renderProspectsResult(outcome: ProspectsOutcome, format: 'concise' | 'detailed') {
+export function renderProspectsResult(outcome: ProspectsOutcome, format: 'concise' | 'detailed', budget: number) {
   const structuredFor = (count: number) => ({
     ...outcome,
     data: outcome.data.slice(0, count).map((prospect) => {
@@ -67,7 +67,6 @@ export function renderProspectsResult(outcome: ProspectsOutcome, format: 'concis
       return concise;
     }),
   });
-  const budget = outcome.meta.per_page <= 50 ? DEFAULT_TOKEN_TARGET : TOKEN_CAP;
   const fits = fitRows(outcome.data, (rows) => renderProspects({ ...outcome, data: [...rows] }, rows.length, format) + JSON.stringify(structuredFor(rows.length)), budget);
   return { text: renderProspects(outcome, fits, format), structured: structuredFor(fits) };
 }
