@@ -196,7 +196,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
     }
     return result.data;
   };
-  const { isDryRun } = await import('./service.js');
+  const { isDryRun } = await import('./domain.js');
   const { renderDryRun } = await import('./tools/result.js');
   const { compact, TOKEN_CAP } = await import('./summary/format.js');
   const printJson = (value: unknown) => out(JSON.stringify(compact(value), null, 2));

@@ -226,3 +226,23 @@ export interface IntersectResult {
   /** Caveats the provider's data carries (a sample, a sort it cannot apply). */
   notes?: string[];
 }
+
+/** Default tool parameters, shared by the tools (schemas, token budgets) and the service. */
+export const DEFAULTS = {
+  gapLimit: 100,
+  top: 15,
+  perPage: 50,
+  backlinksLimit: 100,
+  intersectLimit: 25,
+} as const;
+
+/** The answer of a paid tool called with `dry_run: true`: estimates, nothing called. */
+export interface DryRun {
+  dry_run: true;
+  provider: ProviderName | 'all';
+  estimates: Array<{ provider: ProviderName; estimate: Cost; cached: boolean; daily_budget?: number; spent_today: number }>;
+}
+
+export function isDryRun(value: unknown): value is DryRun {
+  return typeof value === 'object' && value !== null && (value as { dry_run?: unknown }).dry_run === true;
+}

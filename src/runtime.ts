@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './log.js';
 import type { Provider } from './providers/provider.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { createRunStore, type RunStore } from './runs.js';
-import { createService, type Service } from './service.js';
+import type { Service } from './service.js';
 
 export interface Runtime {
   config: Config;
@@ -49,7 +49,11 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   });
   const runs = createRunStore({ mode: config.cacheMode, dir: config.cacheDir, ttlSeconds: config.runTtlSeconds, logger, ...clock });
   const ledger = createLedger({ mode: config.cacheMode, dir: config.cacheDir, logger, ...clock });
-  const service = createService({ config, registry, cache, runs, ledger, logger, ...clock });
+  // The service (and with it the public-suffix list, analysis and adapters) loads on the first call,
+  // so a client that only initializes and lists tools never pays for it.
+  const service = lazyService(async () =>
+    (await import('./service.js')).createService({ config, registry, cache, runs, ledger, logger, ...clock }),
+  );
   return {
     config,
     logger,
@@ -63,5 +67,25 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
       await cache.close().catch(() => undefined);
       await registry.close();
     },
+  };
+}
+
+function lazyService(load: () => Promise<Service>): Service {
+  let loading: Promise<Service> | undefined;
+  const get = () => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return loading;
+  };
+  return {
+    gap: async (input, options) => (await get()).gap(input, options),
+    prospects: async (input, options) => (await get()).prospects(input, options),
+    prospectsCsv: async (input, options) => (await get()).prospectsCsv(input, options),
+    backlinks: async (input, options) => (await get()).backlinks(input, options),
+    intersect: async (input, options) => (await get()).intersect(input, options),
+    usage: async (options) => (await get()).usage(options),
+    run: async (runId) => (await get()).run(runId),
   };
 }

@@ -33,6 +33,7 @@ import type {
   SourceScope,
   Target,
 } from './domain.js';
+import { DEFAULTS, type DryRun } from './domain.js';
 import { BacklinkGapError, UsageError, describeError, invalidInput } from './errors.js';
 import { normalizeDomain, normalizeDomainList, normalizeTarget } from './hosts.js';
 import { checkBudget, type Ledger } from './ledger.js';
@@ -70,11 +71,8 @@ export interface NextCall {
   arguments: Record<string, unknown>;
 }
 
-export interface DryRun {
-  dry_run: true;
-  provider: ProviderName | 'all';
-  estimates: Array<{ provider: ProviderName; estimate: Cost; cached: boolean; daily_budget?: number; spent_today: number }>;
-}
+
+export { DEFAULTS, type DryRun, isDryRun } from './domain.js';
 
 // ---- backlink_gap -------------------------------------------------------------------------------
 
@@ -214,13 +212,6 @@ export interface UsageOutcome {
   };
 }
 
-export const DEFAULTS = {
-  gapLimit: 100,
-  top: 15,
-  perPage: 50,
-  backlinksLimit: 100,
-  intersectLimit: 25,
-} as const;
 
 const UPSTREAM_PAGE_MAX = 1000;
 
@@ -872,9 +863,6 @@ function compareTargets(a: Target, b: Target): number {
   return `${a.scope}:${a.target}`.localeCompare(`${b.scope}:${b.target}`);
 }
 
-export function isDryRun(value: unknown): value is DryRun {
-  return typeof value === 'object' && value !== null && (value as { dry_run?: unknown }).dry_run === true;
-}
 
 /** Rethrow anything that is not one of ours as a plain internal error, logged once. */
 export function isExpectedError(error: unknown): boolean {

@@ -2,9 +2,9 @@
 
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { PROVIDER_NAMES } from '../domain.js';
 import type { Logger } from '../log.js';
-import { DEFAULTS, type GapOutcome, isDryRun, type Service } from '../service.js';
+import type { GapOutcome, Service } from '../service.js';
+import { DEFAULTS, isDryRun, PROVIDER_NAMES } from '../domain.js';
 import { TOKEN_CAP, estimateTokens, fitRows, tokenBudget } from '../summary/format.js';
 import { renderGap } from '../summary/gap.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, provenanceShape, renderDryRun, success } from './result.js';

@@ -3,7 +3,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { type BacklinksOutcome, DEFAULTS, isDryRun, type Service } from '../service.js';
+import type { BacklinksOutcome, Service } from '../service.js';
+import { DEFAULTS, isDryRun } from '../domain.js';
 import { renderBacklinks } from '../summary/backlinks.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, provenanceShape, renderDryRun, success } from './result.js';

@@ -3,7 +3,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { DEFAULTS, type IntersectOutcome, isDryRun, type Service } from '../service.js';
+import type { IntersectOutcome, Service } from '../service.js';
+import { DEFAULTS, isDryRun } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { renderIntersect } from '../summary/intersect.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, provenanceShape, renderDryRun, success } from './result.js';

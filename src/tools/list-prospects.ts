@@ -3,7 +3,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { DEFAULTS, type ProspectsOutcome, type Service } from '../service.js';
+import type { ProspectsOutcome, Service } from '../service.js';
+import { DEFAULTS } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { renderProspects } from '../summary/prospects.js';
 import { ANNOTATIONS, callOptions, formatField, guarded, success } from './result.js';

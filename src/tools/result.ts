@@ -3,10 +3,10 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { PROVIDER_NAMES } from '../domain.js';
+import { type DryRun, PROVIDER_NAMES } from '../domain.js';
 import { BacklinkGapError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { CallOptions, DryRun } from '../service.js';
+import type { CallOptions } from '../service.js';
 import { compact, formatCost } from '../summary/format.js';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;

@@ -1,0 +1,107 @@
+// The embedded `local` provider: gap, link intersect and backlinks over a links file on disk
+// (BACKLINK_GAP_DATA) or the bundled synthetic sample. Free, offline, loaded lazily on first use.
+
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { BacklinksResult, GapResult, IntersectResult } from '../domain.js';
+import type { Logger } from '../log.js';
+import { packageRoot } from '../package-root.js';
+import { datasetLabel, type LocalDataset, loadDataset } from './local-dataset.js';
+import { backlinksQuery, gapQuery, intersectQuery, Scratch } from './local/queries.js';
+import { type CallContext, noCost, type Provider, type ProviderDescription } from './provider.js';
+
+export { type LocalDataset, loadDataset } from './local-dataset.js';
+
+/** The bundled sample folder, under the package root (found the same way from src/ and the dist/ bundle). */
+export function sampleDataPath(): string {
+  return join(packageRoot(), 'data', 'sample');
+}
+
+const SAMPLE_NOTE = 'Bundled synthetic sample (plumbers in Austin, TX), not real data; set BACKLINK_GAP_DATA to use your own links.';
+
+interface Loaded {
+  data: LocalDataset;
+  scratch: Scratch;
+}
+
+export function createLocalProvider(options: { dataPath?: string; logger: Logger }): Provider {
+  const synthetic = options.dataPath === undefined;
+  const path = options.dataPath === undefined ? sampleDataPath() : resolve(options.dataPath);
+  const account = createHash('sha256').update(path).digest('hex').slice(0, 12);
+  const cost = noCost('local', 'none');
+  let loading: Promise<Loaded> | undefined;
+
+  // One load shared by concurrent first calls; a failed load is forgotten so the next call retries.
+  const load = (): Promise<Loaded> => {
+    if (loading !== undefined) return loading;
+    const started = performance.now();
+    const attempt = loadDataset(path, synthetic ? { variable: 'the bundled sample path' } : {}).then((data) => {
+      options.logger.info('local dataset loaded', {
+        files: datasetLabel(data.files),
+        links: data.linkCount,
+        internal_links_ignored: data.internalLinks,
+        domains: data.domainCount,
+        milliseconds: Math.round(performance.now() - started),
+      });
+      return { data, scratch: new Scratch(data) };
+    });
+    loading = attempt;
+    attempt.catch((error: unknown) => {
+      if (loading === attempt) loading = undefined;
+      options.logger.warn('local dataset failed to load', { error: error instanceof Error ? error.message : String(error) });
+    });
+    return attempt;
+  };
+
+  const ready = async (context: CallContext): Promise<Loaded> => {
+    const loaded = await load();
+    context.signal?.throwIfAborted();
+    return loaded;
+  };
+
+  return {
+    name: 'local',
+    describe(): ProviderDescription {
+      return {
+        name: 'local',
+        title: synthetic ? 'Local dataset (bundled synthetic sample)' : 'Local dataset',
+        capabilities: ['gap', 'backlinks', 'intersect'],
+        computed: [],
+        configured: true,
+        unit: 'none',
+        pricing: 'free: reads a links file on this machine',
+        account,
+      };
+    },
+
+    async gap(query, context): Promise<GapResult> {
+      const { data, scratch } = await ready(context);
+      const answer = gapQuery(data, scratch, query);
+      const notes = synthetic ? [SAMPLE_NOTE, ...answer.notes] : answer.notes;
+      return {
+        prospects: answer.prospects,
+        total_prospects: answer.total_prospects,
+        cost,
+        status: 'complete',
+        ...(synthetic && { synthetic: true }),
+        ...(notes.length > 0 && { notes }),
+      };
+    },
+
+    async intersect(query, context): Promise<IntersectResult> {
+      const { data, scratch } = await ready(context);
+      const answer = intersectQuery(data, scratch, query);
+      return { ...answer, cost, ...(synthetic && { synthetic: true, notes: [SAMPLE_NOTE] }) };
+    },
+
+    async backlinks(query, context): Promise<BacklinksResult> {
+      const { data, scratch } = await ready(context);
+      const answer = backlinksQuery(data, scratch, query);
+      return { target: query.target, ...answer, cost, ...(synthetic && { synthetic: true, notes: [SAMPLE_NOTE] }) };
+    },
+
+    estimate() {
+      return cost;
+    },
+  };
+}
