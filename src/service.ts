@@ -62,7 +62,10 @@ export interface Provenance {
   provider: ProviderName | 'all';
   cached: boolean;
   age_seconds?: number;
-  cost: Cost[];
+  /** What this call cost in the provider's unit (0 on a cache hit); with provider "all", `costs` instead. */
+  cost?: Cost;
+  /** Provider "all": one cost per provider asked. */
+  costs?: Cost[];
   synthetic?: boolean;
 }
 
@@ -490,7 +493,10 @@ export function createService(deps: ServiceDependencies): Service {
       }),
       cached: cachedAll,
       ...(cachedAll && ages.length > 0 && { age_seconds: Math.max(...ages) }),
-      cost: ok.map(({ provider, outcome }) => (outcome.cached ? { ...outcome.result.cost, amount: 0, provider: provider.name } : outcome.result.cost)),
+      ...costsOf(
+        input.provider === 'all',
+        ok.map(({ provider, outcome }) => (outcome.cached ? { ...outcome.result.cost, amount: 0, provider: provider.name } : outcome.result.cost)),
+      ),
       ...(synthetic && { synthetic }),
       notes,
       next_call: { tool: 'list_prospects', arguments: { run_id: runId, page: 1, per_page: DEFAULTS.perPage } },
@@ -671,7 +677,7 @@ export function createService(deps: ServiceDependencies): Service {
       provider: providerName,
       cached: outcome.cached,
       ...(outcome.age_seconds !== undefined && { age_seconds: outcome.age_seconds }),
-      cost: [outcome.cached ? { ...outcome.result.cost, amount: 0 } : outcome.result.cost],
+      cost: outcome.cached ? { ...outcome.result.cost, amount: 0 } : outcome.result.cost,
       ...(outcome.result.synthetic && { synthetic: true }),
       target: target.value,
       mode,
@@ -779,7 +785,7 @@ export function createService(deps: ServiceDependencies): Service {
       provider: providerName,
       cached: outcome.cached,
       ...(outcome.age_seconds !== undefined && { age_seconds: outcome.age_seconds }),
-      cost: [outcome.cached ? { ...outcome.result.cost, amount: 0 } : outcome.result.cost],
+      cost: outcome.cached ? { ...outcome.result.cost, amount: 0 } : outcome.result.cost,
       ...(outcome.result.synthetic && { synthetic: true }),
       positive_targets: positives,
       negative_targets: negatives,
@@ -853,6 +859,10 @@ export function createService(deps: ServiceDependencies): Service {
   }
 
   return { gap, prospects, prospectsCsv, backlinks, intersect, usage, run: loadRun };
+}
+
+function costsOf(all: boolean, costs: Cost[]): { cost: Cost } | { costs: Cost[] } {
+  return all || costs.length !== 1 ? { costs } : { cost: costs[0]! };
 }
 
 function limitOf(operation: Operation): number {

@@ -71,7 +71,7 @@ describe('backlink_gap through the cache', () => {
     const { service, fake } = setup();
     const first = await gapOf(service.gap({ your_domain: 'me.com', competitor_domains: COMPETITORS }));
     expect(first.cached).toBe(false);
-    expect(first.cost[0]).toEqual({ amount: 10, unit: 'credits', provider: 'localseodata' });
+    expect(first.cost).toEqual({ amount: 10, unit: 'credits', provider: 'localseodata' });
     expect(first.total_prospects).toBe(64);
     expect(first.top[0]!.domain).toBe('chamber.org');
     expect(first.top.map((p) => p.domain)).not.toContain('facebook.com');
@@ -79,7 +79,7 @@ describe('backlink_gap through the cache', () => {
     const again = await gapOf(service.gap({ your_domain: 'https://www.ME.com', competitor_domains: ['c.com', 'b.com', 'a.com', 'a.com'] }));
     expect(fake.calls.gap).toHaveLength(1);
     expect(again.cached).toBe(true);
-    expect(again.cost[0]!.amount).toBe(0);
+    expect(again.cost?.amount).toBe(0);
     expect(again.run_id).toBe(first.run_id);
   });
 
@@ -132,7 +132,7 @@ describe('backlink_gap through the cache', () => {
     expect(shared.competitors).toEqual(['a.com', 'b.com']);
     expect(shared.authority).toBe(50);
     expect(merged.top.map((p) => p.domain).sort()).toEqual(['only-one.org', 'only-two.org', 'shared.org']);
-    expect(merged.cost.map((c) => c.provider)).toEqual(['localseodata', 'dataforseo']);
+    expect(merged.costs?.map((c) => c.provider)).toEqual(['localseodata', 'dataforseo']);
   });
 
   it('keeps going when one provider of "all" fails, and says which', async () => {

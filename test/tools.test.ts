@@ -52,7 +52,7 @@ describe('backlink_gap on the sample', () => {
     const data = result.structuredContent as Record<string, any>;
     expect(data.total_prospects).toBe(truth.gap.size);
     expect(data.synthetic).toBe(true);
-    expect(data.cost).toEqual([{ amount: 0, unit: 'none', provider: 'local' }]);
+    expect(data.cost).toEqual({ amount: 0, unit: 'none', provider: 'local' });
     expect(data.prospects.length).toBeGreaterThan(0);
     expect(data.prospects.length).toBeLessThanOrEqual(15);
     for (const row of data.prospects) {

@@ -341,11 +341,13 @@ function describeValue(buffer: Uint8Array, start: number, end: number): string {
 }
 
 class IndexBuilder {
-  private readonly linkSourceDomain: GrowableUint32;
-  private readonly linkTargetUrl: GrowableUint32;
-  private readonly linkAnchor: GrowableUint32;
-  private readonly linkFirstSeen: GrowableUint32;
-  private readonly linkLastSeen: GrowableUint32;
+  // Per-link columns share one capacity so each row costs one bounds check, not six.
+  private capacity: number;
+  private linkSourceDomain: Uint32Array;
+  private linkTargetUrl: Uint32Array;
+  private linkAnchor: Uint32Array;
+  private linkFirstSeen: Uint32Array;
+  private linkLastSeen: Uint32Array;
   private linkNofollow: Uint8Array;
   private linkCount = 0;
 
@@ -380,11 +382,12 @@ class IndexBuilder {
     expectedLinks: number,
   ) {
     const capacity = Math.max(1024, expectedLinks);
-    this.linkSourceDomain = new GrowableUint32(capacity);
-    this.linkTargetUrl = new GrowableUint32(capacity);
-    this.linkAnchor = new GrowableUint32(capacity);
-    this.linkFirstSeen = new GrowableUint32(capacity);
-    this.linkLastSeen = new GrowableUint32(capacity);
+    this.capacity = capacity;
+    this.linkSourceDomain = new Uint32Array(capacity);
+    this.linkTargetUrl = new Uint32Array(capacity);
+    this.linkAnchor = new Uint32Array(capacity);
+    this.linkFirstSeen = new Uint32Array(capacity);
+    this.linkLastSeen = new Uint32Array(capacity);
     this.linkNofollow = new Uint8Array(capacity);
     this.sourcePages = new SourcePagesBuilder(capacity);
     this.sourceHosts = new BytePool(Math.max(16_384, capacity >> 4), 24);
@@ -529,16 +532,12 @@ class IndexBuilder {
     const lastSeen = this.date(buffer, ranges[10]!, ranges[11]!, line, 'last_seen');
 
     const index = this.linkCount++;
-    this.linkSourceDomain.push(sourceDomain);
-    this.linkTargetUrl.push(targetUrl);
-    this.linkAnchor.push(anchor);
-    this.linkFirstSeen.push(firstSeen);
-    this.linkLastSeen.push(lastSeen);
-    if (index === this.linkNofollow.length) {
-      const bigger = new Uint8Array(Math.ceil(this.linkNofollow.length * 1.5));
-      bigger.set(this.linkNofollow);
-      this.linkNofollow = bigger;
-    }
+    if (index === this.capacity) this.grow();
+    this.linkSourceDomain[index] = sourceDomain;
+    this.linkTargetUrl[index] = targetUrl;
+    this.linkAnchor[index] = anchor;
+    this.linkFirstSeen[index] = firstSeen;
+    this.linkLastSeen[index] = lastSeen;
     this.linkNofollow[index] = nofollow;
   }
 
@@ -551,6 +550,22 @@ class IndexBuilder {
     const dot = host.indexOf('.');
     if (dot > 0 && host.indexOf('.', dot + 1) === -1) return host;
     return getDomain(host, PSL_HOST) ?? host;
+  }
+
+  private grow(): void {
+    const capacity = Math.ceil(this.capacity * 1.5);
+    const widen = <T extends Uint32Array | Uint8Array>(array: T, make: (size: number) => T): T => {
+      const bigger = make(capacity);
+      bigger.set(array);
+      return bigger;
+    };
+    this.linkSourceDomain = widen(this.linkSourceDomain, (size) => new Uint32Array(size));
+    this.linkTargetUrl = widen(this.linkTargetUrl, (size) => new Uint32Array(size));
+    this.linkAnchor = widen(this.linkAnchor, (size) => new Uint32Array(size));
+    this.linkFirstSeen = widen(this.linkFirstSeen, (size) => new Uint32Array(size));
+    this.linkLastSeen = widen(this.linkLastSeen, (size) => new Uint32Array(size));
+    this.linkNofollow = widen(this.linkNofollow, (size) => new Uint8Array(size));
+    this.capacity = capacity;
   }
 
   private sourceDomainOf(buffer: Buffer, start: number, end: number, hostStart: number, line: number): number {
@@ -720,8 +735,9 @@ class IndexBuilder {
 
   finish(files: DatasetFiles, figures: FigureArrays): LocalDataset {
     const linkCount = this.linkCount;
-    const linkSourceDomain = this.linkSourceDomain.done();
-    const linkTargetUrl = this.linkTargetUrl.done();
+    // Views of the filled part: copying would briefly hold two copies of the largest arrays.
+    const linkSourceDomain = this.linkSourceDomain.subarray(0, linkCount);
+    const linkTargetUrl = this.linkTargetUrl.subarray(0, linkCount);
     const targetUrlDomain = this.targetUrlDomain.done();
     const domainCount = this.domainNames.length;
 
@@ -761,9 +777,9 @@ class IndexBuilder {
       internalLinks,
       linkSourceDomain,
       linkTargetUrl,
-      this.linkAnchor.done(),
-      this.linkFirstSeen.done(),
-      this.linkLastSeen.done(),
+      this.linkAnchor.subarray(0, linkCount),
+      this.linkFirstSeen.subarray(0, linkCount),
+      this.linkLastSeen.subarray(0, linkCount),
       this.linkNofollow.subarray(0, linkCount),
       pageOfLink,
       this.targetUrlHost.done(),

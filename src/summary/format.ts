@@ -58,7 +58,8 @@ export function formatAge(seconds: number): string {
 /** One short line: where the answer came from and what it cost. */
 export function provenanceLine(p: Provenance): string {
   const source = p.cached ? `cached${p.age_seconds !== undefined ? ` ${formatAge(p.age_seconds)} ago` : ''}` : 'fresh';
-  const costs = p.cost.length === 0 ? 'cost 0' : `cost ${p.cost.map(formatCost).join(', ')}`;
+  const all = p.costs ?? (p.cost ? [p.cost] : []);
+  const costs = all.length === 0 ? 'cost 0' : `cost ${all.map(formatCost).join(', ')}`;
   return `${source} · ${costs}${p.synthetic ? ' · SYNTHETIC sample data (set BACKLINK_GAP_DATA or a provider key for real data)' : ''}`;
 }
 

@@ -74,8 +74,9 @@ export function renderDryRun(dry: DryRun): { text: string; structured: Record<st
 }
 
 /** Output schemas stay loose and short: they are sent on every tools/list. Every paid answer also
- *  carries provider, cached, age_seconds, cost [{amount, unit, provider}] and next_call. */
+ *  carries provider, cached, age_seconds, cost {amount, unit, provider} and next_call. */
 export const provenanceShape = {
   cached: z.boolean().optional(),
-  cost: z.array(z.looseObject({})).optional(),
+  cost: z.looseObject({ amount: z.number(), unit: z.string() }).optional(),
+  costs: z.array(z.looseObject({})).optional(),
 };

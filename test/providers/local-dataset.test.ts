@@ -125,6 +125,32 @@ describe('loadDataset: CSV', () => {
   });
 });
 
+describe('loadDataset: large files', () => {
+  it('reads records split across 4 MB read chunks and grows past a low size estimate', async () => {
+    // Long rows first (the size estimate samples the head), then many short ones; quoted fields
+    // with commas, quotes and newlines are spread so some straddle chunk boundaries.
+    const lines: string[] = [];
+    const expected: Array<{ source: string; anchor: string }> = [];
+    for (let index = 0; index < 60_000; index++) {
+      const long = index < 200;
+      const anchor =
+        index % 7 === 0 ? `multi\nline, "quoted" ${index}` : long ? `anchor ${'x'.repeat(2000)} ${index}` : `a${index}`;
+      const field = /[",\n]/.test(anchor) ? `"${anchor.replaceAll('"', '""')}"` : anchor;
+      const source = `https://site${index % 5000}.com/page/${index}`;
+      lines.push(`${source},https://target${index % 3}.com/,${field},${index % 2 === 0 ? 'true' : 'false'}`);
+      expected.push({ source, anchor });
+    }
+    const text = `${HEADER}${lines.join('\n')}\n`;
+    expect(text.length).toBeGreaterThan(4 * 1024 * 1024);
+    const data = await loadDataset(await fileWith('links.csv', text));
+    expect(data.linkCount).toBe(60_000);
+    const all = rows(data);
+    expect(all.map((row) => ({ source: row.source, anchor: row.anchor }))).toEqual(expected);
+    expect(all[59_999]!.nofollow).toBe(false);
+    expect(data.distinctPages).toBe(60_000);
+  });
+});
+
 describe('loadDataset: source domains', () => {
   it('agree with sourceDomainOf for every shape of host (the loader takes byte-level shortcuts)', async () => {
     const hosts = [

@@ -112,7 +112,6 @@ export class SourcePagesBuilder {
       sortedLinks[slot] = lowLinks[index]!;
     }
 
-    const sorted = performance.now();
     const pageOfLink = new Uint32Array(count);
     let distinct = 0;
     const representatives: number[] = [];
@@ -146,7 +145,6 @@ export class SourcePagesBuilder {
       }
       first = end;
     }
-    console.error('walk', performance.now() - sorted);
     const pages = new SourcePages(bytes.subarray(0, this.used), offsets.subarray(0, count + 1), distinct);
     return { pages, pageOfLink };
   }
