@@ -14,7 +14,10 @@ export function packageRoot(): string {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
       try {
-        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'backlink-gap-mcp') return (root = dir);
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'backlink-gap-mcp') {
+          root = dir;
+          return root;
+        }
       } catch {
         // Not ours or unreadable: keep looking upwards.
       }
