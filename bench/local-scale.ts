@@ -19,12 +19,14 @@ export interface Figure {
   max: number;
   unit: string;
   target?: number;
+  /** What the figure covers, where the name alone does not say. */
+  note?: string;
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
 
-function summarise(figure: string, values: number[], unit: string, target?: number): Figure {
+function summarise(figure: string, values: number[], unit: string, target?: number, note?: string): Figure {
   const sorted = [...values].sort((left, right) => left - right);
   const middle = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
@@ -36,6 +38,7 @@ function summarise(figure: string, values: number[], unit: string, target?: numb
     max: round(sorted[sorted.length - 1]!),
     unit,
     ...(target !== undefined && { target }),
+    ...(note !== undefined && { note }),
   };
 }
 
@@ -82,8 +85,9 @@ async function timed(runs: number, call: () => Promise<unknown>): Promise<number
   return values;
 }
 
+/** Median/min/max over `runs` timed runs (default 5; a smaller number is honoured for quick smoke runs). */
 export async function measureLocalScale(options: { runs?: number } = {}): Promise<Figure[]> {
-  const runs = Math.max(5, options.runs ?? 5);
+  const runs = Math.max(1, options.runs ?? 5);
   const dir = join(tmpdir(), `backlink-gap-bench-${randomBytes(6).toString('hex')}`);
   try {
     const generated = await generateDataset(dir);
@@ -113,15 +117,16 @@ export async function measureLocalScale(options: { runs?: number } = {}): Promis
       provider.backlinks!({ target: generated.largestTarget, target_kind: 'domain', mode: 'as_is', limit: 100 }, context),
     );
 
+    const where = 'in a fresh Node process (tsx), after gc';
     return [
-      summarise('load 1M links (fresh process)', loads.map((load) => load.milliseconds), 'ms', 3000),
-      summarise('RSS after load (fresh process, gc)', loads.map((load) => load.rssMegabytes), 'MB', 300),
-      summarise('RSS of the same process before load', loads.map((load) => load.baselineMegabytes), 'MB'),
-      summarise('gap, 5 largest competitors', gap, 'ms', 50),
-      summarise('intersect 4+/2-, root_domain sources', intersectDomains, 'ms', 50),
-      summarise('intersect 4+/2-, page sources', intersectPages, 'ms', 50),
-      summarise('backlinks one_per_domain, largest target', backlinks, 'ms', 50),
-      summarise('backlinks as_is, largest target', backlinksAll, 'ms', 50),
+      summarise('local: load 1M links', loads.map((load) => load.milliseconds), 'ms', 3000, `links.csv + domains.csv, ${where}`),
+      summarise('local: RSS after load', loads.map((load) => load.rssMegabytes), 'MB', 300, where),
+      summarise('local: RSS before load (same process)', loads.map((load) => load.baselineMegabytes), 'MB', undefined, 'Node + tsx baseline'),
+      summarise('local: backlink_gap 5 competitors', gap, 'ms', 50, 'the 5 largest targets, limit 100'),
+      summarise('local: link_intersect 6 targets', intersectDomains, 'ms', 50, '4 positive, 2 negative, root_domain sources'),
+      summarise('local: link_intersect 6 targets, page sources', intersectPages, 'ms', 50, '4 positive, 2 negative, page sources'),
+      summarise('local: get_backlinks one_per_domain, largest target', backlinks, 'ms', 50, 'limit 100'),
+      summarise('local: get_backlinks as_is, largest target', backlinksAll, 'ms', 50, 'limit 100'),
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -136,7 +141,7 @@ if (invoked && process.argv[2] === '--load-child') {
   for (const figure of figures) {
     const verdict = figure.target === undefined ? '' : figure.median <= figure.target ? '  ok' : `  OVER target ${figure.target}`;
     process.stdout.write(
-      `${figure.figure.padEnd(42)} median ${String(figure.median).padStart(7)} ${figure.unit}  (min ${figure.min}, max ${figure.max})${verdict}\n`,
+      `${figure.figure.padEnd(56)} median ${String(figure.median).padStart(7)} ${figure.unit}  (min ${figure.min}, max ${figure.max})${verdict}\n`,
     );
   }
   process.stdout.write(`(${dirname(THIS_FILE)}, node ${process.version})\n`);

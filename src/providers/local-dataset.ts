@@ -113,14 +113,6 @@ class GrowableUint32 {
   constructor(capacity: number) {
     this.array = new Uint32Array(Math.max(16, capacity));
   }
-  push(value: number): void {
-    if (this.length === this.array.length) {
-      const bigger = new Uint32Array(Math.ceil(this.array.length * 1.5));
-      bigger.set(this.array);
-      this.array = bigger;
-    }
-    this.array[this.length++] = value;
-  }
   set(index: number, value: number): void {
     while (index >= this.array.length) {
       const bigger = new Uint32Array(this.array.length * 2);

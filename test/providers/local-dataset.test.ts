@@ -84,6 +84,9 @@ describe('loadDataset: CSV', () => {
     expect(all[10]!.last_seen).toBeUndefined();
     expect(all[12]!.first_seen).toBeUndefined();
     expect(all[5]!.domain).toBe('example.co.uk'); // public-suffix aware
+    // The same page linking twice is one page; www.hub.org and hub.org pages stay distinct.
+    expect(data.linkSourcePage[3]).toBe(data.linkSourcePage[4]);
+    expect(data.distinctPages).toBe(16);
   });
 
   it('takes columns in any order and ignores extra ones', async () => {

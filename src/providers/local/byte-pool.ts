@@ -2,7 +2,7 @@
 // an offsets table and an open-addressing hash table. A million URLs cost their bytes plus ~16 bytes
 // each, instead of a JS string and a Map entry each (and the garbage collector never walks them).
 
-export function hashBytes(buffer: Uint8Array, start: number, end: number): number {
+function hashBytes(buffer: Uint8Array, start: number, end: number): number {
   let hash = -2128831035; // FNV-1a offset basis as a signed 32-bit value
   for (let index = start; index < end; index++) hash = Math.imul(hash ^ buffer[index]!, 16777619);
   // FNV's low bits are weak and the table indexes by low bits: mix the high ones down.

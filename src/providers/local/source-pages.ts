@@ -3,8 +3,6 @@
 // memory access or two per link (slow under virtualised paging); appending and radix-sorting is
 // sequential, and only URLs whose hashes collide are compared byte by byte.
 
-import { hashBytes } from './byte-pool.js';
-
 /** Page URLs by page id. A page id is the index of the first link seen from that page. */
 export class SourcePages {
   constructor(
@@ -73,10 +71,17 @@ export class SourcePagesBuilder {
       hashes.set(this.hashes);
       this.hashes = hashes;
     }
-    this.hashes[this.count] = hashBytes(buffer, start, end);
+    // Hash while copying (same FNV-1a and mix as hashBytes), so each byte is read once.
     const bytes = this.bytes;
     let to = this.used;
-    for (let index = start; index < end; index++) bytes[to++] = buffer[index]!;
+    let hash = -2128831035;
+    for (let index = start; index < end; index++) {
+      const byte = buffer[index]!;
+      bytes[to++] = byte;
+      hash = Math.imul(hash ^ byte, 16777619);
+    }
+    hash = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
+    this.hashes[this.count] = hash ^ (hash >>> 16);
     this.used = to;
     this.offsets[++this.count] = to;
   }
