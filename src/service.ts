@@ -674,17 +674,12 @@ export function createService(deps: ServiceDependencies): Service {
     const rows = outcome.result.backlinks.slice(cursor.s, cursor.s + limit);
     const next = nextCursor(cursor, rows.length, outcome.result.backlinks.length, outcome.result.next_cursor, queryHash);
     return {
-      provider: providerName,
-      cached: outcome.cached,
-      ...(outcome.age_seconds !== undefined && { age_seconds: outcome.age_seconds }),
-      cost: outcome.cached ? { ...outcome.result.cost, amount: 0 } : outcome.result.cost,
-      ...(outcome.result.synthetic && { synthetic: true }),
+      ...provenanceOf(providerName, outcome),
       target: target.value,
       mode,
       metrics: outcome.result.metrics,
       backlinks: rows,
       total: outcome.result.total,
-      ...(outcome.result.notes && outcome.result.notes.length > 0 && { notes: outcome.result.notes }),
       ...(next !== undefined && {
         next_cursor: next,
         next_call: { tool: 'get_backlinks', arguments: { ...withoutPaging(input), target: target.value, mode, limit, cursor: next } },
@@ -782,17 +777,12 @@ export function createService(deps: ServiceDependencies): Service {
     const rows = outcome.result.results.slice(cursor.s, cursor.s + limit);
     const next = nextCursor(cursor, rows.length, outcome.result.results.length, outcome.result.next_token, queryHash);
     return {
-      provider: providerName,
-      cached: outcome.cached,
-      ...(outcome.age_seconds !== undefined && { age_seconds: outcome.age_seconds }),
-      cost: outcome.cached ? { ...outcome.result.cost, amount: 0 } : outcome.result.cost,
-      ...(outcome.result.synthetic && { synthetic: true }),
+      ...provenanceOf(providerName, outcome),
       positive_targets: positives,
       negative_targets: negatives,
       source_scope: sourceScope,
       results: rows,
       ...(outcome.result.total !== undefined && { total: outcome.result.total }),
-      ...(outcome.result.notes && outcome.result.notes.length > 0 && { notes: outcome.result.notes }),
       ...(next !== undefined && {
         next_token: next,
         next_call: {
@@ -859,6 +849,22 @@ export function createService(deps: ServiceDependencies): Service {
   }
 
   return { gap, prospects, prospectsCsv, backlinks, intersect, usage, run: loadRun };
+}
+
+/** Where a single-provider answer came from, what it cost (0 from the cache) and its caveats. */
+function provenanceOf(
+  provider: ProviderName,
+  outcome: { result: { cost: Cost; synthetic?: boolean; notes?: string[] }; cached: boolean; age_seconds?: number },
+): Provenance & { notes?: string[] } {
+  const { result } = outcome;
+  return {
+    provider,
+    cached: outcome.cached,
+    ...(outcome.age_seconds !== undefined && { age_seconds: outcome.age_seconds }),
+    cost: outcome.cached ? { ...result.cost, amount: 0 } : result.cost,
+    ...(result.synthetic && { synthetic: true }),
+    ...(result.notes && result.notes.length > 0 && { notes: result.notes }),
+  };
 }
 
 function costsOf(all: boolean, costs: Cost[]): { cost: Cost } | { costs: Cost[] } {

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { PROVIDER_VARIABLES } from '../config.js';
 import type { ProviderName } from '../domain.js';
 import { ProviderError, UsageError } from '../errors.js';
+import { createHttpClient, type HttpClient } from '../http/client.js';
 import { providerTitle } from '../http/failures.js';
 import type { Logger } from '../log.js';
 
@@ -49,5 +50,24 @@ function invalid(provider: ProviderName, why: string): never {
     code: 'invalid_response',
     provider,
     message: `${providerTitle(provider)} sent an answer this server cannot read: ${why}. Try again later, or use another provider.`,
+  });
+}
+
+/** The HTTP client of one adapter: its provider name, base URL and secrets, plus the test seams. */
+export function adapterHttpClient(
+  provider: ProviderName,
+  baseUrl: string,
+  secrets: readonly string[],
+  deps: AdapterDependencies,
+  maxConcurrency?: number,
+): HttpClient {
+  return createHttpClient({
+    provider,
+    baseUrl,
+    secrets,
+    logger: deps.logger,
+    ...(maxConcurrency !== undefined && { maxConcurrency }),
+    ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
+    ...(deps.backoffBaseMs !== undefined && { backoffBaseMs: deps.backoffBaseMs }),
   });
 }

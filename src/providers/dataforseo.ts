@@ -25,9 +25,8 @@ import type {
 } from '../domain.js';
 import { ProviderError, UsageError, invalidInput } from '../errors.js';
 import { hostOf, sourceDomainOf } from '../hosts.js';
-import { createHttpClient } from '../http/client.js';
 import { redact } from '../log.js';
-import { type AdapterDependencies, accountHash, notConfigured, parseResponse } from './adapter.js';
+import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured, parseResponse } from './adapter.js';
 import type { Balance, CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'dataforseo';
@@ -130,15 +129,7 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
   const { login, password } = settings;
   const basic = login !== undefined && password !== undefined ? Buffer.from(`${login}:${password}`).toString('base64') : undefined;
   const secrets = [login, password, basic].filter((value): value is string => value !== undefined);
-  const http = createHttpClient({
-    provider: NAME,
-    baseUrl: settings.baseUrl,
-    secrets,
-    logger: deps.logger,
-    maxConcurrency: CONCURRENCY,
-    ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
-    ...(deps.backoffBaseMs !== undefined && { backoffBaseMs: deps.backoffBaseMs }),
-  });
+  const http = adapterHttpClient(NAME, settings.baseUrl, secrets, deps, CONCURRENCY);
   const retryWaitMs = deps.backoffBaseMs ?? 2000;
 
   const credentials = (): Record<string, string> => {

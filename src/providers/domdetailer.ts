@@ -18,9 +18,9 @@ import type {
 } from '../domain.js';
 import { invalidInput, ProviderError } from '../errors.js';
 import { hostOf, matchesScope, registrableDomain, sourceDomainOf, stripUrl } from '../hosts.js';
-import { createHttpClient, type HttpRequest } from '../http/client.js';
+import type { HttpRequest } from '../http/client.js';
 import { upstreamDetail } from '../http/failures.js';
-import { type AdapterDependencies, accountHash, notConfigured, parseResponse } from './adapter.js';
+import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured, parseResponse } from './adapter.js';
 import type { Balance, CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'domdetailer';
@@ -108,15 +108,7 @@ function decodeOffset(token: string | undefined, field: string): number {
 export function createDomDetailerProvider(settings: DomDetailerSettings, deps: AdapterDependencies): Provider {
   const apiKey = settings.apiKey;
   const secrets = apiKey === undefined ? [] : [apiKey];
-  const http = createHttpClient({
-    provider: NAME,
-    baseUrl: settings.baseUrl,
-    secrets,
-    logger: deps.logger,
-    maxConcurrency: CONCURRENCY,
-    ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
-    ...(deps.backoffBaseMs !== undefined && { backoffBaseMs: deps.backoffBaseMs }),
-  });
+  const http = adapterHttpClient(NAME, settings.baseUrl, secrets, deps, CONCURRENCY);
 
   const authFailed = (status: number, detail: string | undefined) =>
     new ProviderError({

@@ -5,9 +5,9 @@ import type { LocalSeoDataSettings } from '../config.js';
 import type { Cost, GapQuery, GapResult, ProspectCore, ProviderMetrics } from '../domain.js';
 import { ProviderError } from '../errors.js';
 import { registrableDomain, sourceDomainOf } from '../hosts.js';
-import { createHttpClient, type HttpRequest } from '../http/client.js';
+import type { HttpRequest } from '../http/client.js';
 import { upstreamDetail } from '../http/failures.js';
-import { type AdapterDependencies, accountHash, notConfigured, parseResponse } from './adapter.js';
+import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured, parseResponse } from './adapter.js';
 import type { CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'localseodata';
@@ -62,14 +62,7 @@ interface Merged {
 export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps: AdapterDependencies): Provider {
   const apiKey = settings.apiKey;
   const secrets = apiKey === undefined ? [] : [apiKey];
-  const http = createHttpClient({
-    provider: NAME,
-    baseUrl: settings.baseUrl,
-    secrets,
-    logger: deps.logger,
-    ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
-    ...(deps.backoffBaseMs !== undefined && { backoffBaseMs: deps.backoffBaseMs }),
-  });
+  const http = adapterHttpClient(NAME, settings.baseUrl, secrets, deps);
 
   const mapError: HttpRequest['mapError'] = ({ status, body, text }) => {
     const parsed = errorBodySchema.safeParse(body);

@@ -8,9 +8,8 @@ import type { MozSettings } from '../config.js';
 import type { Cost, GapQuery, GapResult, IntersectQuery, IntersectResult, IntersectRow, ProspectCore, Target } from '../domain.js';
 import { ProviderError, UsageError } from '../errors.js';
 import { sourceDomainOf } from '../hosts.js';
-import { createHttpClient } from '../http/client.js';
 import { redact } from '../log.js';
-import { type AdapterDependencies, accountHash, notConfigured, parseResponse } from './adapter.js';
+import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured, parseResponse } from './adapter.js';
 import type { CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'moz';
@@ -49,14 +48,7 @@ export function createMozProvider(settings: MozSettings, deps: AdapterDependenci
   const basic = accessId !== undefined && secretKey !== undefined ? Buffer.from(`${accessId}:${secretKey}`).toString('base64') : undefined;
   const secrets = [token, accessId, secretKey, basic].filter((value): value is string => value !== undefined);
   const configured = token !== undefined || basic !== undefined;
-  const http = createHttpClient({
-    provider: NAME,
-    baseUrl: settings.baseUrl,
-    secrets,
-    logger: deps.logger,
-    ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
-    ...(deps.backoffBaseMs !== undefined && { backoffBaseMs: deps.backoffBaseMs }),
-  });
+  const http = adapterHttpClient(NAME, settings.baseUrl, secrets, deps);
 
   const credentials = (): Record<string, string> => {
     if (token !== undefined) return { 'x-moz-token': token };

@@ -8,9 +8,8 @@ import type { OneClickSeoSettings } from '../config.js';
 import type { Cost, GapQuery, GapResult, ProspectCore, ProspectSort, ProspectsPage, ProspectsQuery } from '../domain.js';
 import { ProviderError, UsageError } from '../errors.js';
 import { sourceDomainOf } from '../hosts.js';
-import { createHttpClient } from '../http/client.js';
 import { redact } from '../log.js';
-import { type AdapterDependencies, accountHash, notConfigured, parseResponse } from './adapter.js';
+import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured, parseResponse } from './adapter.js';
 import type { CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'oneclickseo';
@@ -82,14 +81,7 @@ export interface OneClickSeoDependencies extends AdapterDependencies {
 export function createOneClickSeoProvider(settings: OneClickSeoSettings, deps: OneClickSeoDependencies): Provider {
   const apiKey = settings.apiKey;
   const secrets = apiKey === undefined ? [] : [apiKey];
-  const http = createHttpClient({
-    provider: NAME,
-    baseUrl: settings.baseUrl,
-    secrets,
-    logger: deps.logger,
-    ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
-    ...(deps.backoffBaseMs !== undefined && { backoffBaseMs: deps.backoffBaseMs }),
-  });
+  const http = adapterHttpClient(NAME, settings.baseUrl, secrets, deps);
 
   const credentials = (): Record<string, string> => {
     if (apiKey === undefined) throw notConfigured(NAME);
