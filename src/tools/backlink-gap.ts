@@ -15,7 +15,7 @@ Returns the top prospects ranked by score (authority, how many competitors they 
 Cost: one paid call per provider (cached; repeats are free), free with the local provider. dry_run: true estimates cost first; provider "all" merges every configured provider.
 Next: list_prospects {run_id} for more rows or filters (min_authority, dofollow, competitor), format "csv" to export; get_backlinks on a prospect to see the linking pages.`;
 
-const domainString = z.string().min(1).max(2048);
+const domainString = z.string().max(2048);
 
 export const backlinkGapInput = z.strictObject({
   your_domain: domainString.describe('Your site: domain or URL'),

@@ -15,13 +15,13 @@ Cost: one paid call per page of results (cached; paging a cached answer is free)
 Next: pass next_cursor as cursor for the next page; backlink_gap to turn competitors' links into a prospect list.`;
 
 export const getBacklinksInput = z.strictObject({
-  target: z.string().min(1).max(2048).describe('Domain, subdomain or page URL'),
+  target: z.string().max(2048).describe('Domain, subdomain or page URL'),
   mode: z.enum(['as_is', 'one_per_domain', 'one_per_anchor']).default('as_is'),
   limit: z.number().int().min(1).max(1000).default(100),
   dofollow: z.boolean().optional().describe('Only dofollow (true) or nofollow (false) links'),
-  anchor: z.string().min(1).max(200).optional().describe('Anchor contains this text'),
+  anchor: z.string().max(200).optional().describe('Anchor contains this text'),
   min_authority: z.number().int().min(0).max(100).optional(),
-  cursor: z.string().min(1).max(4096).optional().describe('next_cursor of the previous page'),
+  cursor: z.string().max(4096).optional().describe('next_cursor of the previous page'),
   provider: providerField,
   response_format: formatField,
   fresh: freshField,

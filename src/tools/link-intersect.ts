@@ -16,8 +16,8 @@ Use for precise questions backlink_gap does not answer (specific pages or subdom
 Next: pass next_token for the next page; get_backlinks on a source to see its links.`;
 
 const scopedTarget = z.union([
-  z.string().min(1).max(2048),
-  z.strictObject({ target: z.string().min(1).max(2048), scope: z.enum(['page', 'subdomain', 'root_domain']).default('root_domain') }),
+  z.string().max(2048),
+  z.strictObject({ target: z.string().max(2048), scope: z.enum(['page', 'subdomain', 'root_domain']).default('root_domain') }),
 ]);
 
 export const linkIntersectInput = z.strictObject({
@@ -27,7 +27,7 @@ export const linkIntersectInput = z.strictObject({
   source_scope: z.enum(['page', 'root_domain']).default('root_domain'),
   sort: z.enum(['source_domain_authority', 'source_spam_score', 'matching_target_count']).default('matching_target_count'),
   limit: z.number().int().min(1).max(50).default(25),
-  next_token: z.string().min(1).max(4096).optional(),
+  next_token: z.string().max(4096).optional(),
   provider: providerField,
   response_format: formatField,
   fresh: freshField,

@@ -15,12 +15,12 @@ format "csv" returns every filtered, sorted row as CSV for an outreach tool (no 
 Runs are kept 30 days, across restarts. Unknown run_id: call backlink_gap first.`;
 
 export const listProspectsInput = z.strictObject({
-  run_id: z.string().min(1).max(200).describe('From backlink_gap'),
+  run_id: z.string().max(200).describe('From backlink_gap'),
   min_authority: z.number().int().min(0).max(100).optional().describe('Authority 0-100 at least'),
   max_spam: z.number().int().min(0).max(100).optional().describe('Spam score at most'),
   dofollow: z.boolean().optional(),
-  competitor: z.string().min(1).max(2048).optional().describe('Only prospects linking to this competitor'),
-  q: z.string().min(1).max(200).optional().describe('Text in the domain or category'),
+  competitor: z.string().max(2048).optional().describe('Only prospects linking to this competitor'),
+  q: z.string().max(200).optional().describe('Text in the domain or category'),
   sort: z.enum(['score', 'rank', 'backlinks', 'referring_domains', 'overlap']).default('score').describe('rank = authority'),
   order: z.enum(['asc', 'desc']).default('desc'),
   page: z.number().int().min(1).max(10_000).default(1),

@@ -77,6 +77,6 @@ export function renderDryRun(dry: DryRun): { text: string; structured: Record<st
  *  carries provider, cached, age_seconds, cost {amount, unit, provider} and next_call. */
 export const provenanceShape = {
   cached: z.boolean().optional(),
-  cost: z.looseObject({ amount: z.number(), unit: z.string() }).optional(),
+  cost: z.looseObject({}).optional(),
   costs: z.array(z.looseObject({})).optional(),
 };
