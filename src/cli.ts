@@ -177,7 +177,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const { BacklinkGapError } = await import('./errors.js');
     process.stderr.write(`${describeError(error)}\n`);
-    if (!(error instanceof BacklinkGapError) && process.env.BACKLINK_GAP_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    if (!(error instanceof BacklinkGapError) && config.logLevel === 'debug') process.stderr.write(`${(error as Error).stack}\n`);
     return 1;
   } finally {
     await runtime.close();
