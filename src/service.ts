@@ -457,7 +457,9 @@ export function createService(deps: ServiceDependencies): Service {
       status: pending ? 'pending' : 'complete',
       ...(synthetic && { synthetic }),
     };
-    await runs.save(run);
+    // Content-addressed: an existing run is this very answer, saved when it was first computed (its
+    // 30-day life outlasts the cached answer that led here), so a repeat does not write it again.
+    if (!(await runs.get(runId))) await runs.save(run);
 
     const top = input.top ?? DEFAULTS.top;
     const visible = input.include_platforms ? kept : kept.filter((prospect) => !isPlatform(prospect.category));

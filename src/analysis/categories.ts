@@ -34,11 +34,24 @@ export function isPlatform(category: Category): boolean {
   return category === 'platform_or_social' || category === 'suspect_spam';
 }
 
+/** Category by name alone, memoised: a ranking asks it of the same referring domains again and again. */
+const byDomain = new Map<string, Category>();
+const MEMO_LIMIT = 50_000;
+
+function categoryOfDomain(domain: string): Category {
+  let category = byDomain.get(domain);
+  if (category === undefined) {
+    category = categoryOfName(nameOf(domain));
+    if (byDomain.size >= MEMO_LIMIT) byDomain.clear();
+    byDomain.set(domain, category);
+  }
+  return category;
+}
+
 /** Outreach category from the domain, its TLD and titles where known; CATEGORY_PRECEDENCE settles ties. */
 export function categorize(domain: string, titles?: readonly string[], spamScore?: number): Category {
   if (spamScore !== undefined && Number.isFinite(spamScore) && spamScore >= SPAM_SCORE_THRESHOLD) return 'suspect_spam';
-  const name = nameOf(domain);
-  const fromName = categoryOfName(name);
+  const fromName = categoryOfDomain(domain);
   if (fromName !== 'other') return fromName;
   // Titles are noisy ("Company news", "Old school tips"), so they only speak when the name says nothing.
   return titles === undefined ? 'other' : categoryOfTitles(titles);
