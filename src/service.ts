@@ -158,6 +158,8 @@ export interface BacklinksOutcome extends Provenance {
   next_cursor?: string;
   notes?: string[];
   next_call?: NextCall;
+  /** The cursor and call that resume after the first `served` rows (when an answer is cut to fit). */
+  resumeAfter?: (served: number) => { next_cursor: string; next_call: NextCall } | undefined;
 }
 
 // ---- link_intersect -----------------------------------------------------------------------------
@@ -686,6 +688,14 @@ export function createService(deps: ServiceDependencies): Service {
         next_cursor: next,
         next_call: { tool: 'get_backlinks', arguments: { ...withoutPaging(input), target: target.value, mode, limit, cursor: next } },
       }),
+      resumeAfter: (served: number) => {
+        const cursorAfter = nextCursor(cursor, served, outcome.result.backlinks.length, outcome.result.next_cursor, queryHash);
+        if (cursorAfter === undefined) return undefined;
+        return {
+          next_cursor: cursorAfter,
+          next_call: { tool: 'get_backlinks', arguments: { ...withoutPaging(input), target: target.value, mode, limit, cursor: cursorAfter } },
+        };
+      },
     };
   }
 

@@ -80,6 +80,25 @@ describe('backlink_gap on the sample', () => {
     expect(JSON.parse((resource.contents[0] as { text: string }).text).prospects).toHaveLength(truth.gap.size);
   });
 
+  it('concise output carries every field the README promises', async () => {
+    const result = await call('backlink_gap', { your_domain: YOU, competitor_domains: COMPETITORS });
+    const data = result.structuredContent as Record<string, any>;
+    for (const key of ['run_id', 'provider', 'your_domain', 'competitor_domains', 'total_prospects', 'prospects', 'facets', 'cached', 'cost', 'next_call']) {
+      expect(data, key).toHaveProperty(key);
+    }
+    expect(Object.keys(data.facets).sort()).toEqual(['authority', 'category', 'competitor', 'tier']);
+    expect(Object.keys(data.facets.authority)).toEqual(expect.arrayContaining(['0-19', '20-39', '40-59', '60-79', '80-100']));
+    const known = data.prospects.find((row: Record<string, unknown>) => row.authority !== undefined && row.spam_score !== undefined);
+    for (const key of ['domain', 'authority', 'competitors', 'competitor_overlap', 'backlinks', 'dofollow', 'spam_score', 'score', 'tier', 'category']) {
+      expect(known, key).toHaveProperty(key);
+    }
+    for (const row of data.prospects) expect(Object.values(row)).not.toContain(null);
+    const body = text(result);
+    for (const part of ['tiers:', 'authority:', 'categories:', 'per competitor:', data.run_id, 'next: list_prospects', 'cost local free']) {
+      expect(body).toContain(part);
+    }
+  });
+
   it('turns bad input into isError results that say what to do', async () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ your_domain: 'nope', competitor_domains: ['a.com'] }, /your_domain/],

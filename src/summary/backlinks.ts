@@ -61,7 +61,7 @@ export function backlinkLine(row: Backlink, format: ResponseFormat): string {
   return parts.join(' ');
 }
 
-export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, format: ResponseFormat): string {
+export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, format: ResponseFormat, cutToFit = 0): string {
   const rows = outcome.backlinks.slice(0, rowCount);
   const m = outcome.metrics;
   const metric = (label: string, value: number | undefined) => (value === undefined ? undefined : `${label} ${value}`);
@@ -98,8 +98,8 @@ export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, for
     lines.push('No backlinks match; drop filters (dofollow, anchor, min_authority) or check the target.');
   }
   const tail: string[] = [];
-  const cut = outcome.backlinks.length - rows.length;
-  if (cut > 0) tail.push(`${cut} rows cut to fit the answer size; page on with a smaller limit`);
+  const cut = outcome.backlinks.length - rows.length + cutToFit;
+  if (cut > 0) tail.push(`${cut} rows left out to fit the answer size (the next call starts with them)`);
   if (outcome.next_call) tail.push(`next: ${nextCallText(outcome.next_call)}`);
   if (tail.length > 0) lines.push(tail.join(' · '));
   return lines.join('\n');

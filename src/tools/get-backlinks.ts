@@ -4,7 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { BacklinksOutcome, Service } from '../service.js';
-import { DEFAULTS, isDryRun } from '../domain.js';
+import { type Backlink, DEFAULTS, isDryRun } from '../domain.js';
 import { renderBacklinks } from '../summary/backlinks.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, provenanceShape, renderDryRun, success } from './result.js';
@@ -59,14 +59,23 @@ export function registerGetBacklinks(server: McpServer, service: Service, logger
 }
 
 export function renderBacklinksResult(outcome: BacklinksOutcome, format: 'concise' | 'detailed', budget: number) {
-  const structuredFor = (count: number) => ({
-    ...outcome,
-    backlinks: outcome.backlinks.slice(0, count).map((row) => {
-      if (format === 'detailed') return row;
-      const { title: _t, first_seen: _f, last_seen: _l, spam_score: _s, ...concise } = row;
-      return concise;
-    }),
-  });
-  const fits = fitRows(outcome.backlinks, (rows) => renderBacklinks({ ...outcome, backlinks: [...rows] }, rows.length, format) + JSON.stringify(structuredFor(rows.length)), budget);
-  return { text: renderBacklinks(outcome, fits, format), structured: structuredFor(fits) };
+  const { resumeAfter, ...answer } = outcome;
+  const structuredFor = (rows: readonly Backlink[], paging: Pick<BacklinksOutcome, 'next_cursor' | 'next_call'>) => {
+    const { next_cursor: _cursor, next_call: _call, ...rest } = answer;
+    return {
+      ...rest,
+      backlinks: rows.map((row) => {
+        if (format === 'detailed') return row;
+        const { title: _t, first_seen: _f, last_seen: _l, spam_score: _s, ...concise } = row;
+        return concise;
+      }),
+      ...paging,
+    };
+  };
+  const paging = { ...(answer.next_cursor && { next_cursor: answer.next_cursor }), ...(answer.next_call && { next_call: answer.next_call }) };
+  const fits = fitRows(answer.backlinks, (rows) => renderBacklinks({ ...answer, backlinks: [...rows] }, rows.length, format) + JSON.stringify(structuredFor(rows, paging)), budget);
+  // Rows cut to fit are not lost: the next page starts at the first row left out.
+  const resumed = fits < answer.backlinks.length ? (resumeAfter?.(fits) ?? {}) : paging;
+  const cut = { ...answer, ...resumed, backlinks: answer.backlinks.slice(0, fits) };
+  return { text: renderBacklinks(cut, fits, format, answer.backlinks.length - fits), structured: structuredFor(cut.backlinks, resumed) };
 }

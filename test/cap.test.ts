@@ -1,0 +1,90 @@
+// The answer-size cap: a huge answer is cut by whole rows, says how many were left out, and its next
+// call starts with the first row left out. Token counts use the o200k tokenizer, as the issue asks.
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from '../src/server.js';
+import { backlinkRows, createFakeProvider, prospect } from './helpers/fake-provider.js';
+import { type TestRuntime, testRuntime } from './helpers/runtime.js';
+
+let runtime: TestRuntime;
+let client: Client;
+const ROWS = backlinkRows(5000).map((row, index) => ({
+  ...row,
+  anchor: `anchor text number ${index} about emergency plumbing repairs`,
+  title: `Page title ${index} with some words`,
+}));
+const COMPETITORS = ['a.com', 'b.com', 'c.com', 'd.com', 'e.com'];
+
+beforeAll(async () => {
+  const fake = createFakeProvider('dataforseo', {
+    unit: 'usd',
+    costPerCall: 0.02,
+    backlinks: ROWS,
+    prospects: Array.from({ length: 1000 }, (_, i) =>
+      prospect(`prospect-number-${i}-example.com`, COMPETITORS.slice(0, 1 + (i % 5)), { authority: i % 100, dofollow: i % 2 === 0, spam_score: i % 7 }),
+    ),
+  });
+  // The fake pages 1000 rows at a time, like the real API's maximum.
+  const backlinks = fake.backlinks!.bind(fake);
+  fake.backlinks = (query, context) => backlinks({ ...query, limit: Math.min(query.limit, 1000) }, context);
+  runtime = testRuntime({}, { dataforseo: fake });
+  const server = createServer({ service: runtime.service, logger: runtime.logger });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  client = new Client({ name: 'cap', version: '1.0.0' });
+  await client.connect(clientSide);
+});
+
+afterAll(async () => {
+  await client.close();
+  await runtime.dispose();
+});
+
+const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+const textOf = (result: CallToolResult) => (result.content[0] as { text: string }).text;
+const tokensOf = (result: CallToolResult) => encode(textOf(result)).length + encode(JSON.stringify(result.structuredContent ?? {})).length;
+
+describe('the answer-size cap', () => {
+  it('cuts a 1,000-row backlinks page by rows, says how many were left out, and resumes at the first of them', async () => {
+    const first = await call('get_backlinks', { target: 'a.com', limit: 1000, response_format: 'detailed' });
+    const data = first.structuredContent as { backlinks: Array<{ source_url: string }>; next_cursor: string; next_call: { arguments: Record<string, unknown> } };
+    const shown = data.backlinks.length;
+    expect(shown).toBeGreaterThan(10);
+    expect(shown).toBeLessThan(1000);
+    expect(textOf(first)).toContain(`${1000 - shown} rows left out to fit the answer size`);
+    expect(tokensOf(first)).toBeLessThan(25_000);
+    // Every shown row is whole: the last one carries its anchor in full.
+    expect(textOf(first)).toContain(`"${ROWS[shown - 1]!.anchor}"`);
+
+    const next = await call('get_backlinks', data.next_call.arguments);
+    const nextData = next.structuredContent as { backlinks: Array<{ source_url: string }> };
+    expect(nextData.backlinks[0]!.source_url).toBe(ROWS[shown]!.source_url);
+  });
+
+  it('keeps default answers under 10,000 tokens and any answer under 25,000', async () => {
+    const defaults = [
+      await call('get_backlinks', { target: 'a.com' }),
+      await call('backlink_gap', { your_domain: 'me.com', competitor_domains: COMPETITORS }),
+      await call('link_intersect', { positive_targets: COMPETITORS.slice(0, 3) }),
+    ];
+    for (const result of defaults) {
+      expect(result.isError, textOf(result)).toBeFalsy();
+      expect(tokensOf(result)).toBeLessThan(10_000);
+    }
+    const gap = defaults[1]!.structuredContent as { run_id: string };
+    expect(tokensOf(await call('list_prospects', { run_id: gap.run_id }))).toBeLessThan(10_000);
+    const largest = [
+      await call('backlink_gap', { your_domain: 'me.com', competitor_domains: COMPETITORS, limit: 1000, top: 50, response_format: 'detailed', include_platforms: true }),
+      await call('list_prospects', { run_id: gap.run_id, per_page: 100, response_format: 'detailed' }),
+      await call('get_backlinks', { target: 'a.com', limit: 1000, response_format: 'detailed', cursor: undefined }),
+    ];
+    for (const result of largest) {
+      expect(result.isError, textOf(result)).toBeFalsy();
+      expect(tokensOf(result)).toBeLessThan(25_000);
+    }
+  });
+});
