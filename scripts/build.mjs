@@ -5,6 +5,21 @@
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+/** The SDK's server imports its ajv-based validator for elicitation answers, which this server never
+ *  asks for (server.ts passes its own validator); leaving ajv out of the bundle saves it on every start. */
+const withoutAjv = {
+  name: 'without-ajv',
+  setup(plugin) {
+    plugin.onResolve({ filter: /\/validation\/ajv-provider\.js$/ }, (args) =>
+      args.importer.includes('@modelcontextprotocol/sdk') && args.importer.includes('/server/') ? { path: 'ajv-provider', namespace: 'without-ajv' } : undefined,
+    );
+    plugin.onLoad({ filter: /.*/, namespace: 'without-ajv' }, () => ({
+      contents: "export class AjvJsonSchemaValidator { constructor() { throw new Error('ajv is not bundled: pass jsonSchemaValidator'); } }",
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync('dist', { recursive: true, force: true });
 await build({
   entryPoints: ['src/cli.ts'],
@@ -20,6 +35,7 @@ await build({
   minifySyntax: true,
   legalComments: 'linked',
   logLevel: 'warning',
+  plugins: [withoutAjv],
   // CommonJS dependencies (cacache, ajv) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });

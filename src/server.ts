@@ -1,6 +1,7 @@
 // createServer(deps) → McpServer with the tools, the run resources and the link-building prompt.
 
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { z } from 'zod';
 import { describeError } from './errors.js';
 import type { Logger } from './log.js';
@@ -18,10 +19,18 @@ export const SERVER_INSTRUCTIONS =
   'page, filter or export the run with list_prospects (free). get_backlinks shows a site\'s links; link_intersect answers ' +
   'precise "links to A and B but not C" questions. Paid providers cost money per call: answers are cached, dry_run estimates, usage shows spend.';
 
+/** The SDK validates elicitation answers with this; the server never elicits, so it needs no JSON
+ *  Schema engine (the default builds ajv on every start, and the bundle leaves ajv out). */
+const NO_ELICITATION: jsonSchemaValidator = {
+  getValidator() {
+    return () => ({ valid: false, data: undefined, errorMessage: 'backlink-gap-mcp does not use elicitation' });
+  },
+};
+
 export function createServer(deps: ServerDependencies): McpServer {
   const server = new McpServer(
     { name: 'backlink-gap-mcp', version: VERSION },
-    { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: NO_ELICITATION },
   );
   registerTools(server, deps.service, deps.logger);
   registerRunResources(server, deps.service);
