@@ -2,7 +2,10 @@
 // reads a handful of files instead of ~220 modules (start-up time is measured: BENCHMARKS.md).
 // Types are checked separately by `npm run typecheck`.
 
-import { rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 /** The SDK's server imports its ajv-based validator for elicitation answers, which this server never
@@ -16,6 +19,22 @@ const withoutAjv = {
     plugin.onLoad({ filter: /.*/, namespace: 'without-ajv' }, () => ({
       contents: "export class AjvJsonSchemaValidator { constructor() { throw new Error('ajv is not bundled: pass jsonSchemaValidator'); } }",
       loader: 'js',
+    }));
+  },
+};
+
+/** zod re-exports every locale (z.locales, ~370 KB) and registers English itself; only English is
+ *  used here, so the bundle keeps `en` alone and every start parses a third less of zod. */
+const englishOnly = {
+  name: 'zod-english-only',
+  setup(plugin) {
+    plugin.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes('node_modules/zod/') ? { path: join(args.resolveDir, '../locales/en.js'), namespace: 'zod-english-only' } : undefined,
+    );
+    plugin.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      loader: 'js',
+      resolveDir: args.path.slice(0, args.path.lastIndexOf('/')),
     }));
   },
 };
@@ -35,7 +54,40 @@ await build({
   minifySyntax: true,
   legalComments: 'linked',
   logLevel: 'warning',
-  plugins: [withoutAjv],
+  plugins: [withoutAjv, englishOnly],
   // CommonJS dependencies (cacache, ajv) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
+
+// Capture the built server's own tools/list answer; the bundle serves it as is (src/server.ts
+// toolListSnapshot), so a client's first tools/list costs no schema conversion. The e2e test checks
+// it equals what the SDK computes from src/.
+const cacheDir = mkdtempSync(join(tmpdir(), 'blg-build-'));
+const toolList = await new Promise((resolve, reject) => {
+  const child = spawn(process.execPath, ['dist/cli.js'], { env: { ...process.env, BACKLINK_GAP_CACHE_DIR: cacheDir, BACKLINK_GAP_CACHE: 'off' }, stdio: ['pipe', 'pipe', 'ignore'] });
+  const timer = setTimeout(() => {
+    child.kill();
+    reject(new Error('the built server did not answer tools/list within 30 s'));
+  }, 30_000);
+  let buffer = '';
+  child.stdout.on('data', (chunk) => {
+    buffer += chunk;
+    for (const line of buffer.split('\n').slice(0, -1)) {
+      const message = JSON.parse(line);
+      if (message.id === 2) {
+        clearTimeout(timer);
+        child.kill();
+        if (message.error) reject(new Error(message.error.message));
+        else resolve(message.result);
+      }
+    }
+    buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
+  });
+  child.on('error', reject);
+  const send = (message) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+  send({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'build', version: '0' } } });
+  send({ method: 'notifications/initialized' });
+  send({ id: 2, method: 'tools/list' });
+});
+rmSync(cacheDir, { recursive: true, force: true });
+writeFileSync('dist/chunks/tools-list.json', JSON.stringify(toolList));

@@ -10,7 +10,7 @@ import { banner } from './banner.js';
 import type { Config } from './config.js';
 import { UsageError } from './errors.js';
 import { createRuntime, type Runtime } from './runtime.js';
-import { createServer } from './server.js';
+import { createServer, toolListSnapshot } from './server.js';
 
 export interface HttpOptions {
   port: number;
@@ -101,13 +101,14 @@ export function createHttpApp(runtime: Runtime, options: HttpOptions): HttpApp {
     }
   };
 
+  const toolList = toolListSnapshot();
   const sessions = new Map<string, Session>();
   let inFlight = 0;
   let stopping = false;
   let drained: (() => void) | undefined;
 
   const newSession = async (): Promise<StreamableHTTPServerTransport> => {
-    const mcp = createServer({ service: runtime.service, logger });
+    const mcp = createServer({ service: runtime.service, logger, ...(toolList && { toolList }) });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
@@ -180,7 +181,7 @@ export function createHttpApp(runtime: Runtime, options: HttpOptions): HttpApp {
     }
 
     if (options.stateless) {
-      const mcp = createServer({ service: runtime.service, logger });
+      const mcp = createServer({ service: runtime.service, logger, ...(toolList && { toolList }) });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       res.on('close', () => {
         transport.close().catch(() => undefined);

@@ -3,12 +3,13 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Config } from './config.js';
 import { createRuntime } from './runtime.js';
-import { createServer } from './server.js';
+import { createServer, toolListSnapshot } from './server.js';
 import { banner } from './banner.js';
 
 export async function serveStdio(config: Config): Promise<void> {
   const runtime = createRuntime(config);
-  const server = createServer({ service: runtime.service, logger: runtime.logger });
+  const toolList = toolListSnapshot();
+  const server = createServer({ service: runtime.service, logger: runtime.logger, ...(toolList && { toolList }) });
   const transport = new StdioServerTransport();
   let closing = false;
   const shutdown = async (code: number) => {

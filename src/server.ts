@@ -1,6 +1,8 @@
 // createServer(deps) → McpServer with the tools, the run resources and the link-building prompt.
 
+import { readFileSync } from 'node:fs';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { type ListToolsResult, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { z } from 'zod';
 import { describeError } from './errors.js';
@@ -12,6 +14,18 @@ import { VERSION } from './version.js';
 export interface ServerDependencies {
   service: Service;
   logger: Logger;
+  /** The tools/list result as the build captured it from this very server (see toolListSnapshot). */
+  toolList?: ListToolsResult;
+}
+
+/** The bundle ships the tools/list answer the build captured from it (scripts/build.mjs), so a client's
+ *  first tools/list costs no schema conversion. Absent when running from src/: the SDK converts. */
+export function toolListSnapshot(): ListToolsResult | undefined {
+  try {
+    return JSON.parse(readFileSync(new URL('./tools-list.json', import.meta.url), 'utf8')) as ListToolsResult;
+  } catch {
+    return undefined;
+  }
 }
 
 export const SERVER_INSTRUCTIONS =
@@ -33,6 +47,8 @@ export function createServer(deps: ServerDependencies): McpServer {
     { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: NO_ELICITATION },
   );
   registerTools(server, deps.service, deps.logger);
+  const toolList = deps.toolList;
+  if (toolList) server.server.setRequestHandler(ListToolsRequestSchema, () => toolList);
   registerRunResources(server, deps.service);
   registerPlanPrompt(server);
   return server;

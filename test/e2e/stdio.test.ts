@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from '../../src/server.js';
+import { testRuntime } from '../helpers/runtime.js';
 import { COMPETITORS, YOU, sampleTruth } from '../helpers/sample-truth.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,6 +49,22 @@ describe('the built server over stdio, as mcp.json launches it', () => {
   it('prints a one-line banner naming the providers on stderr', () => {
     const banner = stderr.join('').split('\n')[0]!;
     expect(banner).toMatch(/backlink-gap-mcp .* stdio · providers: local \(bundled synthetic sample\)/);
+  });
+
+  it('lists exactly the tools the SDK builds from src/ (the bundle serves a build-time snapshot)', async () => {
+    const built = await client.listTools();
+    const runtime = testRuntime();
+    const server = createServer({ service: runtime.service, logger: runtime.logger });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const live = new Client({ name: 'live', version: '1.0.0' });
+    await live.connect(clientSide);
+    try {
+      expect(built.tools).toEqual((await live.listTools()).tools);
+    } finally {
+      await live.close();
+      await runtime.dispose();
+    }
   });
 
   it('answers all four tools with values that match the dataset', async () => {
