@@ -111,11 +111,11 @@ function startupNote(modules: { total: number; byPackage: Record<string, number>
           .join(', ')})`;
   return (
     `Node alone takes ${baselineMs.toFixed(0)} ms here; the rest is module loading and tool registration: ${loaded}. ` +
-    'dist/ is already a bundle, and the service, adapters, undici, cacache and the public-suffix list load on the first ' +
-    'call; what is left is compiling and evaluating zod (config validation and the tool schemas) and the MCP SDK with ajv, ' +
-    'which every server on this SDK pays (the peer is on the same SDK). Closing the rest needs Node 22 (module compile ' +
-    'cache), or answering initialize and tools/list from a build-time snapshot before the SDK loads, with config ' +
-    'checked by zod/mini; judged not worth the risk to the stdio path in this round.'
+    'dist/ is a bundle; the service, adapters, undici, cacache and the public-suffix list load on the first call; ' +
+    'ajv and zod\'s non-English locales are left out, and tools/list is served from a build-time capture. What is ' +
+    'left is compiling and evaluating zod core (config validation, tool schemas) and the MCP SDK. The 0.5× ratio ' +
+    'needs the whole start within ~80 ms of Node\'s own: answering initialize before the SDK loads and validating ' +
+    'config with zod/mini would be next; both touch the stdio path every client depends on.'
   );
 }
 
