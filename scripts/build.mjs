@@ -64,7 +64,9 @@ await build({
 // it equals what the SDK computes from src/.
 const cacheDir = mkdtempSync(join(tmpdir(), 'blg-build-'));
 const toolList = await new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, ['dist/cli.js'], { env: { ...process.env, BACKLINK_GAP_CACHE_DIR: cacheDir, BACKLINK_GAP_CACHE: 'off' }, stdio: ['pipe', 'pipe', 'ignore'] });
+  // A clean environment: the tool list depends on no setting, and a user's provider keys stay out of it.
+  const env = { PATH: process.env.PATH ?? '', HOME: cacheDir, BACKLINK_GAP_CACHE_DIR: cacheDir, BACKLINK_GAP_CACHE: 'off' };
+  const child = spawn(process.execPath, ['dist/cli.js'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
   const timer = setTimeout(() => {
     child.kill();
     reject(new Error('the built server did not answer tools/list within 30 s'));
