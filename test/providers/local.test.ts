@@ -122,11 +122,12 @@ describe('local provider: intersect', () => {
     expect(result.results.map((row) => [row.source, row.matching_targets])).toEqual([
       ['hub.org', ['a.com', 'b.com']],
       ['news.net', ['a.com', 'b.com']],
-      ['a.com', ['b.com']],
+      // Ties on matching count: stronger sources first, unknown authority last.
       ['college.edu', ['a.com']],
-      ['council.gov.uk', ['a.com']],
-      ['example.co.uk', ['a.com']],
       ['forum.org', ['b.com']],
+      ['example.co.uk', ['a.com']],
+      ['a.com', ['b.com']],
+      ['council.gov.uk', ['a.com']],
     ]);
     expect(result.total).toBe(7);
     const hub = result.results[0]!;
@@ -192,12 +193,12 @@ describe('local provider: intersect', () => {
   it('pages with next_token: the next page has the next rows, the last page has no token', async () => {
     const local = provider();
     const first = await local.intersect!({ ...base, limit: 3 }, noContext);
-    expect(first.results.map((row) => row.source)).toEqual(['hub.org', 'news.net', 'a.com']);
+    expect(first.results.map((row) => row.source)).toEqual(['hub.org', 'news.net', 'college.edu']);
     expect(first.next_token).toBeDefined();
     const second = await local.intersect!({ ...base, limit: 3, next_token: first.next_token! }, noContext);
-    expect(second.results.map((row) => row.source)).toEqual(['college.edu', 'council.gov.uk', 'example.co.uk']);
+    expect(second.results.map((row) => row.source)).toEqual(['forum.org', 'example.co.uk', 'a.com']);
     const third = await local.intersect!({ ...base, limit: 3, next_token: second.next_token! }, noContext);
-    expect(third.results.map((row) => row.source)).toEqual(['forum.org']);
+    expect(third.results.map((row) => row.source)).toEqual(['council.gov.uk']);
     expect(third.next_token).toBeUndefined();
     expect(third.total).toBe(7);
   });

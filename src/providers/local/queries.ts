@@ -413,6 +413,9 @@ export function intersectQuery(data: LocalDataset, scratch: Scratch, query: Inte
   const order = (left: number, right: number) => {
     const first = primary(left, right);
     if (first !== 0) return first;
+    // Among equals, the stronger source first: it is the one worth an email.
+    const stronger = rank[domainOf(right)]! - rank[domainOf(left)]!;
+    if (stronger !== 0) return stronger;
     const leftDomain = domainOf(left);
     const rightDomain = domainOf(right);
     if (leftDomain !== rightDomain) return compareText(data.domainName(leftDomain), data.domainName(rightDomain));
