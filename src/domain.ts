@@ -2,7 +2,6 @@
 
 export const PROVIDER_NAMES = ['local', 'localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
-export const PAID_PROVIDER_NAMES = ['localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo'] as const;
 
 export type Scope = 'page' | 'subdomain' | 'root_domain';
 export interface Target {

@@ -41,10 +41,6 @@ const PERSISTENT_RECENT_BYTES = 16 * 1024 * 1024;
 /** A temp file this old belongs to a writer that died; it is safe to remove. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
-export function newRunId(): string {
-  return `run_${randomBytes(6).toString('hex')}`;
-}
-
 /** The only gate between a caller's run_id and a file path: nothing else ever reaches one. */
 export function isValidRunId(value: string): boolean {
   return RUN_ID.test(value);

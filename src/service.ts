@@ -34,7 +34,7 @@ import type {
   Target,
 } from './domain.js';
 import { DEFAULTS, type DryRun } from './domain.js';
-import { BacklinkGapError, UsageError, describeError, invalidInput } from './errors.js';
+import { UsageError, describeError, invalidInput } from './errors.js';
 import { normalizeDomain, normalizeDomainList, normalizeTarget } from './hosts.js';
 import { checkBudget, type Ledger } from './ledger.js';
 import type { Logger } from './log.js';
@@ -891,8 +891,3 @@ function compareTargets(a: Target, b: Target): number {
   return `${a.scope}:${a.target}`.localeCompare(`${b.scope}:${b.target}`);
 }
 
-
-/** Rethrow anything that is not one of ours as a plain internal error, logged once. */
-export function isExpectedError(error: unknown): boolean {
-  return error instanceof BacklinkGapError;
-}
