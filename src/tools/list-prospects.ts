@@ -44,7 +44,7 @@ export function registerListProspects(server: McpServer, service: Service, logge
       description: LIST_PROSPECTS_DESCRIPTION,
       inputSchema: listProspectsInput,
       outputSchema: listProspectsOutput,
-      annotations: { ...ANNOTATIONS, openWorldHint: false },
+      annotations: ANNOTATIONS,
     },
     guarded('list_prospects', logger, async (args: z.infer<typeof listProspectsInput>, extra) => {
       const { format, response_format, ...query } = args;
