@@ -30,7 +30,9 @@ describe('progress and cancellation through MCP', () => {
     const fake = createFakeProvider('dataforseo', { prospects: [prospect('one.org', ['a.com'])] });
     const answer = fake.gapAnswer;
     fake.gapAnswer = async (query, context) => {
-      query.competitor_domains.forEach((competitor, index) => context.progress?.(index + 1, query.competitor_domains.length, `fetched ${competitor}`));
+      for (const [index, competitor] of query.competitor_domains.entries()) {
+        context.progress?.(index + 1, query.competitor_domains.length, `fetched ${competitor}`);
+      }
       return answer(query, context);
     };
     const client = await connect(fake);
