@@ -33,12 +33,24 @@ export function registrableDomain(input: string): string | undefined {
   return parsed.domain ?? undefined;
 }
 
+/** Registrable domain of a host already normalised by hostOf (the host itself for IPs and unknown
+ *  suffixes). Memoised: a page of backlinks repeats the same few hosts. */
+const domainsOfHosts = new Map<string, string>();
+export function domainOfHost(host: string): string {
+  let domain = domainsOfHosts.get(host);
+  if (domain === undefined) {
+    domain = parse(host, PSL).domain ?? host;
+    if (domainsOfHosts.size >= 20_000) domainsOfHosts.clear();
+    domainsOfHosts.set(host, domain);
+  }
+  return domain;
+}
+
 /** Registrable domain of a URL or host, falling back to the host itself (IPs, unknown suffixes). */
 export function sourceDomainOf(input: string): string {
   const host = hostOf(input);
   if (host === undefined) return input.trim().toLowerCase();
-  const parsed = parse(host, PSL);
-  return parsed.domain ?? host;
+  return domainOfHost(host);
 }
 
 function checkedHost(value: unknown, field: string): { host: string; domain: string } {

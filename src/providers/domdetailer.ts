@@ -17,7 +17,7 @@ import type {
   ProspectCore,
 } from '../domain.js';
 import { invalidInput, ProviderError } from '../errors.js';
-import { hostOf, matchesScope, registrableDomain, sourceDomainOf, stripUrl } from '../hosts.js';
+import { domainOfHost, hostOf, matchesScope, registrableDomain, sourceDomainOf, stripUrl } from '../hosts.js';
 import type { HttpRequest } from '../http/client.js';
 import { upstreamDetail } from '../http/failures.js';
 import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured, parseResponse } from './adapter.js';
@@ -159,10 +159,11 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
     const rows: Row[] = [];
     for (const row of parsed.backlinks) {
       const source = row.source.trim();
-      if (hostOf(source) === undefined) continue;
+      const host = hostOf(source);
+      if (host === undefined) continue;
       const anchor = row.anchor?.trim() ? row.anchor.trim() : (row.title?.trim() ?? '');
       const nofollow = row.nf === 1 || row.nf === '1' || row.nf === true;
-      const mapped: Row = { source, sourceDomain: sourceDomainOf(source), target: row.target?.trim() ?? '', anchor, dofollow: !nofollow };
+      const mapped: Row = { source, sourceDomain: domainOfHost(host), target: row.target?.trim() ?? '', anchor, dofollow: !nofollow };
       if (row.title?.trim()) mapped.title = row.title.trim();
       rows.push(mapped);
     }
