@@ -3,6 +3,16 @@
 export const PROVIDER_NAMES = ['local', 'localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
+/** Names people know the providers by, for messages. */
+export const PROVIDER_TITLES: Record<ProviderName, string> = {
+  local: 'Local dataset',
+  localseodata: 'LocalSEOData',
+  oneclickseo: 'OneClickSEO',
+  moz: 'Moz Links API v2',
+  domdetailer: 'DomDetailer',
+  dataforseo: 'DataForSEO',
+};
+
 export type Scope = 'page' | 'subdomain' | 'root_domain';
 export interface Target {
   target: string;

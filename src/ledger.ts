@@ -3,7 +3,7 @@
 
 import { appendFile, mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Cost, type CostUnit, PROVIDER_NAMES, type ProviderName } from './domain.js';
+import { type Cost, type CostUnit, PROVIDER_NAMES, PROVIDER_TITLES, type ProviderName } from './domain.js';
 import { UsageError } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -235,14 +235,6 @@ export async function checkBudget(ledger: Ledger, estimate: Cost, dailyBudget: n
   );
 }
 
-const PROVIDER_TITLES: Record<ProviderName, string> = {
-  local: 'Local dataset',
-  localseodata: 'LocalSEOData',
-  oneclickseo: 'OneClickSEO',
-  moz: 'Moz',
-  domdetailer: 'DomDetailer',
-  dataforseo: 'DataForSEO',
-};
 
 function formatAmount(amount: number, unit: CostUnit): string {
   if (unit === 'usd') {

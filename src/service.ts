@@ -33,13 +33,13 @@ import type {
   SourceScope,
   Target,
 } from './domain.js';
-import { DEFAULTS, type DryRun } from './domain.js';
+import { DEFAULTS, type DryRun, PROVIDER_TITLES } from './domain.js';
 import { UsageError, describeError, invalidInput } from './errors.js';
 import { normalizeDomain, normalizeDomainList, normalizeTarget } from './hosts.js';
 import { checkBudget, type Ledger } from './ledger.js';
 import type { Logger } from './log.js';
 import type { CallContext, Capability, Operation, Provider } from './providers/provider.js';
-import { PROVIDER_TITLES, type ProviderRegistry } from './providers/registry.js';
+import type { ProviderRegistry } from './providers/registry.js';
 import { isValidRunId, type RunStore } from './runs.js';
 
 export interface ServiceDependencies {

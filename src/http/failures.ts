@@ -2,23 +2,9 @@
 // with messages the model can act on and no secret in them.
 
 import { PROVIDER_VARIABLES } from '../config.js';
-import type { ProviderName } from '../domain.js';
+import { PROVIDER_TITLES, type ProviderName } from '../domain.js';
 import { ProviderError, type ProviderErrorCode } from '../errors.js';
 import { redact } from '../log.js';
-
-// Kept here rather than imported from the registry, which imports the adapters that import this layer.
-const TITLES: Record<ProviderName, string> = {
-  local: 'Local dataset',
-  localseodata: 'LocalSEOData',
-  oneclickseo: 'OneClickSEO',
-  moz: 'Moz',
-  domdetailer: 'DomDetailer',
-  dataforseo: 'DataForSEO',
-};
-
-export function providerTitle(provider: ProviderName): string {
-  return TITLES[provider];
-}
 
 function credentialHint(provider: ProviderName): string {
   return provider === 'local' ? 'the dataset path' : PROVIDER_VARIABLES[provider];
@@ -88,7 +74,7 @@ export interface StatusFailure {
 /** The default error for a non-2xx answer. */
 export function statusError(failure: StatusFailure): ProviderError {
   const { provider, status, secrets, attempts } = failure;
-  const title = providerTitle(provider);
+  const title = PROVIDER_TITLES[provider];
   const detail = upstreamDetail(failure.body, failure.text, secrets);
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   const make = (code: ProviderErrorCode, message: string, extra?: { retryAfterMs?: number }) =>
@@ -136,7 +122,7 @@ export function rateLimitBeyondDeadline(provider: ProviderName, status: number, 
     status,
     retryAfterMs,
     message: redact(
-      `${providerTitle(provider)} rate limit reached (HTTP ${status}): it asks to wait ${seconds(retryAfterMs)}, longer than this call may take; retry after ${seconds(retryAfterMs)}, or use another provider.`,
+      `${PROVIDER_TITLES[provider]} rate limit reached (HTTP ${status}): it asks to wait ${seconds(retryAfterMs)}, longer than this call may take; retry after ${seconds(retryAfterMs)}, or use another provider.`,
       secrets,
     ),
   });
@@ -145,7 +131,7 @@ export function rateLimitBeyondDeadline(provider: ProviderName, status: number, 
 export type NetworkKind = 'refused' | 'reset' | 'other';
 
 export function networkError(provider: ProviderName, kind: NetworkKind, attempts: number, notRepeated: boolean): ProviderError {
-  const title = providerTitle(provider);
+  const title = PROVIDER_TITLES[provider];
   const what = kind === 'refused' ? 'refused the connection' : kind === 'reset' ? 'closed the connection before answering in full' : 'could not be reached';
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   const tail = notRepeated
@@ -157,7 +143,7 @@ export function networkError(provider: ProviderName, kind: NetworkKind, attempts
 export type TimeoutKind = 'connect' | 'headers' | 'body' | 'deadline';
 
 export function timeoutError(provider: ProviderName, kind: TimeoutKind, attempts: number, notRepeated: boolean): ProviderError {
-  const title = providerTitle(provider);
+  const title = PROVIDER_TITLES[provider];
   const what =
     kind === 'connect'
       ? 'could not be connected to in time'
@@ -174,7 +160,7 @@ export function timeoutError(provider: ProviderName, kind: TimeoutKind, attempts
 }
 
 export function cancelledError(provider: ProviderName): ProviderError {
-  return new ProviderError({ code: 'cancelled', provider, message: `The call to ${providerTitle(provider)} was cancelled before it finished.` });
+  return new ProviderError({ code: 'cancelled', provider, message: `The call to ${PROVIDER_TITLES[provider]} was cancelled before it finished.` });
 }
 
 export function invalidResponseError(
@@ -187,6 +173,6 @@ export function invalidResponseError(
     code: 'invalid_response',
     provider,
     status,
-    message: redact(`${providerTitle(provider)} sent an answer this server cannot read (HTTP ${status}): ${why}. Try again later, or use another provider.`, secrets),
+    message: redact(`${PROVIDER_TITLES[provider]} sent an answer this server cannot read (HTTP ${status}): ${why}. Try again later, or use another provider.`, secrets),
   });
 }

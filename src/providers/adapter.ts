@@ -5,10 +5,9 @@ import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { PROVIDER_VARIABLES } from '../config.js';
-import type { ProviderName } from '../domain.js';
+import { PROVIDER_TITLES, type ProviderName } from '../domain.js';
 import { ProviderError, UsageError } from '../errors.js';
 import { createHttpClient, type HttpClient } from '../http/client.js';
-import { providerTitle } from '../http/failures.js';
 import type { Logger } from '../log.js';
 
 export interface AdapterDependencies {
@@ -31,7 +30,7 @@ export function notConfigured(name: ProviderName): UsageError {
   if (name === 'local') return new UsageError('not_configured', 'The local dataset is not configured: set BACKLINK_GAP_DATA.');
   return new UsageError(
     'not_configured',
-    `${providerTitle(name)} is not configured: set ${PROVIDER_VARIABLES[name]} in the server's environment (the MCP client config "env").`,
+    `${PROVIDER_TITLES[name]} is not configured: set ${PROVIDER_VARIABLES[name]} in the server's environment (the MCP client config "env").`,
   );
 }
 
@@ -49,7 +48,7 @@ function invalid(provider: ProviderName, why: string): never {
   throw new ProviderError({
     code: 'invalid_response',
     provider,
-    message: `${providerTitle(provider)} sent an answer this server cannot read: ${why}. Try again later, or use another provider.`,
+    message: `${PROVIDER_TITLES[provider]} sent an answer this server cannot read: ${why}. Try again later, or use another provider.`,
   });
 }
 

@@ -23,6 +23,7 @@ import type {
   ProspectCore,
   Target,
 } from '../domain.js';
+import { PROVIDER_TITLES } from '../domain.js';
 import { ProviderError, UsageError, invalidInput } from '../errors.js';
 import { hostOf, sourceDomainOf } from '../hosts.js';
 import { redact } from '../log.js';
@@ -30,7 +31,7 @@ import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured
 import type { Balance, CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'dataforseo';
-const TITLE = 'DataForSEO';
+const TITLE = PROVIDER_TITLES[NAME];
 const MAX_LIMIT = 1000;
 const MAX_OFFSET = 20_000;
 const MAX_TARGETS = 20;

@@ -16,6 +16,7 @@ import type {
   IntersectRow,
   ProspectCore,
 } from '../domain.js';
+import { PROVIDER_TITLES } from '../domain.js';
 import { invalidInput, ProviderError } from '../errors.js';
 import { domainOfHost, hostOf, matchesScope, registrableDomain, sourceDomainOf, stripUrl } from '../hosts.js';
 import type { HttpRequest } from '../http/client.js';
@@ -24,7 +25,7 @@ import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured
 import type { Balance, CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'domdetailer';
-const TITLE = 'DomDetailer';
+const TITLE = PROVIDER_TITLES[NAME];
 const CREDITS_PER_CALL = 3;
 /** The 429 threshold is undocumented (one published integration keeps 3 in flight). 6 lets a gap over
  *  5 competitors fetch every domain in one round instead of two; a 429 is still retried with backoff. */

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { LocalSeoDataSettings } from '../config.js';
 import type { Cost, GapQuery, GapResult, ProspectCore, ProviderMetrics } from '../domain.js';
+import { PROVIDER_TITLES } from '../domain.js';
 import { ProviderError } from '../errors.js';
 import { registrableDomain, sourceDomainOf } from '../hosts.js';
 import type { HttpRequest } from '../http/client.js';
@@ -11,7 +12,7 @@ import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured
 import type { CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'localseodata';
-const TITLE = 'LocalSEOData';
+const TITLE = PROVIDER_TITLES[NAME];
 /** The documented maximum of `competitor_domains` per call. */
 const COMPETITORS_PER_CALL = 5;
 const CREDITS_PER_CALL = 10;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { MozSettings } from '../config.js';
 import type { Cost, GapQuery, GapResult, IntersectQuery, IntersectResult, IntersectRow, ProspectCore, Target } from '../domain.js';
+import { PROVIDER_TITLES } from '../domain.js';
 import { ProviderError, UsageError } from '../errors.js';
 import { sourceDomainOf } from '../hosts.js';
 import { redact } from '../log.js';
@@ -13,7 +14,7 @@ import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured
 import type { CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'moz';
-const TITLE = 'Moz Links API v2';
+const TITLE = PROVIDER_TITLES[NAME];
 const MAX_TARGETS = 6;
 const MAX_ROWS_PER_CALL = 50;
 /** Moz returns at most 500 results for one query, whatever the paging. */

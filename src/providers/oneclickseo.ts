@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { OneClickSeoSettings } from '../config.js';
 import type { Cost, GapQuery, GapResult, ProspectCore, ProspectSort, ProspectsPage, ProspectsQuery } from '../domain.js';
+import { PROVIDER_TITLES } from '../domain.js';
 import { ProviderError, UsageError } from '../errors.js';
 import { sourceDomainOf } from '../hosts.js';
 import { redact } from '../log.js';
@@ -13,7 +14,7 @@ import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured
 import type { CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'oneclickseo';
-const TITLE = 'OneClickSEO';
+const TITLE = PROVIDER_TITLES[NAME];
 const MAX_COMPETITORS = 20;
 const MIN_RUN_LIMIT = 10;
 const MAX_RUN_LIMIT = 1000;

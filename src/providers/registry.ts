@@ -3,7 +3,7 @@
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import { PROVIDER_VARIABLES } from '../config.js';
-import type { ProviderName } from '../domain.js';
+import { PROVIDER_TITLES, type ProviderName } from '../domain.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Capability, Provider } from './provider.js';
@@ -21,14 +21,6 @@ export const CAPABILITIES: Record<ProviderName, readonly Capability[]> = {
 /** Provider preference when a call names none: the first configured paid one, else local. */
 const PREFERENCE: readonly ProviderName[] = ['localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo', 'local'];
 
-export const PROVIDER_TITLES: Record<ProviderName, string> = {
-  local: 'Local dataset',
-  localseodata: 'LocalSEOData',
-  oneclickseo: 'OneClickSEO',
-  moz: 'Moz Links API v2',
-  domdetailer: 'DomDetailer',
-  dataforseo: 'DataForSEO',
-};
 
 export interface ProviderRegistry {
   /** Configured providers in preference order (local always last). */
