@@ -3,6 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import type { ZodType, z } from 'zod';
+import type { DryRun } from './domain.js';
 import type { Config } from './config.js';
 import { loadConfig } from './config.js';
 import { describeError } from './errors.js';
@@ -200,6 +201,12 @@ async function runCommand(command: string, values: Values, args: string[], runti
   const { renderDryRun } = await import('./tools/result.js');
   const { compact, TOKEN_CAP } = await import('./summary/format.js');
   const printJson = (value: unknown) => out(JSON.stringify(compact(value), null, 2));
+  const printDryRun = (dry: DryRun): number => {
+    values.json ? printJson(dry) : out(renderDryRun(dry).text);
+    return 0;
+  };
+  // The flags every paid command shares.
+  const paid = { provider: values.provider, response_format: responseFormat, fresh: values.fresh, dry_run: values['dry-run'] };
 
   switch (command) {
     case 'gap': {
@@ -214,17 +221,11 @@ async function runCommand(command: string, values: Values, args: string[], runti
           min_competitors: integer(values, 'min-competitors'),
           top: integer(values, 'top'),
           include_platforms: values['include-platforms'],
-          provider: values.provider,
-          response_format: responseFormat,
-          fresh: values.fresh,
-          dry_run: values['dry-run'],
+          ...paid,
         }),
       );
       const outcome = await runtime.service.gap(input);
-      if (isDryRun(outcome)) {
-        values.json ? printJson(outcome) : out(renderDryRun(outcome).text);
-        return 0;
-      }
+      if (isDryRun(outcome)) return printDryRun(outcome);
       if (values.json) {
         printJson(renderGapResult(outcome, input.response_format, TOKEN_CAP).structured);
         return 0;
@@ -281,18 +282,12 @@ async function runCommand(command: string, values: Values, args: string[], runti
           anchor: values.anchor,
           min_authority: integer(values, 'min-authority'),
           cursor: values.cursor,
-          provider: values.provider,
-          response_format: responseFormat,
-          fresh: values.fresh,
-          dry_run: values['dry-run'],
+          ...paid,
         }),
       );
       const { response_format, ...query } = input;
       const outcome = await runtime.service.backlinks(query);
-      if (isDryRun(outcome)) {
-        values.json ? printJson(outcome) : out(renderDryRun(outcome).text);
-        return 0;
-      }
+      if (isDryRun(outcome)) return printDryRun(outcome);
       const rendered = renderBacklinksResult(outcome, response_format, TOKEN_CAP);
       values.json ? printJson(rendered.structured) : out(rendered.text);
       return 0;
@@ -313,18 +308,12 @@ async function runCommand(command: string, values: Values, args: string[], runti
           sort: values.sort,
           limit: integer(values, 'limit'),
           next_token: values['next-token'],
-          provider: values.provider,
-          response_format: responseFormat,
-          fresh: values.fresh,
-          dry_run: values['dry-run'],
+          ...paid,
         }),
       );
       const { response_format, ...query } = input;
       const outcome = await runtime.service.intersect(query);
-      if (isDryRun(outcome)) {
-        values.json ? printJson(outcome) : out(renderDryRun(outcome).text);
-        return 0;
-      }
+      if (isDryRun(outcome)) return printDryRun(outcome);
       const rendered = renderIntersectResult(outcome, response_format, TOKEN_CAP);
       values.json ? printJson(rendered.structured) : out(rendered.text);
       return 0;
