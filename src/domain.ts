@@ -57,6 +57,51 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
+/** rel flags of one link, where the provider says. */
+export interface LinkRel {
+  nofollow?: boolean;
+  sponsored?: boolean;
+  ugc?: boolean;
+}
+
+/** One page of a prospect that links to a competitor, as a provider reported it. */
+export interface LinkingPage {
+  /** Absolute URL of the linking page. */
+  url: string;
+  title?: string;
+  anchor?: string;
+  /** Absent when the provider does not say. */
+  rel?: LinkRel;
+  first_seen?: string;
+  last_seen?: string;
+}
+
+/** What a prospect has toward one competitor, where the provider says. */
+export interface CompetitorLinks {
+  /** Links from the prospect to this competitor. */
+  links?: number;
+  /** Of those, dofollow. */
+  dofollow_links?: number;
+  /** The best linking page to this competitor (highest authority / dofollow first / newest). */
+  page?: LinkingPage;
+}
+
+/** How a link from a prospect is usually obtained (analysis/routes.ts decides it from evidence). */
+export const ROUTES = [
+  'membership',
+  'paid_listing',
+  'free_listing',
+  'editorial',
+  'resource_page',
+  'sponsorship_or_event',
+  'partner_or_supplier',
+  'institutional_list',
+  'community_profile',
+  'review_platform',
+  'unknown',
+] as const;
+export type Route = (typeof ROUTES)[number];
+
 /** A referring domain that links to at least one competitor and not to you, as a provider found it. */
 export interface ProspectCore {
   /** Registrable referring domain, lowercase, punycode. */
@@ -67,6 +112,8 @@ export interface ProspectCore {
   competitors: string[];
   /** Links from this source to the competitors, summed, where known. */
   backlinks?: number;
+  /** Of `backlinks`, how many are dofollow, where known ("df 4/12"). */
+  dofollow_links?: number;
   /** Referring domains of the prospect itself (its own popularity), where known. */
   referring_domains?: number;
   /** True when at least one link to a competitor is dofollow; absent when unknown. */
@@ -77,6 +124,8 @@ export interface ProspectCore {
   titles?: string[];
   /** A few example linking pages, where known. */
   source_pages?: string[];
+  /** Per competitor domain (keys are competitor domains): link counts and the best linking page, where known. */
+  by_competitor?: Record<string, CompetitorLinks>;
   /** Per-provider figures, keyed by provider. */
   provider_metrics?: Partial<Record<ProviderName, ProviderMetrics>>;
   found_by: ProviderName[];
@@ -90,6 +139,9 @@ export interface Prospect extends ProspectCore {
   score: number;
   /** Short reasons behind the score, for detailed output. */
   reasons?: string[];
+  /** How such a link is usually obtained, with the evidence that decided it. */
+  route?: Route;
+  route_evidence?: string[];
 }
 
 export interface GapQuery {

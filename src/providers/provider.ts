@@ -25,6 +25,11 @@ export interface CallContext {
   deadline?: number;
   /** Reports progress of fan-outs and polling; `total` is omitted when unknown. */
   progress?: (done: number, total?: number, message?: string) => void;
+  /** Records one billed upstream request the moment its answer arrives, or the moment it may have
+   *  been billed without an answer (a timeout after the request was sent). Called once per billed
+   *  request, never once per operation; the service settles the budget reservation and the ledger
+   *  from it (service/spending.ts). A result's `cost` is the sum of what was spent this way. */
+  spend?: (cost: Cost) => void;
 }
 
 export interface ProviderDescription {
