@@ -193,6 +193,29 @@ describe('localseodata gap', () => {
     expect(result.cost.amount).toBe(0);
   });
 
+  it('keeps blogs on one hosting platform apart, wordpress.com as blogspot.com', async () => {
+    const opportunity = (referring_domain: string) => ({ referring_domain, domain_rank: 20, links_to_competitors: [{ domain: 'competitor1.com', backlinks: 1 }] });
+    reply(() => ({
+      status: 200,
+      body: {
+        status: 'success',
+        credits_used: 10,
+        data: {
+          opportunities: ['joe.wordpress.com', 'ann.wordpress.com', 'joe.blogspot.com', 'ann.blogspot.com', 'www.bob.tumblr.com'].map(opportunity),
+          total_opportunities: 5,
+        },
+      },
+    }));
+    const result = await gapOf(provider)(seedQuery, {});
+    expect(result.prospects.map((prospect) => prospect.domain).sort()).toEqual([
+      'ann.blogspot.com',
+      'ann.wordpress.com',
+      'bob.tumblr.com',
+      'joe.blogspot.com',
+      'joe.wordpress.com',
+    ]);
+  });
+
   it('keeps the 402 message (cost and balance) but never the key', async () => {
     reply(() => ({
       status: 402,
