@@ -160,24 +160,25 @@ interface DomainFacts {
 /** Evidence of one matched rule on one page, or undefined when the rule does not match it. */
 function matchRule(compiled: CompiledRule, facts: DomainFacts, page: PreparedPage | undefined): string | undefined {
   const parts: string[] = [];
+  const site: string[] = [];
   const { rule } = compiled;
   if (compiled.domains) {
     if (!compiled.domains.has(facts.domain)) return undefined;
-    parts.push(`domain ${facts.domain}`);
+    site.push(`domain ${facts.domain}`);
   }
   if (rule.label) {
     const word = rule.label.find((text) => facts.label.includes(text));
     if (word === undefined) return undefined;
-    parts.push(`name ${facts.domain} (${word})`);
+    site.push(`name ${facts.domain} (${word})`);
   }
   if (compiled.suffixes) {
     const label = facts.suffixLabels.find((suffix) => compiled.suffixes!.has(suffix));
     if (label === undefined) return undefined;
-    parts.push(`.${label} site`);
+    site.push(`.${label} site`);
   }
   if (compiled.categories) {
     if (!compiled.categories.has(facts.category)) return undefined;
-    parts.push(`category ${facts.category}`);
+    site.push(`category ${facts.category}`);
   }
   const pageWanted = compiled.host || compiled.path || compiled.title || compiled.anchor || rule.rel;
   if (pageWanted) {
@@ -203,8 +204,9 @@ function matchRule(compiled: CompiledRule, facts: DomainFacts, page: PreparedPag
       parts.push(`rel ${rule.rel}`);
     }
   }
-  // A category condition alone says little; it is kept as evidence but named last.
-  return parts.join(' + ');
+  // What the page says comes first; the site facts that qualify it follow.
+  if (parts.length === 0) return site.join(' + ');
+  return site.length === 0 ? parts.join(' + ') : `${parts.join(' + ')} (${site.join(', ')})`;
 }
 
 /** The kind of evidence a rule reads: the site itself, the URL, the title, the anchor or the rel. */
@@ -251,7 +253,9 @@ export function decideRoute(input: RouteInput): RouteDecision {
   const evidence: Partial<Record<Route, Array<{ points: number; text: string }>>> = {};
   for (const { route, points: rulePoints, text } of strongest.values()) {
     points[route] = (points[route] ?? 0) + rulePoints;
-    (evidence[route] ??= []).push({ points: rulePoints, text });
+    const list = evidence[route] ?? [];
+    list.push({ points: rulePoints, text });
+    evidence[route] = list;
   }
   let best: Route = 'unknown';
   let bestPoints = 0;
@@ -320,19 +324,23 @@ export function outreachReasons(input: ReasonInput): string[] {
   const { core, linked, competitorCount, decision } = input;
   const info = ROUTE_INFO[decision.route];
   const who =
-    competitorCount <= 1
+    competitorCount <= 1 || linked.length === 0
       ? 'the competitor'
-      : linked.length >= competitorCount
-        ? `all ${competitorCount} competitors`
-        : `${linked.length} of ${competitorCount} competitors`;
+      : linked.length === 1
+        ? linked[0]!
+        : linked.length >= competitorCount
+          ? `all ${competitorCount} competitors`
+          : `${linked.length} of ${competitorCount} competitors`;
   const where = placeOf(core, linked);
-  const reasons = [`${info.verb} ${who} ${where}: ${info.label}`];
-  const signal = decision.evidence.find((text) => !text.startsWith('path ') || !where.includes(text.slice(5)));
-  if (signal !== undefined && decision.route !== 'unknown') reasons.push(`route from ${signal}`);
+  const reasons = [decision.route === 'unknown' ? `links to ${who} ${where}` : `${info.verb} ${who} ${where}: ${info.label}`];
+  // Evidence the first reason does not already show (a title, an anchor, a rel, a .gov suffix).
+  const extra = decision.evidence.find((text) => !text.startsWith('domain ') && !text.startsWith('category ') && !(text.startsWith('path ') && where.includes(text.slice(5).split(' (')[0]!)));
+  if (extra !== undefined && decision.route !== 'unknown') reasons.push(`seen: ${extra}`);
   const follow = followReason(core);
   if (follow !== undefined) reasons.push(follow);
-  if (core.spam_score !== undefined && core.spam_score >= 30) reasons.push(`spam score ${Math.round(core.spam_score)}: check the site before asking`);
-  else if (input.category === 'platform_or_social') reasons.push('a platform: profile links rarely pass value');
+  if (input.category === 'suspect_spam') reasons.push('suspected spam: a link from it can hurt; skip it');
+  else if (core.spam_score !== undefined && core.spam_score >= 30) reasons.push(`spam score ${Math.round(core.spam_score)}: check the site before asking`);
+  else if (input.category === 'platform_or_social') reasons.push('a platform: profile links rarely pass ranking value');
   return reasons;
 }
 
