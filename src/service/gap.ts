@@ -91,8 +91,8 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
     const gap = provider.gap.bind(provider);
     const outcome =
       resume !== undefined
-        ? await spending.resume<GapResult>(key, query.limit, () => gap(effective, context))
-        : await spending.paid<GapResult>(provider, { kind: 'gap', query }, key, fresh, gapAccept(query.limit), () => gap(query, context));
+        ? await spending.resume<GapResult>(key, query.limit, context, (charged) => gap(effective, charged))
+        : await spending.paid<GapResult>(provider, { kind: 'gap', query }, key, fresh, gapAccept(query.limit), context, (charged) => gap(query, charged));
     return { ...outcome, storedKey: key };
   }
 
