@@ -1,8 +1,28 @@
 // CSV export of prospects for outreach tools and spreadsheets.
 
 import type { Prospect } from '../domain.js';
+import { bestLinkingPage } from './prospects.js';
 
-export const CSV_COLUMNS = ['domain', 'authority', 'score', 'tier', 'category', 'competitors', 'backlinks', 'dofollow', 'spam_score', 'found_by'] as const;
+/** backlinks and dofollow_links count links to the competitors; referring_domains and own_backlinks
+ *  are the prospect's own totals where a provider reports them (OneClickSEO); linking_page is the
+ *  best page linking to a competitor (bestLinkingPage). New columns go at the end. */
+export const CSV_COLUMNS = [
+  'domain',
+  'authority',
+  'score',
+  'tier',
+  'category',
+  'competitors',
+  'backlinks',
+  'dofollow',
+  'spam_score',
+  'found_by',
+  'dofollow_links',
+  'referring_domains',
+  'own_backlinks',
+  'route',
+  'linking_page',
+] as const;
 
 /** Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection), fullwidth forms included. */
 const FORMULA_TRIGGERS = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
@@ -27,6 +47,11 @@ export function prospectsToCsv(prospects: readonly Prospect[]): string {
       dofollow: prospect.dofollow === undefined ? '' : String(prospect.dofollow),
       spam_score: numberField(prospect.spam_score),
       found_by: prospect.found_by.join(';'),
+      dofollow_links: numberField(prospect.dofollow_links),
+      referring_domains: numberField(prospect.referring_domains ?? prospect.provider_metrics?.oneclickseo?.referring_domains),
+      own_backlinks: numberField(prospect.provider_metrics?.oneclickseo?.backlinks),
+      route: prospect.route ?? '',
+      linking_page: bestLinkingPage(prospect)?.page.url ?? '',
     };
     lines.push(CSV_COLUMNS.map((column) => csvField(fields[column])).join(','));
   }

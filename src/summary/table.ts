@@ -1,7 +1,7 @@
 // Aligned tables for people at a terminal (the CLI); the model reads the compact text instead.
 
 import type { Prospect } from '../domain.js';
-import type { GapOutcome, ProspectsOutcome } from '../service.js';
+import type { GapOutcome, ProspectsOutcome } from '../service/index.js';
 import { nextCallText, provenanceLine } from './format.js';
 import { categoryLabel, type ResponseFormat } from './gap.js';
 
@@ -24,14 +24,14 @@ function prospectRows(prospects: readonly Prospect[], first: number, competitorC
     `${p.competitor_overlap}/${competitorCount}`,
     p.tier,
     categoryLabel(p.category),
-    p.dofollow === undefined ? '?' : p.dofollow ? 'yes' : 'no',
+    p.dofollow_links !== undefined ? `${p.dofollow_links}${p.backlinks !== undefined ? `/${p.backlinks}` : ''}` : p.dofollow === undefined ? '?' : p.dofollow ? 'yes' : 'no',
     p.spam_score === undefined ? '?' : String(p.spam_score),
     ...(format === 'detailed' ? [p.competitors.join(' ')] : []),
   ]);
 }
 
-const HEADER = ['#', 'domain', 'score', 'auth', 'comp', 'tier', 'category', 'dofollow', 'spam'];
-const RIGHT = new Set([0, 2, 3, 4, 8]);
+const HEADER = ['#', 'domain', 'score', 'auth', 'comp', 'tier', 'category', 'df/links', 'spam'];
+const RIGHT = new Set([0, 2, 3, 4, 7, 8]);
 
 export function renderGapTable(outcome: GapOutcome, format: ResponseFormat): string {
   const n = outcome.competitor_domains.length;
