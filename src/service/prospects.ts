@@ -65,37 +65,48 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
       if (provider.prospects) {
         const competitor = input.competitor === undefined ? undefined : normalizeDomain(input.competitor, 'competitor');
         const sort = input.sort ?? 'score';
-        const upstream = await provider.prospects(
-          {
-            run_id: run.run_id,
-            provider_run_id: run.provider_run_id,
-            ...(input.min_authority !== undefined && { min_authority: input.min_authority }),
-            ...(input.max_spam !== undefined && { max_spam: input.max_spam }),
-            ...(input.dofollow !== undefined && { dofollow: input.dofollow }),
-            ...(competitor !== undefined && { competitor }),
-            ...(input.q !== undefined && { q: input.q }),
-            sort,
-            order: input.order ?? 'desc',
-            page,
-            per_page: perPage,
-          },
-          spending.contextFor(options),
-        );
-        const ranked = rankProspects(upstream.data, run.competitor_domains);
+        const list = provider.prospects.bind(provider);
+        const providerRunId = run.provider_run_id;
+        const fetchPage = (number: number) =>
+          list(
+            {
+              run_id: run.run_id,
+              provider_run_id: providerRunId,
+              ...(input.min_authority !== undefined && { min_authority: input.min_authority }),
+              ...(input.max_spam !== undefined && { max_spam: input.max_spam }),
+              ...(input.dofollow !== undefined && { dofollow: input.dofollow }),
+              ...(competitor !== undefined && { competitor }),
+              ...(input.q !== undefined && { q: input.q }),
+              sort,
+              order: input.order ?? 'desc',
+              page: number,
+              per_page: perPage,
+            },
+            spending.contextFor(options),
+          );
+        // An offset inside a provider page reads that page and the next one (both free).
+        const offset = input.offset ?? (page - 1) * perPage;
+        const number = Math.floor(offset / perPage) + 1;
+        const upstream = await fetchPage(number);
+        const skip = offset - (number - 1) * perPage;
+        let rows = upstream.data.slice(skip);
+        if (skip > 0 && number < upstream.meta.total_pages) rows = rows.concat((await fetchPage(number + 1)).data.slice(0, skip));
+        const ranked = rankProspects(rows, run.competitor_domains);
         const data = sort === 'score' ? ranked : sortProspects(ranked, sort, input.order ?? 'desc');
+        const meta = { ...upstream.meta, page: number, offset };
         return {
           run_id: run.run_id,
           provider: run.provider,
           your_domain: run.your_domain,
           competitor_domains: run.competitor_domains,
           data,
-          meta: upstream.meta,
-          ...nextPage(run.run_id, input, upstream.meta),
+          meta,
+          ...nextPage(run.run_id, input, meta, data.length),
         };
       }
     }
     const { rows } = await filteredRun(input);
-    const paged = pageOf(rows, page, perPage);
+    const paged = pageOf(rows, page, perPage, input.offset);
     return {
       run_id: run.run_id,
       provider: run.provider,
@@ -104,7 +115,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
       data: paged.data,
       meta: paged.meta,
       ...(run.synthetic && { synthetic: true }),
-      ...nextPage(run.run_id, input, paged.meta),
+      ...nextPage(run.run_id, input, paged.meta, paged.data.length),
     };
   }
 

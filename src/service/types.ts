@@ -102,6 +102,8 @@ export interface ProspectsInput {
   order?: 'asc' | 'desc';
   page?: number;
   per_page?: number;
+  /** First row to show, 0-based, instead of `page` (the next call of an answer cut to fit gives it). */
+  offset?: number;
   include_platforms?: boolean;
 }
 
@@ -111,9 +113,12 @@ export interface ProspectsOutcome {
   your_domain: string;
   competitor_domains: string[];
   data: Prospect[];
-  meta: { page: number; per_page: number; total: number; total_pages: number };
+  /** `offset`: the 0-based row `data` starts at (page - 1) × per_page unless the call gave an offset. */
+  meta: { page: number; per_page: number; total: number; total_pages: number; offset: number };
   synthetic?: boolean;
   next_call?: NextCall;
+  /** The call that starts at the row after the first `served` rows of `data` (when an answer is cut to fit). */
+  resumeAfter?: (served: number) => NextCall | undefined;
 }
 
 // ---- get_backlinks ------------------------------------------------------------------------------
@@ -164,12 +169,16 @@ export interface IntersectInput {
 export interface IntersectOutcome extends Provenance {
   positive_targets: Target[];
   negative_targets: Target[];
+  /** A source links to at least this many positive targets (default 1). */
+  min_matching_targets: number;
   source_scope: SourceScope;
   results: IntersectRow[];
   total?: number;
   next_token?: string;
   notes?: string[];
   next_call?: NextCall;
+  /** The token and call that resume after the first `served` rows (when an answer is cut to fit). */
+  resumeAfter?: (served: number) => { next_token: string; next_call: NextCall } | undefined;
 }
 
 // ---- usage --------------------------------------------------------------------------------------
