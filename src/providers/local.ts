@@ -2,8 +2,10 @@
 // (BACKLINK_GAP_DATA) or the bundled synthetic sample. Free, offline, loaded lazily on first use.
 
 import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BacklinksResult, GapResult, IntersectResult } from '../domain.js';
+import { sourceDomainOf } from '../hosts.js';
 import type { Logger } from '../log.js';
 import { packageRoot } from '../package-root.js';
 import { datasetLabel, type LocalDataset, loadDataset } from './local-dataset.js';
@@ -24,18 +26,26 @@ interface Loaded {
   scratch: Scratch;
 }
 
-export function createLocalProvider(options: { dataPath?: string; logger: Logger }): Provider {
+export function createLocalProvider(options: { dataPath?: string; logger: Logger; /** For export ages (tests). */ now?: () => Date }): Provider {
   const synthetic = options.dataPath === undefined;
   const path = options.dataPath === undefined ? sampleDataPath() : resolve(options.dataPath);
-  const account = createHash('sha256').update(path).digest('hex').slice(0, 12);
   const cost = noCost('local', 'none');
   let loading: Promise<Loaded> | undefined;
 
   // One load shared by concurrent first calls; a failed load is forgotten so the next call retries.
+  let loadedAs = '';
   const load = (): Promise<Loaded> => {
-    if (loading !== undefined) return loading;
+    // An edited dataset (another size or mtime) is loaded again: its answers are keyed by its identity.
+    if (loading !== undefined && loadedAs === datasetIdentity(path)) return loading;
+    loadedAs = datasetIdentity(path);
     const started = performance.now();
-    const attempt = loadDataset(path, synthetic ? { variable: 'the bundled sample path' } : {}).then((data) => {
+    const attempt = loadDataset(path, {
+      ...(synthetic && { variable: 'the bundled sample path' }),
+      ...(options.now !== undefined && { now: options.now() }),
+    }).then((data) => {
+      for (const failure of data.exports?.load.failures ?? []) {
+        options.logger.warn('local export not read', { file: failure.file, problem: failure.message });
+      }
       options.logger.info('local dataset loaded', {
         files: datasetLabel(data.files),
         links: data.linkCount,
@@ -59,6 +69,10 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
     return loaded;
   };
 
+  /** The export files an answer used, their dates and warnings (nothing for a plain links file). */
+  const exportNotes = (data: LocalDataset, domains: string[], owner?: string): string[] =>
+    data.exports === undefined ? [] : data.exports.notes(domains, owner);
+
   return {
     name: 'local',
     describe(): ProviderDescription {
@@ -70,14 +84,15 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
         configured: true,
         unit: 'none',
         pricing: 'free: reads a links file on this machine',
-        account,
+        account: datasetIdentity(path),
       };
     },
 
     async gap(query, context): Promise<GapResult> {
       const { data, scratch } = await ready(context);
       const answer = gapQuery(data, scratch, query);
-      const notes = synthetic ? [SAMPLE_NOTE, ...answer.notes] : answer.notes;
+      const sources = exportNotes(data, [query.your_domain, ...query.competitor_domains], query.your_domain);
+      const notes = synthetic ? [SAMPLE_NOTE, ...answer.notes] : [...answer.notes, ...sources];
       return {
         prospects: answer.prospects,
         total_prospects: answer.total_prospects,
@@ -91,17 +106,42 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
     async intersect(query, context): Promise<IntersectResult> {
       const { data, scratch } = await ready(context);
       const answer = intersectQuery(data, scratch, query);
-      return { ...answer, cost, ...(synthetic && { synthetic: true, notes: [SAMPLE_NOTE] }) };
+      const domains = [...query.positive_targets, ...query.negative_targets].map((target) => sourceDomainOf(target.target));
+      const notes = synthetic ? [SAMPLE_NOTE] : exportNotes(data, domains);
+      return { ...answer, cost, ...(synthetic && { synthetic: true }), ...(notes.length > 0 && { notes }) };
     },
 
     async backlinks(query, context): Promise<BacklinksResult> {
       const { data, scratch } = await ready(context);
       const answer = backlinksQuery(data, scratch, query);
-      return { target: query.target, ...answer, cost, ...(synthetic && { synthetic: true, notes: [SAMPLE_NOTE] }) };
+      const notes = synthetic ? [SAMPLE_NOTE] : exportNotes(data, [sourceDomainOf(query.target)]);
+      return { target: query.target, ...answer, cost, ...(synthetic && { synthetic: true }), ...(notes.length > 0 && { notes }) };
     },
 
     estimate() {
       return cost;
     },
   };
+}
+
+/** Path, size and modification time of each file a dataset may hold, hashed: the local provider's
+ *  account in every cache key, so an edited dataset is never answered from the past, in any process. */
+function datasetIdentity(path: string): string {
+  const parts = [path];
+  // A folder of exports holds any files: all of them count (readdir fails for a single file).
+  let files = [path];
+  try {
+    files = [path, ...readdirSync(path).filter((name) => !name.startsWith('.')).sort().map((name) => join(path, name))];
+  } catch {
+    // A single file, or nothing there yet.
+  }
+  for (const file of files) {
+    try {
+      const info = statSync(file);
+      if (info.isFile()) parts.push(`${file}:${info.size}:${info.mtimeMs}`);
+    } catch {
+      // Not there (or the path is a file, not a folder): not part of the dataset.
+    }
+  }
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 12);
 }

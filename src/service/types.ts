@@ -116,6 +116,8 @@ export interface ProspectsOutcome {
   /** `offset`: the 0-based row `data` starts at (page - 1) × per_page unless the call gave an offset. */
   meta: { page: number; per_page: number; total: number; total_pages: number; offset: number };
   synthetic?: boolean;
+  /** Caveats of this page: rows left out (non-public referrers, platforms), a sort the provider cannot apply. */
+  notes?: string[];
   next_call?: NextCall;
   /** The call that starts at the row after the first `served` rows of `data` (when an answer is cut to fit). */
   resumeAfter?: (served: number) => NextCall | undefined;
