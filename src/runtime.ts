@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './log.js';
 import type { Provider } from './providers/provider.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { createRunStore, type RunStore } from './runs.js';
-import type { Service } from './service.js';
+import type { Service } from './service/index.js';
 
 export interface Runtime {
   config: Config;
@@ -52,7 +52,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   // The service (and with it the public-suffix list, analysis and adapters) loads on the first call,
   // so a client that only initializes and lists tools never pays for it.
   const service = lazyService(async () =>
-    (await import('./service.js')).createService({ config, registry, cache, runs, ledger, logger, ...clock }),
+    (await import('./service/index.js')).createService({ config, registry, cache, runs, ledger, logger, ...clock }),
   );
   return {
     config,

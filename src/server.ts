@@ -7,7 +7,7 @@ import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/t
 import { z } from 'zod';
 import { describeError } from './errors.js';
 import type { Logger } from './log.js';
-import type { Service } from './service.js';
+import type { Service } from './service/index.js';
 import { registerTools } from './tools/index.js';
 import { VERSION } from './version.js';
 

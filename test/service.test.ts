@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
-import { type GapOutcome, isDryRun } from '../src/service.js';
+import { type GapOutcome, isDryRun } from '../src/service/index.js';
 import { backlinkRows, createFakeProvider, prospect, type FakeProvider } from './helpers/fake-provider.js';
 import { type TestRuntime, testRuntime } from './helpers/runtime.js';
 

@@ -81,7 +81,7 @@ export interface Balance {
  *   reports one, else from its documented price.
  * - Failures are thrown as `ProviderError` with a stable code (see errors.ts); never a raw
  *   undici, JSON or zod error.
- * - Adapters do no caching: the cache sits above them (service.ts), keyed by `describe().account`.
+ * - Adapters do no caching: the cache sits above them (src/service/spending.ts), keyed by `describe().account`.
  */
 export interface Provider {
   readonly name: ProviderName;

@@ -1,7 +1,7 @@
 // get_backlinks as compact text: metrics, top referring domains, anchor distribution, then rows.
 
 import type { Backlink } from '../domain.js';
-import type { BacklinksOutcome } from '../service.js';
+import type { BacklinksOutcome } from '../service/index.js';
 import { nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
 import type { ResponseFormat } from './gap.js';
 

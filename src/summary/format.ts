@@ -1,7 +1,7 @@
 // Shared pieces of the compact text a model reads: provenance line, numbers, token cap.
 
 import type { Cost } from '../domain.js';
-import type { NextCall, Provenance } from '../service.js';
+import type { NextCall, Provenance } from '../service/index.js';
 
 /** MCP clients reject results over 25,000 tokens and warn at 10,000. */
 export const TOKEN_CAP = 20_000;

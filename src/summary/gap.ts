@@ -1,7 +1,7 @@
 // The backlink_gap answer as a model reads it: totals, facets, the top prospects, the next call.
 
 import type { Prospect } from '../domain.js';
-import type { GapOutcome } from '../service.js';
+import type { GapOutcome } from '../service/index.js';
 import { nextCallText, provenanceLine, shortUrl } from './format.js';
 
 export type ResponseFormat = 'concise' | 'detailed';

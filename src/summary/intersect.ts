@@ -1,7 +1,7 @@
 // link_intersect as compact text: sources, authority, spam, which targets they link to.
 
 import type { IntersectRow } from '../domain.js';
-import type { IntersectOutcome } from '../service.js';
+import type { IntersectOutcome } from '../service/index.js';
 import { nextCallText, provenanceLine, shortUrl } from './format.js';
 import type { ResponseFormat } from './gap.js';
 

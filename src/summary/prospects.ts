@@ -1,6 +1,6 @@
 // list_prospects as compact text: one line per prospect, the page, and the next call.
 
-import type { ProspectsOutcome } from '../service.js';
+import type { ProspectsOutcome } from '../service/index.js';
 import { nextCallText } from './format.js';
 import { PROSPECT_LEGEND, prospectLine, type ResponseFormat } from './gap.js';
 

@@ -1,7 +1,7 @@
 // Aligned tables for people at a terminal (the CLI); the model reads the compact text instead.
 
 import type { Prospect } from '../domain.js';
-import type { GapOutcome, ProspectsOutcome } from '../service.js';
+import type { GapOutcome, ProspectsOutcome } from '../service/index.js';
 import { nextCallText, provenanceLine } from './format.js';
 import { categoryLabel, type ResponseFormat } from './gap.js';
 

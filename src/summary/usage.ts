@@ -1,6 +1,6 @@
 // The usage tool as a few short lines: providers, spend against budget, balances, cache.
 
-import type { UsageOutcome } from '../service.js';
+import type { UsageOutcome } from '../service/index.js';
 import { roundTo } from './format.js';
 
 function amount(value: number, unit: string | undefined): string {

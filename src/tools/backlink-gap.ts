@@ -3,7 +3,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { GapOutcome, Service } from '../service.js';
+import type { GapOutcome, Service } from '../service/index.js';
 import { DEFAULTS, isDryRun, PROVIDER_NAMES } from '../domain.js';
 import { TOKEN_CAP, estimateTokens, fitRows, tokenBudget } from '../summary/format.js';
 import { renderGap } from '../summary/gap.js';

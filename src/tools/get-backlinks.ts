@@ -3,7 +3,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { BacklinksOutcome, Service } from '../service.js';
+import type { BacklinksOutcome, Service } from '../service/index.js';
 import { type Backlink, DEFAULTS, isDryRun } from '../domain.js';
 import { renderBacklinks } from '../summary/backlinks.js';
 import { fitRows, tokenBudget } from '../summary/format.js';

@@ -2,7 +2,7 @@
 
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Logger } from '../log.js';
-import type { Service } from '../service.js';
+import type { Service } from '../service/index.js';
 import { registerBacklinkGap } from './backlink-gap.js';
 import { registerGetBacklinks } from './get-backlinks.js';
 import { registerLinkIntersect } from './link-intersect.js';

@@ -3,7 +3,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { IntersectOutcome, Service } from '../service.js';
+import type { IntersectOutcome, Service } from '../service/index.js';
 import { DEFAULTS, isDryRun } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { renderIntersect } from '../summary/intersect.js';

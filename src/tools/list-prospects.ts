@@ -3,7 +3,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { ProspectsOutcome, Service } from '../service.js';
+import type { ProspectsOutcome, Service } from '../service/index.js';
 import { DEFAULTS } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { renderProspects } from '../summary/prospects.js';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { type DryRun, PROVIDER_NAMES } from '../domain.js';
 import { BacklinkGapError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { CallOptions } from '../service.js';
+import type { CallOptions } from '../service/index.js';
 import { compact, formatCost } from '../summary/format.js';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;

@@ -3,7 +3,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { Service } from '../service.js';
+import type { Service } from '../service/index.js';
 import { renderUsage } from '../summary/usage.js';
 import { callOptions, guarded, success } from './result.js';
 

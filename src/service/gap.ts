@@ -1,0 +1,212 @@
+// backlink_gap: who links to the competitors but not to you, from one provider or all, ranked and
+// kept as a run that list_prospects pages later.
+
+import { createHash } from 'node:crypto';
+import { isPlatform } from '../analysis/categories.js';
+import { facetsOf } from '../analysis/facets.js';
+import { mergeProspects } from '../analysis/merge.js';
+import { rankProspects } from '../analysis/rank.js';
+import { cacheKey } from '../cache/key.js';
+import type { DryRun, GapQuery, GapResult, GapRun, ProspectCore, ProviderName } from '../domain.js';
+import { DEFAULTS, PROVIDER_TITLES } from '../domain.js';
+import { UsageError, describeError, invalidInput } from '../errors.js';
+import { normalizeDomain, normalizeDomainList } from '../hosts.js';
+import type { CallContext, Provider } from '../providers/provider.js';
+import { costsOf } from './spending.js';
+import type { CallOptions, GapInput, GapOutcome, OperationDependencies, Stored } from './types.js';
+
+export function gapQueryOf(input: GapInput): GapQuery {
+  const yourDomain = normalizeDomain(input.your_domain, 'your_domain');
+  if (!Array.isArray(input.competitor_domains) || input.competitor_domains.length === 0) {
+    throw invalidInput('competitor_domains', input.competitor_domains, 'give 1 to 20 competitor domains');
+  }
+  const competitors = normalizeDomainList(input.competitor_domains, 'competitor_domains');
+  if (competitors.includes(yourDomain)) {
+    throw invalidInput(
+      'competitor_domains',
+      input.competitor_domains,
+      `your own domain ${yourDomain} is among the competitors; remove it (a gap compares you against others)`,
+    );
+  }
+  if (competitors.length > 20) throw invalidInput('competitor_domains', `${competitors.length} domains`, 'at most 20 competitors');
+  const minCompetitors = input.min_competitors ?? 1;
+  if (minCompetitors > competitors.length) {
+    throw invalidInput(
+      'min_competitors',
+      minCompetitors,
+      `cannot exceed the number of competitors (${competitors.length}); use ${competitors.length} for sites linking to every competitor`,
+    );
+  }
+  return { your_domain: yourDomain, competitor_domains: competitors, limit: input.limit ?? DEFAULTS.gapLimit, min_competitors: minCompetitors };
+}
+
+export function createGap(deps: OperationDependencies): (input: GapInput, options?: CallOptions) => Promise<GapOutcome | DryRun> {
+  const { registry, cache, runs, now, spending } = deps;
+
+  function gapKey(provider: Provider, query: GapQuery): string {
+    return cacheKey({
+      provider: provider.name,
+      operation: 'gap',
+      account: provider.describe().account,
+      params: {
+        your_domain: query.your_domain,
+        competitor_domains: [...query.competitor_domains].sort(),
+        min_competitors: query.min_competitors,
+      },
+    });
+  }
+
+  const gapAccept =
+    (limit: number) =>
+    (stored: Stored<GapResult>): boolean =>
+      stored.result.status !== 'pending' && (stored.limit >= limit || stored.result.prospects.length >= stored.result.total_prospects);
+
+  async function gapFrom(
+    provider: Provider,
+    query: GapQuery,
+    fresh: boolean | undefined,
+    context: CallContext,
+  ): Promise<{ result: GapResult; cached: boolean; age_seconds?: number; storedKey: string }> {
+    if (!provider.gap) throw new UsageError('unsupported', `${PROVIDER_TITLES[provider.name]} cannot compute a gap.`);
+    const key = gapKey(provider, query);
+    if (query.min_competitors > 1 && !fresh) {
+      // A complete answer for "at least one competitor" already holds every stricter answer.
+      const broad = await cache.get<Stored<GapResult>>(gapKey(provider, { ...query, min_competitors: 1 }));
+      const result = broad?.value.result;
+      if (broad && result && result.status !== 'pending' && result.prospects.length >= result.total_prospects) {
+        const prospects = result.prospects.filter((prospect) => prospect.competitors.length >= query.min_competitors);
+        const age = spending.ageOf(broad.storedAt);
+        return {
+          result: { ...result, prospects, total_prospects: prospects.length },
+          cached: true,
+          ...(age !== undefined && { age_seconds: age }),
+          storedKey: key,
+        };
+      }
+    }
+    // A provider-side run still pending from an earlier call is resumed, never created (and paid) twice.
+    const earlier = await cache.get<Stored<GapResult>>(key);
+    const resume = earlier?.value.result.status === 'pending' ? earlier.value.result.provider_run_id : undefined;
+    const effective: GapQuery = resume !== undefined ? { ...query, resume_provider_run_id: resume } : query;
+    const gap = provider.gap.bind(provider);
+    const outcome =
+      resume !== undefined
+        ? await spending.resume<GapResult>(key, query.limit, () => gap(effective, context))
+        : await spending.paid<GapResult>(provider, { kind: 'gap', query }, key, fresh, gapAccept(query.limit), () => gap(query, context));
+    return { ...outcome, storedKey: key };
+  }
+
+  async function gap(input: GapInput, options?: CallOptions): Promise<GapOutcome | DryRun> {
+    const query = gapQueryOf(input);
+    const names = input.provider === 'all' ? registry.allWith('gap') : [registry.resolve('gap', input.provider)];
+    if (names.length === 0) throw new UsageError('not_configured', 'No configured provider can compute a gap.');
+    const providers = await Promise.all(names.map((name) => registry.get(name)));
+    if (input.dry_run) {
+      return spending.dryRun(
+        input.provider === 'all' ? 'all' : names[0]!,
+        providers.map((provider) => ({
+          provider,
+          operation: { kind: 'gap', query },
+          key: gapKey(provider, query),
+          accept: gapAccept(query.limit) as (stored: Stored<never>) => boolean,
+        })),
+      );
+    }
+    const context = spending.contextFor(options);
+    const settled = await Promise.allSettled(providers.map((provider) => gapFrom(provider, query, input.fresh, context)));
+    const ok: Array<{ provider: Provider; outcome: Awaited<ReturnType<typeof gapFrom>> }> = [];
+    const failures: Array<{ provider: ProviderName; error: unknown }> = [];
+    settled.forEach((entry, index) => {
+      const provider = providers[index]!;
+      if (entry.status === 'fulfilled') ok.push({ provider, outcome: entry.value });
+      else failures.push({ provider: provider.name, error: entry.reason });
+    });
+    if (ok.length === 0) throw failures[0]!.error;
+
+    const single = ok.length === 1 && input.provider !== 'all' ? ok[0]! : undefined;
+    const cores: ProspectCore[] =
+      single !== undefined
+        ? single.outcome.result.prospects
+        : mergeProspects(
+            ok.map(({ provider, outcome }) => ({ provider: provider.name, prospects: outcome.result.prospects })),
+            query.competitor_domains,
+          );
+    const ranked = rankProspects(cores, query.competitor_domains).filter((p) => p.competitor_overlap >= query.min_competitors);
+    const kept = ranked.slice(0, query.limit);
+    const results = ok.map(({ outcome }) => outcome.result);
+    const pending = results.find((result) => result.status === 'pending');
+    const totalProspects =
+      single !== undefined ? Math.max(single.outcome.result.total_prospects, kept.length) : Math.max(ranked.length, ...results.map((r) => r.total_prospects));
+    const synthetic = results.some((result) => result.synthetic === true);
+    const providerName: ProviderName | 'all' = input.provider === 'all' ? 'all' : ok[0]!.provider.name;
+
+    // Content-addressed: the same answer (a cache hit) gives the same run, a fresh answer a new one.
+    const fingerprint = createHash('sha256').update(`${providerName}|${query.limit}|${ok.map(({ outcome }) => outcome.storedKey).join(';')}`);
+    for (const prospect of kept) fingerprint.update(`|${prospect.domain}:${prospect.score}:${prospect.competitors.length}`);
+    for (const result of results) fingerprint.update(`|${result.status ?? ''}:${result.provider_run_id ?? ''}:${result.total_prospects}`);
+    const runId = `run_${fingerprint.digest('hex').slice(0, 16)}`;
+    const run: GapRun = {
+      run_id: runId,
+      provider: providerName,
+      your_domain: query.your_domain,
+      competitor_domains: query.competitor_domains,
+      min_competitors: query.min_competitors,
+      limit: query.limit,
+      created_at: new Date(now()).toISOString(),
+      total_prospects: totalProspects,
+      prospects: kept,
+      ...(pending?.provider_run_id !== undefined && { provider_run_id: pending.provider_run_id }),
+      ...(single?.outcome.result.provider_run_id !== undefined && { provider_run_id: single.outcome.result.provider_run_id }),
+      status: pending ? 'pending' : 'complete',
+      ...(synthetic && { synthetic }),
+    };
+    // Content-addressed: an existing run is this very answer, saved when it was first computed (its
+    // 30-day life outlasts the cached answer that led here), so a repeat does not write it again.
+    if (!(await runs.get(runId))) await runs.save(run);
+
+    const top = input.top ?? DEFAULTS.top;
+    const visible = input.include_platforms ? kept : kept.filter((prospect) => !isPlatform(prospect.category));
+    const notes = results.flatMap((result) => result.notes ?? []);
+    if (pending) {
+      notes.unshift(
+        `The ${PROVIDER_TITLES[pending.cost.provider]} run is still running. Call list_prospects with run_id "${runId}" in a minute, or backlink_gap again with the same arguments; neither starts or pays for a new run.`,
+      );
+    }
+    const cachedAll = ok.every(({ outcome }) => outcome.cached);
+    const ages = ok.map(({ outcome }) => outcome.age_seconds).filter((age): age is number => age !== undefined);
+    return {
+      status: pending ? 'pending' : 'complete',
+      run_id: runId,
+      provider: providerName,
+      your_domain: query.your_domain,
+      competitor_domains: query.competitor_domains,
+      min_competitors: query.min_competitors,
+      total_prospects: totalProspects,
+      kept: kept.length,
+      top: visible.slice(0, top),
+      left_out: {
+        platform_or_social: input.include_platforms ? 0 : kept.filter((p) => p.category === 'platform_or_social').length,
+        suspect_spam: input.include_platforms ? 0 : kept.filter((p) => p.category === 'suspect_spam').length,
+        below_top: Math.max(0, visible.length - top),
+      },
+      facets: facetsOf(kept, query.competitor_domains),
+      ...(input.provider === 'all' && {
+        providers: [
+          ...ok.map(({ provider, outcome }) => ({ provider: provider.name, status: 'ok' as const, prospects: outcome.result.prospects.length })),
+          ...failures.map(({ provider, error }) => ({ provider, status: 'error' as const, error: describeError(error) })),
+        ],
+      }),
+      cached: cachedAll,
+      ...(cachedAll && ages.length > 0 && { age_seconds: Math.max(...ages) }),
+      ...costsOf(
+        input.provider === 'all',
+        ok.map(({ provider, outcome }) => (outcome.cached ? { ...outcome.result.cost, amount: 0, provider: provider.name } : outcome.result.cost)),
+      ),
+      ...(synthetic && { synthetic }),
+      notes,
+      next_call: { tool: 'list_prospects', arguments: { run_id: runId, page: 1, per_page: DEFAULTS.perPage } },
+    };
+  }
+
+  return gap;
+}

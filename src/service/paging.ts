@@ -1,0 +1,67 @@
+// Paging: our cursors over cached upstream pages, and the next call that continues an answer.
+
+import { createHash } from 'node:crypto';
+import { invalidInput } from '../errors.js';
+import type { NextCall, ProspectsInput } from './types.js';
+
+/** The most rows asked of a provider in one upstream page. */
+export const UPSTREAM_PAGE_MAX = 1000;
+
+/** Our cursor over an upstream page: the upstream cursor the page starts at, and rows to skip in it. */
+export interface PageCursor {
+  u?: string;
+  s: number;
+  /** Hash of the query the cursor belongs to. */
+  q: string;
+}
+
+export const hashOf = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
+
+export function encodeCursor(cursor: PageCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+export function decodeCursor(value: string | undefined, field: string, queryHash: string): PageCursor {
+  if (value === undefined || value === '') return { s: 0, q: queryHash };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const cursor = parsed as Partial<PageCursor> | undefined;
+  if (
+    !cursor ||
+    typeof cursor !== 'object' ||
+    typeof cursor.s !== 'number' ||
+    !Number.isInteger(cursor.s) ||
+    cursor.s < 0 ||
+    (cursor.u !== undefined && typeof cursor.u !== 'string')
+  ) {
+    throw invalidInput(field, value, `not a ${field} from an earlier answer; repeat the call without ${field} to start from the first page`);
+  }
+  if (cursor.q !== queryHash) {
+    throw invalidInput(field, value, `belongs to a different query; repeat the call without ${field}, or with the same other arguments as the call that returned it`);
+  }
+  return { s: cursor.s, q: queryHash, ...(cursor.u !== undefined && { u: cursor.u }) };
+}
+
+export function nextCursor(cursor: PageCursor, served: number, pageRows: number, upstreamNext: string | undefined, queryHash: string): string | undefined {
+  const end = cursor.s + served;
+  if (end < pageRows) return encodeCursor({ ...(cursor.u !== undefined && { u: cursor.u }), s: end, q: queryHash });
+  if (upstreamNext !== undefined) return encodeCursor({ u: upstreamNext, s: 0, q: queryHash });
+  return undefined;
+}
+
+/** The arguments of a call without its position and one-shot flags, for its next call. */
+export function withoutPaging<T extends { cursor?: string; next_token?: string; fresh?: boolean; dry_run?: boolean }>(input: T) {
+  const { cursor: _c, next_token: _n, fresh: _f, dry_run: _d, ...rest } = input;
+  return rest;
+}
+
+/** The list_prospects call for the page after this one, unless this is the last. */
+export function nextPage(runId: string, input: ProspectsInput, meta: { page: number; total_pages: number }): { next_call?: NextCall } {
+  if (meta.page >= meta.total_pages) return {};
+  const { run_id: _ignored, ...rest } = input;
+  return { next_call: { tool: 'list_prospects', arguments: { run_id: runId, ...rest, page: meta.page + 1 } } };
+}

@@ -1,0 +1,222 @@
+// The service's vocabulary: what each operation takes and returns, and what the operations share.
+
+import type { Facets } from '../analysis/facets.js';
+import type { Cache } from '../cache/cache.js';
+import type { Config } from '../config.js';
+import type {
+  BacklinkMetrics,
+  Backlink,
+  BacklinksMode,
+  Cost,
+  DryRun,
+  GapRun,
+  IntersectRow,
+  IntersectSort,
+  Prospect,
+  ProspectSort,
+  ProviderName,
+  Scope,
+  SourceScope,
+  Target,
+} from '../domain.js';
+import type { Ledger } from '../ledger.js';
+import type { Logger } from '../log.js';
+import type { Capability } from '../providers/provider.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { RunStore } from '../runs.js';
+import type { Spending } from './spending.js';
+export interface ServiceDependencies {
+  config: Config;
+  registry: ProviderRegistry;
+  cache: Cache;
+  runs: RunStore;
+  ledger: Ledger;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  progress?: (done: number, total?: number, message?: string) => void;
+}
+
+/** Where an answer came from and what it cost. */
+export interface Provenance {
+  provider: ProviderName | 'all';
+  cached: boolean;
+  age_seconds?: number;
+  /** What this call cost in the provider's unit (0 on a cache hit); with provider "all", `costs` instead. */
+  cost?: Cost;
+  /** Provider "all": one cost per provider asked. */
+  costs?: Cost[];
+  synthetic?: boolean;
+}
+
+export interface NextCall {
+  tool: string;
+  arguments: Record<string, unknown>;
+}
+
+
+
+// ---- backlink_gap -------------------------------------------------------------------------------
+
+export interface GapInput {
+  your_domain: string;
+  competitor_domains: string[];
+  limit?: number;
+  min_competitors?: number;
+  provider?: ProviderName | 'all';
+  top?: number;
+  include_platforms?: boolean;
+  fresh?: boolean;
+  dry_run?: boolean;
+}
+
+export interface GapOutcome extends Provenance {
+  status: 'complete' | 'pending';
+  run_id: string;
+  your_domain: string;
+  competitor_domains: string[];
+  min_competitors: number;
+  total_prospects: number;
+  kept: number;
+  top: Prospect[];
+  left_out: { platform_or_social: number; suspect_spam: number; below_top: number };
+  facets: Facets;
+  providers?: Array<{ provider: ProviderName; status: 'ok' | 'error'; prospects?: number; error?: string }>;
+  notes: string[];
+  next_call: NextCall;
+}
+
+// ---- list_prospects -----------------------------------------------------------------------------
+
+export interface ProspectsInput {
+  run_id: string;
+  min_authority?: number;
+  max_spam?: number;
+  dofollow?: boolean;
+  competitor?: string;
+  q?: string;
+  sort?: ProspectSort;
+  order?: 'asc' | 'desc';
+  page?: number;
+  per_page?: number;
+  include_platforms?: boolean;
+}
+
+export interface ProspectsOutcome {
+  run_id: string;
+  provider: ProviderName | 'all';
+  your_domain: string;
+  competitor_domains: string[];
+  data: Prospect[];
+  meta: { page: number; per_page: number; total: number; total_pages: number };
+  synthetic?: boolean;
+  next_call?: NextCall;
+}
+
+// ---- get_backlinks ------------------------------------------------------------------------------
+
+export interface BacklinksInput {
+  target: string;
+  mode?: BacklinksMode;
+  limit?: number;
+  dofollow?: boolean;
+  anchor?: string;
+  min_authority?: number;
+  cursor?: string;
+  provider?: ProviderName;
+  fresh?: boolean;
+  dry_run?: boolean;
+}
+
+export interface BacklinksOutcome extends Provenance {
+  target: string;
+  mode: BacklinksMode;
+  metrics: BacklinkMetrics;
+  backlinks: Backlink[];
+  total: number;
+  next_cursor?: string;
+  notes?: string[];
+  next_call?: NextCall;
+  /** The cursor and call that resume after the first `served` rows (when an answer is cut to fit). */
+  resumeAfter?: (served: number) => { next_cursor: string; next_call: NextCall } | undefined;
+}
+
+// ---- link_intersect -----------------------------------------------------------------------------
+
+export type TargetInput = string | { target: string; scope?: Scope };
+
+export interface IntersectInput {
+  positive_targets: TargetInput[];
+  negative_targets?: TargetInput[];
+  min_matching_targets?: number;
+  source_scope?: SourceScope;
+  sort?: IntersectSort;
+  limit?: number;
+  next_token?: string;
+  provider?: ProviderName;
+  fresh?: boolean;
+  dry_run?: boolean;
+}
+
+export interface IntersectOutcome extends Provenance {
+  positive_targets: Target[];
+  negative_targets: Target[];
+  source_scope: SourceScope;
+  results: IntersectRow[];
+  total?: number;
+  next_token?: string;
+  notes?: string[];
+  next_call?: NextCall;
+}
+
+// ---- usage --------------------------------------------------------------------------------------
+
+export interface UsageOutcome {
+  providers: Array<{
+    provider: ProviderName;
+    title: string;
+    configured: boolean;
+    default?: boolean;
+    capabilities: Capability[];
+    unit?: string;
+    pricing?: string;
+    spent_today: number;
+    spent_month: number;
+    daily_budget?: number;
+    balance?: { amount: number; unit: string; note?: string };
+    balance_error?: string;
+  }>;
+  cache: {
+    mode: string;
+    memory: { entries: number; bytes: number };
+    persistent?: { entries: number; bytes: number };
+    hits: number;
+    misses: number;
+    hit_rate: number;
+  };
+}
+
+/** A cached answer with the limit it was fetched with, so a smaller ask can reuse it. */
+export interface Stored<T> {
+  limit: number;
+  result: T;
+}
+
+export interface Service {
+  gap(input: GapInput, options?: CallOptions): Promise<GapOutcome | DryRun>;
+  prospects(input: ProspectsInput, options?: CallOptions): Promise<ProspectsOutcome>;
+  prospectsCsv(input: ProspectsInput, options?: CallOptions): Promise<{ run_id: string; rows: number; csv: string }>;
+  backlinks(input: BacklinksInput, options?: CallOptions): Promise<BacklinksOutcome | DryRun>;
+  intersect(input: IntersectInput, options?: CallOptions): Promise<IntersectOutcome | DryRun>;
+  usage(options?: CallOptions): Promise<UsageOutcome>;
+  /** Read a stored run (resources). */
+  run(runId: string): Promise<GapRun>;
+}
+
+/** What every operation file is built from: the service's dependencies plus the shared pieces. */
+export interface OperationDependencies extends Required<Pick<ServiceDependencies, 'now'>>, Omit<ServiceDependencies, 'now'> {
+  spending: Spending;
+}

@@ -1,0 +1,65 @@
+// usage: what each provider can do, has spent today and this month, its balance, and the cache.
+
+import { PROVIDER_TITLES } from '../domain.js';
+import { describeError } from '../errors.js';
+import type { CallContext } from '../providers/provider.js';
+import type { CallOptions, OperationDependencies, UsageOutcome } from './types.js';
+
+export function createUsage(deps: OperationDependencies): (options?: CallOptions) => Promise<UsageOutcome> {
+  const { config, registry, cache, ledger } = deps;
+
+  async function usage(options?: CallOptions): Promise<UsageOutcome> {
+    const configured = new Set(registry.configured());
+    const spend = new Map((await ledger.summary()).map((row) => [row.provider, row]));
+    const names = (['local', 'localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo'] as const).filter(
+      (name) => configured.has(name) || spend.has(name),
+    );
+    const defaultName = registry.resolve('gap');
+    const providers = await Promise.all(
+      names.map(async (name) => {
+        const row = spend.get(name);
+        const budget = registry.dailyBudget(name);
+        const entry: UsageOutcome['providers'][number] = {
+          provider: name,
+          title: PROVIDER_TITLES[name],
+          configured: configured.has(name),
+          ...(name === defaultName && { default: true }),
+          capabilities: [],
+          spent_today: row?.day ?? 0,
+          spent_month: row?.month ?? 0,
+          ...(budget !== undefined && { daily_budget: budget }),
+        };
+        if (!configured.has(name)) return entry;
+        const provider = await registry.get(name);
+        const description = provider.describe();
+        entry.capabilities = description.capabilities;
+        entry.unit = description.unit;
+        entry.pricing = description.pricing;
+        if (provider.balance) {
+          try {
+            const context: CallContext = { deadline: Date.now() + Math.min(config.deadlineMs, 8_000), ...(options?.signal && { signal: options.signal }) };
+            const balance = await provider.balance(context);
+            entry.balance = { amount: balance.amount, unit: balance.unit, ...(balance.note !== undefined && { note: balance.note }) };
+          } catch (error) {
+            entry.balance_error = describeError(error);
+          }
+        }
+        return entry;
+      }),
+    );
+    const stats = await cache.stats();
+    return {
+      providers,
+      cache: {
+        mode: stats.mode,
+        memory: stats.memory,
+        ...(stats.persistent && { persistent: stats.persistent }),
+        hits: stats.hits,
+        misses: stats.misses,
+        hit_rate: Math.round(stats.hitRate * 1000) / 1000,
+      },
+    };
+  }
+
+  return usage;
+}
