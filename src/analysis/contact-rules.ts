@@ -1,8 +1,10 @@
 // Rules (data) for the pages through which a site is asked for a link: a path or anchor words
 // decide the kind. First matching rule wins, so the specific kinds come before plain "contact".
 
-export const CONTACT_KINDS = ['write_for_us', 'submit_listing', 'membership', 'sponsorship', 'advertise', 'contact'] as const;
-export type ContactKind = (typeof CONTACT_KINDS)[number];
+import type { ContactKind } from '../domain.js';
+
+export const CONTACT_KINDS = ['write_for_us', 'submit_listing', 'membership', 'sponsorship', 'advertise', 'contact'] as const satisfies readonly ContactKind[];
+export type { ContactKind };
 
 export interface ContactRule {
   kind: ContactKind;

@@ -112,7 +112,10 @@ export function extractPage(html: string, pageUrl: string): ExtractedPage {
       },
       ontext(text) {
         if (skipDepth > 0) return;
-        if (inTitle) title.push(text);
+        if (inTitle) {
+          title.push(text);
+          return;
+        }
         push(text);
         if (open !== undefined) open.anchor.push(text);
       },

@@ -7,7 +7,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { promisify } from 'node:util';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import robotsParser from 'robots-parser';
+import robotsModule from 'robots-parser';
 import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from '../log.js';
 import { USER_AGENT } from '../version.js';
@@ -98,6 +98,10 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 const systemLookup = promisify(dnsLookup);
 const systemResolve: Resolver = async (hostname) => (await systemLookup(hostname, { all: true, verbatim: true })) as LookupAddress[];
+
+type RobotsParse = (url: string, text: string) => { isAllowed(url: string, ua?: string): boolean | undefined };
+// robots-parser is CommonJS whose types declare an ES default export; take whichever form arrives.
+const robotsParser = ((robotsModule as unknown as { default?: RobotsParse }).default ?? robotsModule) as unknown as RobotsParse;
 
 class Refused extends Error {
   readonly code = 'BLG_ADDRESS_REFUSED';
@@ -330,7 +334,7 @@ export function createWebFetcher(options: WebFetcherOptions): WebFetcher {
           }
           const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
           if (!mode.anyType && type !== '' && !HTML_TYPES.has(type)) {
-            hopResponse.body.destroy();
+            discard(hopResponse.body);
             return fail('not_html', `not an HTML page (${type}); only HTML pages are read`, status);
           }
           const read = await readBody(hopResponse.body, headers['content-encoding'], mode.maxBytes);
@@ -401,11 +405,17 @@ async function readBody(
     }
   } finally {
     if (truncated || inflater !== undefined) {
-      body.destroy();
-      inflater?.destroy();
+      discard(body);
+      inflater?.on('error', () => undefined).destroy();
     }
   }
   return { bytes: Buffer.concat(chunks), truncated };
+}
+
+/** Stop reading a body we do not want; the connection is closed rather than drained. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function decode(bytes: Buffer, contentType: string | undefined): string {
