@@ -81,6 +81,13 @@ const envSchema = z.object({
   LOCALSEODATA_API_KEY: optionalText,
   LOCALSEODATA_BASE_URL: baseUrl('https://api.localseodata.com'),
   LOCALSEODATA_DAILY_BUDGET: positiveNumber,
+  // domain_rank's scale is UNVERIFIED (providers.md §1.2): auto decides it once per answer.
+  LOCALSEODATA_RANK_SCALE: optionalText.pipe(
+    z
+      .enum(['auto', '100', '1000'], { message: 'must be auto, 100 or 1000' })
+      .optional()
+      .transform((value) => value ?? 'auto'),
+  ),
   ONECLICKSEO_API_KEY: optionalText,
   ONECLICKSEO_BASE_URL: baseUrl('https://api.oneclickseo.ai/v1'),
   ONECLICKSEO_DAILY_BUDGET: positiveNumber,
@@ -104,6 +111,8 @@ export interface LocalSeoDataSettings {
   apiKey?: string;
   baseUrl: string;
   dailyBudget?: number;
+  /** Scale of `domain_rank` (undocumented): `auto` (default) reads an answer with any value above 100 as 0-1000, else 0-100. */
+  rankScale?: 'auto' | '100' | '1000';
 }
 export interface OneClickSeoSettings {
   apiKey?: string;
@@ -221,7 +230,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sessionIdleMs: e.BACKLINK_GAP_SESSION_IDLE_SECONDS * 1000,
     },
     providers: {
-      localseodata: clean({ apiKey: e.LOCALSEODATA_API_KEY, baseUrl: e.LOCALSEODATA_BASE_URL, dailyBudget: e.LOCALSEODATA_DAILY_BUDGET }),
+      localseodata: clean({
+        apiKey: e.LOCALSEODATA_API_KEY,
+        baseUrl: e.LOCALSEODATA_BASE_URL,
+        dailyBudget: e.LOCALSEODATA_DAILY_BUDGET,
+        rankScale: e.LOCALSEODATA_RANK_SCALE,
+      }),
       oneclickseo: clean({ apiKey: e.ONECLICKSEO_API_KEY, baseUrl: e.ONECLICKSEO_BASE_URL, dailyBudget: e.ONECLICKSEO_DAILY_BUDGET }),
       moz: clean({
         token: e.MOZ_API_TOKEN,

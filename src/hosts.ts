@@ -2,9 +2,28 @@
 
 import { parse } from 'tldts';
 import { invalidInput } from './errors.js';
+import { HOSTING_PLATFORM_DOMAINS, HOSTING_PLATFORM_LABELS } from './hosting-platforms.js';
 
 const MAX_INPUT = 2048;
 const PSL = { allowPrivateDomains: true } as const;
+const PLATFORM_DOMAINS = new Set(HOSTING_PLATFORM_DOMAINS);
+const PLATFORM_LABELS = new Set(HOSTING_PLATFORM_LABELS);
+
+/**
+ * The site a host belongs to: its registrable domain, private suffixes counted as suffixes
+ * (joe.blogspot.com, joe.github.io), and a subdomain of a known hosting platform counted as a site
+ * of its own too (joe.wordpress.com, joe.tumblr.com; see hosting-platforms.ts). Null when the host
+ * has no registrable domain (IPs, localhost, bare suffixes). Every domain in this server comes from
+ * here, so a provider, the local dataset and your own domain all agree.
+ */
+function siteOfHost(host: string, parsed: ReturnType<typeof parse>): string | null {
+  const domain = parsed.domain;
+  if (domain === null || host === domain || !host.endsWith(`.${domain}`)) return domain;
+  const platform = PLATFORM_DOMAINS.has(domain) || (parsed.domainWithoutSuffix !== null && PLATFORM_LABELS.has(parsed.domainWithoutSuffix));
+  if (!platform) return domain;
+  const below = host.slice(0, -domain.length - 1);
+  return `${below.slice(below.lastIndexOf('.') + 1)}.${domain}`;
+}
 
 /** Lowercase, punycode host of a bare host or URL, without a leading `www.`; undefined if none. */
 export function hostOf(input: string): string | undefined {
@@ -24,13 +43,14 @@ export function hostOf(input: string): string | undefined {
   return host.startsWith('www.') ? host.slice(4) : host;
 }
 
-/** Registrable domain of a host or URL (private suffixes such as blogspot.com count as suffixes). */
+/** Registrable domain of a host or URL (private suffixes such as blogspot.com count as suffixes, and
+ *  hosting platforms' subdomains are sites of their own: see siteOfHost). */
 export function registrableDomain(input: string): string | undefined {
   const host = hostOf(input);
   if (host === undefined) return undefined;
   const parsed = parse(host, PSL);
   if (parsed.isIp) return host;
-  return parsed.domain ?? undefined;
+  return siteOfHost(host, parsed) ?? undefined;
 }
 
 /** Registrable domain of a host already normalised by hostOf (the host itself for IPs and unknown
@@ -39,7 +59,7 @@ const domainsOfHosts = new Map<string, string>();
 export function domainOfHost(host: string): string {
   let domain = domainsOfHosts.get(host);
   if (domain === undefined) {
-    domain = parse(host, PSL).domain ?? host;
+    domain = siteOfHost(host, parse(host, PSL)) ?? host;
     if (domainsOfHosts.size >= 20_000) domainsOfHosts.clear();
     domainsOfHosts.set(host, domain);
   }
@@ -65,13 +85,41 @@ function checkedHost(value: unknown, field: string): { host: string; domain: str
   const parsed = parse(host, PSL);
   if (parsed.isIp) throw invalidInput(field, value, 'IP addresses have no backlink profile here; give a domain name');
   if (host.length > 253) throw invalidInput(field, value, 'a domain name is at most 253 characters');
-  if (parsed.domain === null || parsed.publicSuffix === null || (!parsed.isIcann && !parsed.isPrivate)) {
+  const domain = siteOfHost(host, parsed);
+  if (domain === null || parsed.publicSuffix === null || (!parsed.isIcann && !parsed.isPrivate)) {
     throw invalidInput(field, value, 'not a public domain (unknown or missing top-level domain); give a domain such as "example.com"');
   }
-  if (!/^[a-z0-9.-]+$/.test(host) || host.split('.').some((label) => label.length === 0 || label.length > 63)) {
-    throw invalidInput(field, value, 'not a valid host name');
+  if (!isValidHostName(host)) throw invalidInput(field, value, 'not a valid host name');
+  return { host, domain };
+}
+
+function isValidHostName(host: string): boolean {
+  return host.length <= 253 && /^[a-z0-9.-]+$/.test(host) && host.split('.').every((label) => label.length > 0 && label.length <= 63);
+}
+
+/**
+ * Whether a referring domain is a public site a person could ask for a link: a valid host name with a
+ * registrable domain under a public suffix (ICANN or private). False for localhost, IP addresses,
+ * names without a public suffix (intranet, .local, .test) and junk such as "=1+2". Memoised.
+ */
+const publicSites = new Map<string, boolean>();
+export function isPublicSite(domain: string): boolean {
+  let answer = publicSites.get(domain);
+  if (answer === undefined) {
+    const host = hostOf(domain);
+    const parsed = host === undefined ? undefined : parse(host, PSL);
+    answer =
+      host !== undefined &&
+      parsed !== undefined &&
+      !parsed.isIp &&
+      isValidHostName(host) &&
+      parsed.publicSuffix !== null &&
+      (parsed.isIcann === true || parsed.isPrivate === true) &&
+      siteOfHost(host, parsed) !== null;
+    if (publicSites.size >= 20_000) publicSites.clear();
+    publicSites.set(domain, answer);
   }
-  return { host, domain: parsed.domain };
+  return answer;
 }
 
 /** A domain field of a tool: bare domain or URL, any case, with or without www → registrable domain. */

@@ -30,7 +30,7 @@ export function toolListSnapshot(): ListToolsResult | undefined {
 
 export const SERVER_INSTRUCTIONS =
   'Backlink gap research. Start with backlink_gap (your domain + competitors) to get ranked outreach prospects and a run_id; ' +
-  'page, filter or export the run with list_prospects (free). get_backlinks shows a site\'s links; link_intersect answers ' +
+  'page, filter or export the run with list_prospects (free). get_backlinks shows the links pointing to a site; link_intersect answers ' +
   'precise "links to A and B but not C" questions. Paid providers cost money per call: answers are cached, dry_run estimates, usage shows spend.';
 
 /** The SDK validates elicitation answers with this; the server never elicits, so it needs no JSON
@@ -89,7 +89,7 @@ function registerPlanPrompt(server: McpServer): void {
     'link_building_plan',
     {
       title: 'Link-building plan',
-      description: 'Walk through gap → filter → shortlist → outreach angles per category for your domain and competitors.',
+      description: 'Walk through gap → filter → shortlist → linking pages → outreach angles per route for your domain and competitors.',
       argsSchema: {
         your_domain: z.string().describe('Your site, e.g. mybusiness.com'),
         competitors: z.string().describe('Competitor domains, comma-separated'),
@@ -105,11 +105,11 @@ function registerPlanPrompt(server: McpServer): void {
         '',
         `1. Call backlink_gap with your_domain "${your_domain}" and competitor_domains ${JSON.stringify(list)} (use dry_run: true first if a paid provider is configured, and tell me the estimate).`,
         '2. From its facets, say how many prospects link to all, several and one competitor, and which categories dominate.',
-        '3. Call list_prospects on the run_id with min_authority 20, max_spam 30 and dofollow true; if fewer than 10 remain, relax min_authority.',
-        '4. Shortlist 10-15 prospects: prefer those linking to several competitors, then authority. Leave out platforms and suspect spam.',
-        '5. For the 3 best, call get_backlinks with mode one_per_domain on a competitor and anchor or target filters to see how they link (page, anchor), so the pitch can mirror it.',
-        '6. Write outreach angles per category: chamber/associations (membership, member directory), directories (claim or create a listing), news/media (local story or expert quote), education/government (resources, scholarships, community programs), blogs (guest post, resource mention), forums/communities (helpful answers, not spam), industry (supplier/partner pages).',
-        '7. End with a table: domain, category, why (competitors linked, authority), angle, first step. Offer the CSV export (list_prospects format "csv").',
+        '3. Call list_prospects on the run_id with min_authority 20, max_spam 30, dofollow true and include_platforms false; if fewer than 10 remain, relax min_authority.',
+        '4. Shortlist 10-15 prospects: prefer those linking to several competitors, then authority, then dofollow links (df 4/12 = 4 of 12 links to competitors are dofollow).',
+        '5. For the 3 best, call list_prospects with the run_id, q set to the prospect domain and response_format "detailed": it shows, per competitor, the page that links to it and its links and dofollow links, so the pitch can point at that page. Where it says pages unknown, make the call it names only if its cost is acceptable.',
+        '6. Write one outreach angle per prospect from its route and linking page where shown (membership: join and get listed; free_listing: claim or create the listing; paid_listing: say it costs; editorial: a local story or expert quote; resource_page: ask to be added; sponsorship_or_event: sponsor or attend; partner_or_supplier: a partner page; institutional_list: get on the official list; community_profile and review_platform: a profile, not spam), else from its category.',
+        '7. End with a table: domain, route or category, why (competitors linked, authority, dofollow/total), the linking page, angle, first step. Offer the CSV export (list_prospects format "csv").',
       ].join('\n');
       return { messages: [{ role: 'user', content: { type: 'text', text } }] };
     },

@@ -3,6 +3,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../src/server.js';
 import { COMPETITORS, YOU, sampleTruth } from './helpers/sample-truth.js';
@@ -33,15 +34,41 @@ async function call(name: string, args: Record<string, unknown>): Promise<CallTo
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
 
 describe('tools/list', () => {
-  it('lists five tools with strict schemas, output schemas, annotations and short descriptions', async () => {
+  it('lists the tools with strict schemas, annotations and short descriptions', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['backlink_gap', 'get_backlinks', 'link_intersect', 'list_prospects', 'usage']);
+    expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['backlink_gap', 'get_backlinks', 'link_intersect', 'list_prospects', 'usage']));
     for (const tool of tools) {
       expect(tool.description!.length).toBeLessThan(1500);
       expect(tool.inputSchema.additionalProperties).toBe(false);
-      expect(tool.outputSchema).toBeDefined();
       expect(tool.annotations?.readOnlyHint).toBe(true);
     }
+    expect(tools.find((tool) => tool.name === 'backlink_gap')?.outputSchema?.properties).toHaveProperty('run_id');
+  });
+
+  it('stays within 3,000 tokens, and no output schema declares an object that says nothing', async () => {
+    const { tools } = await client.listTools();
+    expect(encode(JSON.stringify(tools)).length).toBeLessThanOrEqual(3000);
+    const empty: string[] = [];
+    const visit = (schema: unknown, path: string) => {
+      if (schema === null || typeof schema !== 'object') return;
+      const node = schema as { type?: string; properties?: Record<string, unknown>; items?: unknown };
+      if (node.type === 'object' && (!node.properties || Object.keys(node.properties).length === 0)) empty.push(path);
+      for (const [key, inner] of Object.entries(node.properties ?? {})) visit(inner, `${path}.${key}`);
+      visit(node.items, `${path}[]`);
+    };
+    for (const tool of tools) if (tool.outputSchema) visit(tool.outputSchema, tool.name);
+    expect(empty).toEqual([]);
+  });
+
+  it('describes what the figures mean and points to what shows a prospect\'s links to competitors', async () => {
+    const { tools } = await client.listTools();
+    const description = (name: string) => tools.find((tool) => tool.name === name)!.description!;
+    expect(description('backlink_gap')).toMatch(/df 4\/12/);
+    expect(description('backlink_gap')).not.toMatch(/get_backlinks on a prospect/);
+    expect(description('get_backlinks')).toMatch(/links TO the target/);
+    expect(description('get_backlinks')).toMatch(/over every link matching the filters/);
+    expect(description('link_intersect')).toMatch(/at least min_matching_targets \(default 1\)/);
+    expect(description('link_intersect')).not.toMatch(/get_backlinks on a source/);
   });
 });
 
@@ -97,6 +124,19 @@ describe('backlink_gap on the sample', () => {
     for (const part of ['tiers:', 'authority:', 'categories:', 'per competitor:', data.run_id, 'next: list_prospects', 'cost local free']) {
       expect(body).toContain(part);
     }
+  });
+
+  it('says a page past the end is past the end, and that the final page is the last', async () => {
+    const gap = (await call('backlink_gap', { your_domain: YOU, competitor_domains: COMPETITORS, limit: 150 })).structuredContent as { run_id: string };
+    const past = text(await call('list_prospects', { run_id: gap.run_id, per_page: 100, page: 9 }));
+    expect(past).toContain('page 9 of 2: the last page is 2');
+    expect(past).not.toMatch(/loosen|min_authority/);
+    expect(past).toMatch(/next: list_prospects .*"page":2/);
+    const last = text(await call('list_prospects', { run_id: gap.run_id, per_page: 100, page: 2 }));
+    expect(last).toMatch(/last page \(2 of 2\)/);
+    const none = text(await call('list_prospects', { run_id: gap.run_id, min_authority: 100, max_spam: 0 }));
+    expect(none).toContain('No prospects match min_authority: 100, max_spam: 0');
+    expect(none).not.toMatch(/dofollow|q:/);
   });
 
   it('turns bad input into isError results that say what to do', async () => {
@@ -169,5 +209,14 @@ describe('usage and prompt', () => {
     const body = (prompt.messages[0]!.content as { text: string }).text;
     expect(body).toContain('backlink_gap');
     expect(body).toContain(COMPETITORS[4]);
+    // Every step names a call the tools take as written: a prospect's links to competitors come from
+    // list_prospects detailed (get_backlinks on a competitor cannot filter by source).
+    expect(body).not.toMatch(/get_backlinks/);
+    const { tools } = await client.listTools();
+    const listArgs = Object.keys(tools.find((tool) => tool.name === 'list_prospects')!.inputSchema.properties!);
+    for (const arg of ['min_authority', 'max_spam', 'dofollow', 'include_platforms', 'q', 'response_format', 'format']) {
+      expect(body).toContain(arg);
+      expect(listArgs).toContain(arg);
+    }
   });
 });

@@ -1,6 +1,6 @@
 // list_prospects over a stored run: filter, sort and page ranked prospects.
 
-import type { Prospect, ProspectSort } from '../domain.js';
+import type { Prospect, ProspectCore, ProspectSort } from '../domain.js';
 import { isPlatform } from './categories.js';
 import { compareDomains, compareRanked, compareUnknownLast } from './rank.js';
 
@@ -9,7 +9,8 @@ export interface ProspectFilter {
   min_authority?: number;
   /** Keeps prospects whose spam score is at most this, or unknown. */
   max_spam?: number;
-  /** Keeps prospects whose dofollow is known and equal to this. */
+  /** true keeps prospects with at least one dofollow link to a competitor; false those whose every
+   *  link to a competitor is nofollow. Unknown follow status matches neither. */
   dofollow?: boolean;
   /** Keeps prospects that link to this competitor. */
   competitor?: string;
@@ -30,11 +31,19 @@ export function filterProspects(prospects: readonly Prospect[], filter: Prospect
     if (!includePlatforms && isPlatform(prospect.category)) return false;
     if (filter.min_authority !== undefined && (prospect.authority === undefined || prospect.authority < filter.min_authority)) return false;
     if (filter.max_spam !== undefined && prospect.spam_score !== undefined && prospect.spam_score > filter.max_spam) return false;
-    if (filter.dofollow !== undefined && prospect.dofollow !== filter.dofollow) return false;
+    if (filter.dofollow !== undefined && hasDofollowLink(prospect) !== filter.dofollow) return false;
     if (competitor !== undefined && competitor !== '' && !prospect.competitors.includes(competitor)) return false;
     if (query !== undefined && query !== '' && !matchesQuery(prospect, query)) return false;
     return true;
   });
+}
+
+/** Whether a prospect has a dofollow link to a competitor: from the counts where known, else the flag. */
+export function hasDofollowLink(prospect: ProspectCore): boolean | undefined {
+  if (prospect.dofollow_links !== undefined) return prospect.dofollow_links > 0;
+  const counts = Object.values(prospect.by_competitor ?? {}).map((links) => links.dofollow_links);
+  if (counts.length > 0 && counts.every((count) => count !== undefined)) return counts.some((count) => (count ?? 0) > 0);
+  return prospect.dofollow;
 }
 
 function matchesQuery(prospect: Prospect, query: string): boolean {

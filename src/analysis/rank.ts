@@ -1,6 +1,7 @@
 // Tiers and ranking: turn provider prospects into scored, categorised, ordered outreach leads.
 
 import type { Prospect, ProspectCore, Tier } from '../domain.js';
+import { isPublicSite } from '../hosts.js';
 import { categorize } from './categories.js';
 import { scoreProspect } from './score.js';
 
@@ -17,10 +18,32 @@ export function tierOf(overlap: number, competitorCount: number): Tier {
 }
 
 /** Enrich cores into ranked Prospects (score, tier, category, competitor_overlap), sorted by score
- *  desc, then overlap desc, authority desc (unknown last), domain asc. */
+ *  desc, then overlap desc, authority desc (unknown last), domain asc. Referrers that are not public
+ *  sites are left out (see rankPublicProspects for how many). */
 export function rankProspects(cores: readonly ProspectCore[], competitors: readonly string[]): Prospect[] {
-  const ranked = cores.map((core) => rankOne(core, competitors));
-  return ranked.sort(compareRanked);
+  return rankPublicProspects(cores, competitors).prospects;
+}
+
+/** rankProspects, also counting the referrers left out because they are not public sites
+ *  (localhost, IP addresses, names without a public suffix): no provider's row becomes a prospect
+ *  without passing here. */
+export function rankPublicProspects(cores: readonly ProspectCore[], competitors: readonly string[]): { prospects: Prospect[]; dropped: number } {
+  const { prospects, dropped } = enrichPublicProspects(cores, competitors);
+  return { prospects: prospects.sort(compareRanked), dropped };
+}
+
+/** Scored, categorised prospects in the order given (a provider's own order, which a page of its
+ *  run keeps), without the referrers that are not public sites. */
+export function enrichPublicProspects(cores: readonly ProspectCore[], competitors: readonly string[]): { prospects: Prospect[]; dropped: number } {
+  const prospects: Prospect[] = [];
+  for (const core of cores) if (isPublicSite(core.domain)) prospects.push(rankOne(core, competitors));
+  return { prospects, dropped: cores.length - prospects.length };
+}
+
+/** The note on an answer that left non-public referrers out; undefined when none were. */
+export function droppedReferrersNote(dropped: number): string | undefined {
+  if (dropped === 0) return undefined;
+  return `${dropped} non-public referrer${dropped === 1 ? '' : 's'} dropped (localhost, IP addresses or names without a public suffix).`;
 }
 
 function rankOne(core: ProspectCore, competitors: readonly string[]): Prospect {

@@ -16,7 +16,6 @@ const TITLE = PROVIDER_TITLES[NAME];
 /** The documented maximum of `competitor_domains` per call. */
 const COMPETITORS_PER_CALL = 5;
 const CREDITS_PER_CALL = 10;
-const AUTHORITY_SCALE = 'domain_rank, scale undocumented: >100 read as 0-1000';
 
 const opportunitySchema = z.object({
   referring_domain: z.string(),
@@ -28,42 +27,84 @@ const opportunitySchema = z.object({
   links_to_you: z.boolean().nullish(),
 });
 
+// `opportunities` is the answer: a 200 without it is unreadable, never an empty gap.
 const gapSchema = z.object({
   credits_used: z.number().nullish(),
   data: z.object({
-    opportunities: z
-      .array(opportunitySchema)
-      .nullish()
-      .transform((value) => value ?? []),
+    opportunities: z.array(opportunitySchema),
     total_opportunities: z.number().nullish(),
   }),
 });
 type GapAnswer = z.output<typeof gapSchema>;
 
-const errorBodySchema = z.object({ error: z.string().optional(), message: z.string().optional() });
+const errorBodySchema = z.object({ status: z.string().optional(), error: z.string().optional(), message: z.string().optional(), data: z.unknown() });
+
+export type RankScale = NonNullable<LocalSeoDataSettings['rankScale']>;
+
+/** How one answer's domain_rank values are read: all on one scale, whatever each value is. */
+interface RankReading {
+  divisor: 1 | 10;
+  scale: string;
+  note?: string;
+}
 
 /**
- * domain_rank's scale is not documented; the sibling summary endpoint's `rank: 342` suggests 0-1000.
- * A value above 100 can only be on the larger scale, so it is divided by 10; otherwise read as 0-100.
+ * domain_rank's scale is not documented (UNVERIFIED); the sibling summary endpoint's `rank: 342`
+ * suggests 0-1000 while the gap example shows 65 and 52. Configured, the setting decides; on `auto`
+ * the whole answer (every batch of one gap call) is read as 0-1000 if any value in it is above 100,
+ * else as 0-100: never value by value, so a higher rank never reads lower.
  */
-function authorityOf(rank: number): number {
-  const normalised = rank > 100 ? rank / 10 : rank;
-  return Math.round(Math.min(100, Math.max(0, normalised)) * 10) / 10;
+export function rankReading(setting: RankScale, ranks: readonly number[]): RankReading {
+  const highest = ranks.length === 0 ? undefined : Math.max(...ranks);
+  if (setting === '1000') return { divisor: 10, scale: 'domain_rank 0-1000 (LOCALSEODATA_RANK_SCALE)' };
+  if (setting === '100') {
+    const above = ranks.filter((rank) => rank > 100).length;
+    return {
+      divisor: 1,
+      scale: 'domain_rank 0-100 (LOCALSEODATA_RANK_SCALE)',
+      ...(above > 0 && { note: `${TITLE} sent ${above} domain_rank value${above === 1 ? '' : 's'} above 100 (up to ${highest}) although LOCALSEODATA_RANK_SCALE=100; they count as 100. Set LOCALSEODATA_RANK_SCALE=1000 if its scale is 0-1000.` }),
+    };
+  }
+  const fix = 'Set LOCALSEODATA_RANK_SCALE=100 or 1000 to read every answer the same way.';
+  if (highest !== undefined && highest > 100) {
+    return {
+      divisor: 10,
+      scale: 'domain_rank read as 0-1000 (scale UNVERIFIED; this answer has values above 100)',
+      note: `${TITLE} domain_rank has no documented scale (UNVERIFIED): this answer has values above 100 (up to ${highest}), so all of its ranks were read as 0-1000 and divided by 10. ${fix}`,
+    };
+  }
+  return {
+    divisor: 1,
+    scale: 'domain_rank read as 0-100 (scale UNVERIFIED; no value above 100 in this answer)',
+    ...(highest !== undefined && {
+      note: `${TITLE} domain_rank has no documented scale (UNVERIFIED): no value in this answer is above 100, so its ranks were read as 0-100. ${fix}`,
+    }),
+  };
+}
+
+function authorityOf(rank: number, reading: RankReading): number {
+  return Math.round(Math.min(100, Math.max(0, rank / reading.divisor)) * 10) / 10;
 }
 
 interface Merged {
   domain: string;
-  competitors: Set<string>;
-  backlinks: number;
-  backlinksKnown: boolean;
+  /** Links per competitor, where the provider counted them; a competitor without a count is linked all the same. */
+  links: Map<string, number | undefined>;
   rank?: number;
   linksToYou: boolean;
+}
+
+/** Credits an answer says it used (0 for a cached answer), else the documented price. */
+function creditsUsed(body: unknown): number {
+  const used = typeof body === 'object' && body !== null ? (body as { credits_used?: unknown }).credits_used : undefined;
+  return typeof used === 'number' && Number.isFinite(used) && used >= 0 ? used : CREDITS_PER_CALL;
 }
 
 export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps: AdapterDependencies): Provider {
   const apiKey = settings.apiKey;
   const secrets = apiKey === undefined ? [] : [apiKey];
   const http = adapterHttpClient(NAME, settings.baseUrl, secrets, deps);
+  const rankScale: RankScale = settings.rankScale ?? 'auto';
 
   const mapError: HttpRequest['mapError'] = ({ status, body, text }) => {
     const parsed = errorBodySchema.safeParse(body);
@@ -89,19 +130,40 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
     return undefined;
   };
 
+  const credits = (amount: number): Cost => ({ amount, unit: 'credits', provider: NAME });
+
   const callGap = async (yourDomain: string, competitors: string[], limit: number, context: CallContext): Promise<GapAnswer> => {
     if (apiKey === undefined) throw notConfigured(NAME);
-    const response = await http.requestJson({
-      method: 'POST',
-      path: '/v1/backlinks/gap',
-      headers: { Authorization: `Bearer ${apiKey}` },
-      body: { your_domain: yourDomain, competitor_domains: competitors, limit },
-      // Each call is billed; after a reset the first one may have been charged, so it is not repeated.
-      idempotent: false,
-      mapError,
-      ...(context.signal !== undefined && { signal: context.signal }),
-      ...(context.deadline !== undefined && { deadline: context.deadline }),
-    });
+    let response: Awaited<ReturnType<typeof http.requestJson>>;
+    try {
+      response = await http.requestJson({
+        method: 'POST',
+        path: '/v1/backlinks/gap',
+        headers: { Authorization: `Bearer ${apiKey}` },
+        body: { your_domain: yourDomain, competitor_domains: competitors, limit },
+        // Each call is billed; after a reset the first one may have been charged, so it is not repeated.
+        idempotent: false,
+        mapError,
+        ...(context.signal !== undefined && { signal: context.signal }),
+        ...(context.deadline !== undefined && { deadline: context.deadline }),
+      });
+    } catch (error) {
+      // Sent and never answered: it may have been charged, so it counts at the documented price.
+      if (error instanceof ProviderError && error.code === 'timeout') context.spend?.(credits(CREDITS_PER_CALL));
+      throw error;
+    }
+    // Billed once it answers, whether or not the answer is readable.
+    context.spend?.(credits(creditsUsed(response.body)));
+    const said = errorBodySchema.safeParse(response.body);
+    if (said.success && (said.data.status === 'error' || (said.data.error !== undefined && said.data.data === undefined))) {
+      const detail = upstreamDetail(response.body, '', secrets);
+      throw new ProviderError({
+        code: 'invalid_response',
+        provider: NAME,
+        status: response.status,
+        message: `${TITLE} answered HTTP ${response.status} with an error instead of a gap${detail ? `: ${detail}` : ''}. Try again later, or use another provider.`,
+      });
+    }
     return parseResponse(NAME, gapSchema, response.body);
   };
 
@@ -112,7 +174,8 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
       batches.push(query.competitor_domains.slice(start, start + COMPETITORS_PER_CALL));
     }
     let done = 0;
-    const answers = await Promise.all(
+    // Every batch is waited for, failed or not, so each billed answer is recorded before an error leaves.
+    const settled = await Promise.allSettled(
       batches.map(async (batch) => {
         const answer = await callGap(query.your_domain, batch, query.limit, context);
         done += 1;
@@ -120,42 +183,48 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
         return answer;
       }),
     );
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    const answers = settled.map((outcome) => (outcome as PromiseFulfilledResult<GapAnswer>).value);
 
     const order = new Map(query.competitor_domains.map((domain, index) => [domain, index]));
     const merged = new Map<string, Merged>();
+    const ranks: number[] = [];
     let unmatched = 0;
     for (const answer of answers) {
       for (const opportunity of answer.data.opportunities) {
         const domain = registrableDomain(opportunity.referring_domain) ?? sourceDomainOf(opportunity.referring_domain);
         let entry = merged.get(domain);
         if (entry === undefined) {
-          entry = { domain, competitors: new Set(), backlinks: 0, backlinksKnown: false, linksToYou: false };
+          entry = { domain, links: new Map(), linksToYou: false };
           merged.set(domain, entry);
         }
         if (opportunity.links_to_you === true) entry.linksToYou = true;
-        if (typeof opportunity.domain_rank === 'number') entry.rank = Math.max(entry.rank ?? opportunity.domain_rank, opportunity.domain_rank);
+        if (typeof opportunity.domain_rank === 'number' && Number.isFinite(opportunity.domain_rank)) {
+          ranks.push(opportunity.domain_rank);
+          entry.rank = Math.max(entry.rank ?? opportunity.domain_rank, opportunity.domain_rank);
+        }
         for (const link of opportunity.links_to_competitors) {
           const competitor = sourceDomainOf(link.domain);
           if (!order.has(competitor)) {
             unmatched += 1;
             continue;
           }
-          entry.competitors.add(competitor);
-          if (typeof link.backlinks === 'number') {
-            entry.backlinks += link.backlinks;
-            entry.backlinksKnown = true;
-          }
+          const count = typeof link.backlinks === 'number' && Number.isFinite(link.backlinks) ? link.backlinks : undefined;
+          const before = entry.links.get(competitor);
+          // www.x.com and x.com are one referrer: their counts add up.
+          entry.links.set(competitor, before === undefined ? count : count === undefined ? before : before + count);
         }
       }
     }
 
-    const all = [...merged.values()].filter((entry) => !entry.linksToYou && entry.competitors.size > 0);
-    const kept = all.filter((entry) => entry.competitors.size >= query.min_competitors);
+    const reading = rankReading(rankScale, ranks);
+    const all = [...merged.values()].filter((entry) => !entry.linksToYou && entry.links.size > 0);
+    const kept = all.filter((entry) => entry.links.size >= query.min_competitors);
     kept.sort(
-      (a, b) =>
-        b.competitors.size - a.competitors.size || (b.rank ?? -1) - (a.rank ?? -1) || b.backlinks - a.backlinks || a.domain.localeCompare(b.domain),
+      (a, b) => b.links.size - a.links.size || (b.rank ?? -1) - (a.rank ?? -1) || linksOf(b) - linksOf(a) || a.domain.localeCompare(b.domain),
     );
-    const prospects = kept.slice(0, query.limit).map((entry) => toProspect(entry, order));
+    const prospects = kept.slice(0, query.limit).map((entry) => toProspect(entry, order, reading));
 
     const notes: string[] = [];
     const complete = answers.every((answer) => answer.data.total_opportunities == null || answer.data.opportunities.length >= answer.data.total_opportunities);
@@ -179,15 +248,12 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
       );
     }
     if (unmatched > 0) notes.push(`${unmatched} competitor links named domains that were not among the competitors asked for; they were left out.`);
-    if (prospects.some((prospect) => (prospect.provider_metrics?.localseodata?.authority_raw ?? 0) > 100)) {
-      notes.push(`${TITLE} domain_rank has no documented scale; values above 100 were read as 0-1000 and divided by 10.`);
-    }
+    if (reading.note !== undefined) notes.push(reading.note);
 
-    const credits = answers.reduce((sum, answer) => sum + (answer.credits_used ?? CREDITS_PER_CALL), 0);
     const result: GapResult = {
       prospects,
       total_prospects: total,
-      cost: { amount: credits, unit: 'credits', provider: NAME },
+      cost: credits(answers.reduce((sum, answer) => sum + (answer.credits_used ?? CREDITS_PER_CALL), 0)),
       status: 'complete',
     };
     if (notes.length > 0) result.notes = notes;
@@ -206,7 +272,8 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
         unit: 'credits',
         pricing: `gap: ${CREDITS_PER_CALL} credits a call (≤${COMPETITORS_PER_CALL} competitors a call)`,
         configureWith: 'LOCALSEODATA_API_KEY',
-        account: accountHash(apiKey),
+        // Part of every cache key: an answer read on another rank scale is another answer.
+        account: apiKey === undefined || rankScale === 'auto' ? accountHash(apiKey) : accountHash(apiKey, `domain_rank 0-${rankScale}`),
       };
     },
     gap,
@@ -219,19 +286,25 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
   };
 }
 
-function toProspect(entry: Merged, order: Map<string, number>): ProspectCore {
-  const prospect: ProspectCore = {
-    domain: entry.domain,
-    competitors: [...entry.competitors].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0)),
-    found_by: [NAME],
-  };
-  const metrics: ProviderMetrics = { authority_scale: AUTHORITY_SCALE };
-  if (entry.backlinksKnown) {
-    prospect.backlinks = entry.backlinks;
-    metrics.backlinks = entry.backlinks;
+function linksOf(entry: Merged): number {
+  let sum = 0;
+  for (const count of entry.links.values()) sum += count ?? 0;
+  return sum;
+}
+
+function toProspect(entry: Merged, order: Map<string, number>, reading: RankReading): ProspectCore {
+  const competitors = [...entry.links.keys()].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+  const prospect: ProspectCore = { domain: entry.domain, competitors, found_by: [NAME] };
+  const metrics: ProviderMetrics = { authority_scale: reading.scale };
+  const counted = competitors.filter((competitor) => entry.links.get(competitor) !== undefined);
+  if (counted.length > 0) {
+    prospect.backlinks = linksOf(entry);
+    metrics.backlinks = prospect.backlinks;
+    // No linking pages and no dofollow counts from this provider: only how many links to each competitor.
+    prospect.by_competitor = Object.fromEntries(counted.map((competitor) => [competitor, { links: entry.links.get(competitor) as number }]));
   }
   if (entry.rank !== undefined) {
-    prospect.authority = authorityOf(entry.rank);
+    prospect.authority = authorityOf(entry.rank, reading);
     metrics.authority = prospect.authority;
     metrics.authority_raw = entry.rank;
   }

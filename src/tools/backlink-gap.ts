@@ -7,13 +7,12 @@ import type { GapOutcome, Service } from '../service/index.js';
 import { DEFAULTS, isDryRun, PROVIDER_NAMES } from '../domain.js';
 import { TOKEN_CAP, estimateTokens, fitRows, tokenBudget } from '../summary/format.js';
 import { renderGap } from '../summary/gap.js';
-import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, provenanceShape, renderDryRun, success } from './result.js';
+import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, renderDryRun, success } from './result.js';
 
-export const BACKLINK_GAP_DESCRIPTION = `Find link-building prospects: sites that link to your competitors but not to you (a backlink gap).
-Use it first when someone wants backlinks, outreach targets or to see why competitors outrank them.
-Returns the top prospects ranked by score (authority, how many competitors they link to, dofollow, spam, outreach category), counts by tier/category/authority, and a run_id. The full ranked set (up to limit) is stored as a run: page, filter, re-sort or export it with list_prospects for free.
-Cost: one paid call per provider (cached; repeats are free), free with the local provider. dry_run: true estimates cost first; provider "all" merges every configured provider.
-Next: list_prospects {run_id} for more rows or filters (min_authority, dofollow, competitor), format "csv" to export; get_backlinks on a prospect to see the linking pages.`;
+export const BACKLINK_GAP_DESCRIPTION = `Find link-building prospects: sites that link to your competitors but not to you (a backlink gap). Use it first for backlinks, outreach targets or why competitors outrank you.
+Returns the top prospects by score (authority, competitors linked, dofollow, spam, category), counts by tier/category/authority and a run_id; the ranked set (up to limit) is stored for list_prospects (free: page, filter, export).
+Rows: "df 4/12" = 4 of its 12 links to competitors are dofollow; route = how such a link is usually obtained; one linking page (detailed: one per competitor).
+Cost: one paid call per provider (cached), free with local; dry_run: true estimates; provider "all" merges.`;
 
 const domainString = z.string().max(2048);
 
@@ -31,10 +30,9 @@ export const backlinkGapInput = z.strictObject({
 });
 
 export const backlinkGapOutput = z.looseObject({
-  ...provenanceShape,
   run_id: z.string().optional(),
   total_prospects: z.number().optional(),
-  prospects: z.array(z.looseObject({})).optional(),
+  prospects: z.array(z.looseObject({ domain: z.string(), score: z.number() })).optional(),
 });
 
 export function registerBacklinkGap(server: McpServer, service: Service, logger: Logger): void {

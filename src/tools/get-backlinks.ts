@@ -7,12 +7,11 @@ import type { BacklinksOutcome, Service } from '../service/index.js';
 import { type Backlink, DEFAULTS, isDryRun } from '../domain.js';
 import { renderBacklinks } from '../summary/backlinks.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
-import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, provenanceShape, renderDryRun, success } from './result.js';
+import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, renderDryRun, success } from './result.js';
 
-export const GET_BACKLINKS_DESCRIPTION = `List the backlinks of a domain, subdomain or page: link counts, top referring domains with their best anchor, anchor-text distribution, then the links (source page, target, anchor, dofollow, authority).
-Use to audit a competitor's (or your own) link profile, to see how a prospect links to competitors, or to check a single page. mode one_per_domain shows one link per referring domain (best for prospecting); one_per_anchor one per anchor text.
-Cost: one paid call per page of results (cached; paging a cached answer is free), free with the local provider. dry_run: true estimates first.
-Next: pass next_cursor as cursor for the next page; backlink_gap to turn competitors' links into a prospect list.`;
+export const GET_BACKLINKS_DESCRIPTION = `List the links pointing to a domain, subdomain or page: metrics of its whole profile, top referring domains and anchors (with shares) over every link matching the filters (paid providers: over the links fetched; the answer says which), then the links.
+Use to audit a competitor's (or your own) profile, or a page. It shows links TO the target: a prospect's links to competitors are in backlink_gap/list_prospects detailed or link_intersect detailed. mode one_per_domain: one link per referring domain.
+Cost: one paid call per page (cached), free with local; dry_run: true estimates. Next: the next_call it gives.`;
 
 export const getBacklinksInput = z.strictObject({
   target: z.string().max(2048).describe('Domain, subdomain or page URL'),
@@ -28,13 +27,6 @@ export const getBacklinksInput = z.strictObject({
   dry_run: dryRunField,
 });
 
-export const getBacklinksOutput = z.looseObject({
-  ...provenanceShape,
-  metrics: z.looseObject({}).optional(),
-  backlinks: z.array(z.looseObject({})).optional(),
-  next_cursor: z.string().optional(),
-});
-
 export function registerGetBacklinks(server: McpServer, service: Service, logger: Logger): void {
   server.registerTool(
     'get_backlinks',
@@ -42,7 +34,6 @@ export function registerGetBacklinks(server: McpServer, service: Service, logger
       title: 'Backlinks of a domain or page',
       description: GET_BACKLINKS_DESCRIPTION,
       inputSchema: getBacklinksInput,
-      outputSchema: getBacklinksOutput,
       annotations: ANNOTATIONS,
     },
     guarded('get_backlinks', logger, async (args: z.infer<typeof getBacklinksInput>, extra) => {

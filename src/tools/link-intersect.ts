@@ -7,13 +7,11 @@ import type { IntersectOutcome, Service } from '../service/index.js';
 import { DEFAULTS, isDryRun } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { renderIntersect } from '../summary/intersect.js';
-import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, provenanceShape, renderDryRun, success } from './result.js';
+import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, renderDryRun, success } from './result.js';
 
-export const LINK_INTERSECT_DESCRIPTION = `Find sources that link to several of a set of sites (positive_targets) and to none of others (negative_targets), e.g. sites linking to 2+ competitors but not to you.
-A target is a domain string (root_domain scope) or {target, scope} with scope page | subdomain | root_domain; at most 6 targets in all.
-source_scope root_domain (default) returns domains with the page linking to each target; page returns individual pages.
-Use for precise questions backlink_gap does not answer (specific pages or subdomains, "links to A and B"). Cost: one paid call per page (cached), free with the local provider.
-Next: pass next_token for the next page; get_backlinks on a source to see its links.`;
+export const LINK_INTERSECT_DESCRIPTION = `Sources linking to at least min_matching_targets (default 1) of positive_targets and to none of negative_targets, e.g. 2+ competitors but not you.
+A target is a domain (root_domain) or {target, scope: page | subdomain | root_domain}; at most 6 in all. source_scope root_domain (default) gives domains, detailed adds the page linking to each target; page gives pages.
+Use for questions backlink_gap does not answer (pages, subdomains, "links to A and B"). Cost: one paid call per page (cached), free with local. Next: the next_call it gives.`;
 
 const scopedTarget = z.union([
   z.string().max(2048),
@@ -34,12 +32,6 @@ export const linkIntersectInput = z.strictObject({
   dry_run: dryRunField,
 });
 
-export const linkIntersectOutput = z.looseObject({
-  ...provenanceShape,
-  results: z.array(z.looseObject({})).optional(),
-  next_token: z.string().optional(),
-});
-
 export function registerLinkIntersect(server: McpServer, service: Service, logger: Logger): void {
   server.registerTool(
     'link_intersect',
@@ -47,7 +39,6 @@ export function registerLinkIntersect(server: McpServer, service: Service, logge
       title: 'Link intersect',
       description: LINK_INTERSECT_DESCRIPTION,
       inputSchema: linkIntersectInput,
-      outputSchema: linkIntersectOutput,
       annotations: ANNOTATIONS,
     },
     guarded('link_intersect', logger, async (args: z.infer<typeof linkIntersectInput>, extra) => {

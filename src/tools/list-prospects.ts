@@ -3,16 +3,15 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { ProspectsOutcome, Service } from '../service/index.js';
+import type { ProspectsInput, ProspectsOutcome, Service } from '../service/index.js';
 import { DEFAULTS } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { renderProspects } from '../summary/prospects.js';
 import { ANNOTATIONS, callOptions, formatField, guarded, success } from './result.js';
 
-export const LIST_PROSPECTS_DESCRIPTION = `Read the prospects of a backlink_gap run: filter, sort, page or export them. Free: it reads the stored run, no provider call (OneClickSEO runs are read from OneClickSEO, also free).
-Use after backlink_gap to see more than its top rows, to shortlist (e.g. min_authority 30, dofollow true, max_spam 20), to see who links to one competitor, or to search domains with q.
-format "csv" returns every filtered, sorted row as CSV for an outreach tool (no paging).
-Runs are kept 30 days, across restarts. Unknown run_id: call backlink_gap first.`;
+export const LIST_PROSPECTS_DESCRIPTION = `Read the prospects of a backlink_gap run: filter, sort, page or export them. Free: reads the stored run (OneClickSEO runs from OneClickSEO, also free).
+Use to see more than the top rows, shortlist (min_authority 30, dofollow true, max_spam 20), see who links to one competitor, or search with q. dofollow true keeps prospects with a dofollow link to a competitor.
+detailed shows each prospect's linking page and dofollow/total links per competitor. format "csv": every matching row (no paging).`;
 
 export const listProspectsInput = z.strictObject({
   run_id: z.string().max(200).describe('From backlink_gap'),
@@ -31,9 +30,7 @@ export const listProspectsInput = z.strictObject({
 });
 
 export const listProspectsOutput = z.looseObject({
-  data: z.array(z.looseObject({})).optional(),
-  meta: z.looseObject({}).optional(),
-  csv: z.string().optional(),
+  data: z.array(z.looseObject({ domain: z.string(), score: z.number() })).optional(),
 });
 
 export function registerListProspects(server: McpServer, service: Service, logger: Logger): void {
@@ -53,13 +50,13 @@ export function registerListProspects(server: McpServer, service: Service, logge
         return success(exported.csv, { run_id: exported.run_id, meta: { page: 1, per_page: exported.rows, total: exported.rows, total_pages: 1 }, csv: exported.csv });
       }
       const outcome = await service.prospects(query, callOptions(extra));
-      const rendered = renderProspectsResult(outcome, response_format, tokenBudget(query.per_page, DEFAULTS.perPage));
+      const rendered = renderProspectsResult(outcome, response_format, tokenBudget(query.per_page, DEFAULTS.perPage), query);
       return success(rendered.text, rendered.structured);
     }),
   );
 }
 
-export function renderProspectsResult(outcome: ProspectsOutcome, format: 'concise' | 'detailed', budget: number) {
+export function renderProspectsResult(outcome: ProspectsOutcome, format: 'concise' | 'detailed', budget: number, input?: ProspectsInput) {
   const structuredFor = (count: number) => ({
     ...outcome,
     data: outcome.data.slice(0, count).map((prospect) => {
@@ -68,6 +65,6 @@ export function renderProspectsResult(outcome: ProspectsOutcome, format: 'concis
       return concise;
     }),
   });
-  const fits = fitRows(outcome.data, (rows) => renderProspects({ ...outcome, data: [...rows] }, rows.length, format) + JSON.stringify(structuredFor(rows.length)), budget);
-  return { text: renderProspects(outcome, fits, format), structured: structuredFor(fits) };
+  const fits = fitRows(outcome.data, (rows) => renderProspects({ ...outcome, data: [...rows] }, rows.length, format, input) + JSON.stringify(structuredFor(rows.length)), budget);
+  return { text: renderProspects(outcome, fits, format, input), structured: structuredFor(fits) };
 }

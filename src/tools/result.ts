@@ -15,7 +15,7 @@ export const providerField = z.enum(PROVIDER_NAMES).optional().describe('Data so
 export const formatField = z
   .enum(['concise', 'detailed'])
   .default('concise')
-  .describe('concise (default) to decide; detailed adds reasons, source pages, per-provider figures');
+  .describe('detailed adds reasons, linking pages, per-competitor and per-provider figures');
 export const freshField = z.boolean().optional().describe('true: bypass the cache (pays again)');
 export const dryRunField = z.boolean().optional().describe('true: only estimate the cost and say if cached; no call');
 
@@ -73,10 +73,6 @@ export function renderDryRun(dry: DryRun): { text: string; structured: Record<st
   };
 }
 
-/** Output schemas stay loose and short: they are sent on every tools/list. Every paid answer also
- *  carries provider, cached, age_seconds, cost {amount, unit, provider} and next_call. */
-export const provenanceShape = {
-  cached: z.boolean().optional(),
-  cost: z.looseObject({}).optional(),
-  costs: z.array(z.looseObject({})).optional(),
-};
+/** Output schemas are sent on every tools/list (issue 11: tools/list ≤ 3,000 tokens with six tools),
+ *  so a tool declares one only where a client takes fields into code, and names just those fields,
+ *  typed; objects stay open. The other tools still return structuredContent, described in the README. */

@@ -10,11 +10,6 @@ import { callOptions, guarded, success } from './result.js';
 export const USAGE_DESCRIPTION = `Show which backlink data providers are configured and what they can do, today's and this month's spend per provider against its daily budget, account balances where the provider reports one, and cache size and hit rate. Free (balance checks are unbilled). Use before a costly research session or when a call was refused for budget.`;
 
 export const usageInput = z.strictObject({});
-export const usageOutput = z.looseObject({
-  providers: z.array(z.looseObject({})),
-  cache: z.looseObject({}),
-});
-
 export function registerUsage(server: McpServer, service: Service, logger: Logger): void {
   server.registerTool(
     'usage',
@@ -22,7 +17,6 @@ export function registerUsage(server: McpServer, service: Service, logger: Logge
       title: 'Usage, spend and cache',
       description: USAGE_DESCRIPTION,
       inputSchema: usageInput,
-      outputSchema: usageOutput,
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     guarded('usage', logger, async (_args: z.infer<typeof usageInput>, extra) => {

@@ -105,4 +105,50 @@ describe('mergeProspects', () => {
     );
     expect(row!.dofollow).toBe(false);
   });
+
+  it('keeps per-competitor counts, dofollow counts and linking pages: the largest count, the first dofollow page', () => {
+    const rows = mergeProspects(
+      [
+        {
+          provider: 'localseodata',
+          prospects: [{ domain: 'bbb.org', competitors: ['alpha.com', 'beta.com'], backlinks: 9, by_competitor: { 'alpha.com': { links: 7 }, 'beta.com': { links: 2 } }, found_by: ['localseodata'] }],
+        },
+        {
+          provider: 'dataforseo',
+          prospects: [
+            {
+              domain: 'bbb.org',
+              competitors: ['alpha.com'],
+              backlinks: 12,
+              dofollow_links: 4,
+              by_competitor: {
+                'Alpha.com': { links: 12, dofollow_links: 4, page: { url: 'https://bbb.org/us/tx/austin/alpha', rel: {} } },
+              },
+              found_by: ['dataforseo'],
+            },
+          ],
+        },
+        {
+          provider: 'moz',
+          prospects: [
+            { domain: 'bbb.org', competitors: ['alpha.com'], by_competitor: { 'alpha.com': { page: { url: 'https://bbb.org/nofollowed', rel: { nofollow: true } } } }, found_by: ['moz'] },
+          ],
+        },
+      ],
+      COMPETITORS,
+    );
+    expect(rows).toHaveLength(1);
+    const row = rows[0]!;
+    expect(row.backlinks).toBe(12);
+    expect(row.dofollow_links).toBe(4);
+    expect(row.by_competitor).toEqual({
+      'alpha.com': { links: 12, dofollow_links: 4, page: { url: 'https://bbb.org/us/tx/austin/alpha', rel: {} } },
+      'beta.com': { links: 2 },
+    });
+  });
+
+  it('leaves by_competitor and dofollow_links absent when no provider gave them', () => {
+    expect(byDomain.get('only-moz.com')?.by_competitor).toBeUndefined();
+    expect(byDomain.get('yelp.com')?.dofollow_links).toBeUndefined();
+  });
 });

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { facetsOf } from '../../src/analysis/facets.js';
-import { rankProspects, tierOf } from '../../src/analysis/rank.js';
+import { droppedReferrersNote, enrichPublicProspects, rankProspects, rankPublicProspects, tierOf } from '../../src/analysis/rank.js';
 import type { ProspectCore } from '../../src/domain.js';
+import { isPublicSite } from '../../src/hosts.js';
 
 const COMPETITORS = ['alpha.com', 'beta.com', 'gamma.com'];
 
@@ -41,7 +42,7 @@ describe('rankProspects', () => {
     for (let index = 1; index < ranked.length; index += 1) expect(ranked[index - 1]!.score).toBeGreaterThanOrEqual(ranked[index]!.score);
   });
 
-  it('returns every input once, ordered by score descending, whatever the input', () => {
+  it('returns every public input once, ordered by score descending, whatever the input', () => {
     const arbitraryCore = fc.record(
       {
         domain: fc.domain(),
@@ -55,11 +56,37 @@ describe('rankProspects', () => {
     );
     fc.assert(
       fc.property(fc.uniqueArray(arbitraryCore, { selector: (item) => item.domain, maxLength: 30 }), (cores) => {
-        const ranked = rankProspects(cores, COMPETITORS);
-        expect(ranked.map((prospect) => prospect.domain).sort()).toEqual(cores.map((item) => item.domain).sort());
+        const { prospects: ranked, dropped } = rankPublicProspects(cores, COMPETITORS);
+        const publicCores = cores.filter((item) => isPublicSite(item.domain));
+        expect(ranked.map((prospect) => prospect.domain).sort()).toEqual(publicCores.map((item) => item.domain).sort());
+        expect(dropped).toBe(cores.length - publicCores.length);
         for (let index = 1; index < ranked.length; index += 1) expect(ranked[index - 1]!.score).toBeGreaterThanOrEqual(ranked[index]!.score);
       }),
     );
+  });
+
+  it('never ranks a referrer that is not a public site, and counts what it dropped', () => {
+    const cores = [
+      core('localhost', ['alpha.com'], { authority: 99 }),
+      core('192.168.1.20', ['alpha.com', 'beta.com']),
+      core('=1+2', ['alpha.com']),
+      core('intranet', ['alpha.com']),
+      core('austinchamber.org', ['alpha.com']),
+      core('joe.wordpress.com', ['beta.com']),
+    ];
+    const { prospects, dropped } = rankPublicProspects(cores, COMPETITORS);
+    expect(prospects.map((prospect) => prospect.domain).sort()).toEqual(['austinchamber.org', 'joe.wordpress.com']);
+    expect(dropped).toBe(4);
+    expect(rankProspects(cores, COMPETITORS)).toEqual(prospects);
+    expect(droppedReferrersNote(dropped)).toMatch(/^4 non-public referrers dropped/);
+    expect(droppedReferrersNote(0)).toBeUndefined();
+  });
+
+  it('keeps the order given when enriching a provider page, dropping the same referrers', () => {
+    const cores = [core('zeta.com', ['alpha.com'], { authority: 5 }), core('127.0.0.1', ['alpha.com']), core('alpha-news.com', ['alpha.com', 'beta.com'], { authority: 80 })];
+    const { prospects, dropped } = enrichPublicProspects(cores, COMPETITORS);
+    expect(prospects.map((prospect) => prospect.domain)).toEqual(['zeta.com', 'alpha-news.com']);
+    expect(dropped).toBe(1);
   });
 
   it('breaks equal scores by overlap, then authority (unknown last), then domain', () => {

@@ -46,9 +46,10 @@ runProviderContract({
             domain: 'austinchamber.org',
             competitors: ['competitor1.com', 'competitor2.com'],
             backlinks: 231,
+            by_competitor: { 'competitor1.com': { links: 142 }, 'competitor2.com': { links: 89 } },
             authority: 65,
             provider_metrics: {
-              localseodata: { authority: 65, authority_raw: 65, authority_scale: 'domain_rank, scale undocumented: >100 read as 0-1000', backlinks: 231 },
+              localseodata: { authority: 65, authority_raw: 65, authority_scale: 'domain_rank read as 0-100 (scale UNVERIFIED; no value above 100 in this answer)', backlinks: 231 },
             },
             found_by: ['localseodata'],
           },
@@ -56,9 +57,10 @@ runProviderContract({
             domain: 'austinmonthly.com',
             competitors: ['competitor1.com'],
             backlinks: 67,
+            by_competitor: { 'competitor1.com': { links: 67 } },
             authority: 52,
             provider_metrics: {
-              localseodata: { authority: 52, authority_raw: 52, authority_scale: 'domain_rank, scale undocumented: >100 read as 0-1000', backlinks: 67 },
+              localseodata: { authority: 52, authority_raw: 52, authority_scale: 'domain_rank read as 0-100 (scale UNVERIFIED; no value above 100 in this answer)', backlinks: 67 },
             },
             found_by: ['localseodata'],
           },
@@ -142,6 +144,8 @@ describe('localseodata gap', () => {
     const shared = result.prospects[0]!;
     expect(shared.competitors).toEqual(['c2.com', 'c7.com']);
     expect(shared.backlinks).toBe(8);
+    // Each competitor keeps its own count, from whichever batch asked for it.
+    expect(shared.by_competitor).toEqual({ 'c2.com': { links: 3 }, 'c7.com': { links: 5 } });
     expect(result.total_prospects).toBe(2);
     expect(result.cost).toEqual({ amount: 20, unit: 'credits', provider: 'localseodata' });
     expect(result.notes?.join(' ')).toContain('2 calls');
@@ -187,10 +191,34 @@ describe('localseodata gap', () => {
     const prospect = result.prospects[0]!;
     expect(prospect.authority).toBe(34.2);
     expect(prospect.provider_metrics?.localseodata?.authority_raw).toBe(342);
-    expect(prospect.provider_metrics?.localseodata?.authority_scale).toContain('>100 read as 0-1000');
+    expect(prospect.provider_metrics?.localseodata?.authority_scale).toContain('read as 0-1000');
     expect(result.notes?.join(' ')).toContain('divided by 10');
+    expect(result.notes?.join(' ')).toContain('LOCALSEODATA_RANK_SCALE');
     // A cached answer is free.
     expect(result.cost.amount).toBe(0);
+  });
+
+  it('keeps blogs on one hosting platform apart, wordpress.com as blogspot.com', async () => {
+    const opportunity = (referring_domain: string) => ({ referring_domain, domain_rank: 20, links_to_competitors: [{ domain: 'competitor1.com', backlinks: 1 }] });
+    reply(() => ({
+      status: 200,
+      body: {
+        status: 'success',
+        credits_used: 10,
+        data: {
+          opportunities: ['joe.wordpress.com', 'ann.wordpress.com', 'joe.blogspot.com', 'ann.blogspot.com', 'www.bob.tumblr.com'].map(opportunity),
+          total_opportunities: 5,
+        },
+      },
+    }));
+    const result = await gapOf(provider)(seedQuery, {});
+    expect(result.prospects.map((prospect) => prospect.domain).sort()).toEqual([
+      'ann.blogspot.com',
+      'ann.wordpress.com',
+      'bob.tumblr.com',
+      'joe.blogspot.com',
+      'joe.wordpress.com',
+    ]);
   });
 
   it('keeps the 402 message (cost and balance) but never the key', async () => {
@@ -227,5 +255,136 @@ describe('localseodata gap', () => {
     expect((error as UsageError).code).toBe('not_configured');
     expect((error as UsageError).message).toContain('LOCALSEODATA_API_KEY');
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe('localseodata authority scale, per-competitor counts, spend and unreadable answers', () => {
+  let agent: MockAgent;
+  let seen: CapturedRequest[];
+  const providers: Provider[] = [];
+
+  const make = (rankScale?: 'auto' | '100' | '1000') => {
+    const made = createLocalSeoDataProvider(
+      { apiKey: API_KEY, baseUrl: ORIGIN, ...(rankScale !== undefined && { rankScale }) },
+      { logger: captureLogger().logger, dispatcher: agent, backoffBaseMs: 1 },
+    );
+    providers.push(made);
+    return made;
+  };
+  const reply = (answer: (request: CapturedRequest) => { status: number; body: unknown }) => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/v1/backlinks/gap', method: 'POST' })
+      .reply((options) => {
+        const request = captureRequest(ORIGIN, options as { path: string; method: string; headers?: unknown; body?: unknown });
+        seen.push(request);
+        const { status, body } = answer(request);
+        return { statusCode: status, data: JSON.stringify(body), responseOptions: { headers: { 'content-type': 'application/json' } } };
+      })
+      .persist();
+  };
+  const ranked = (ranks: number[], competitor = 'competitor1.com') => ({
+    status: 'success',
+    credits_used: 10,
+    data: {
+      opportunities: ranks.map((rank, index) => ({ referring_domain: `site${index}-${competitor}`, domain_rank: rank, links_to_competitors: [{ domain: competitor, backlinks: 1 }] })),
+      total_opportunities: ranks.length,
+    },
+  });
+  const authorities = (result: GapResult) => Object.fromEntries(result.prospects.map((prospect) => [prospect.provider_metrics?.localseodata?.authority_raw, prospect.authority]));
+
+  beforeEach(() => {
+    agent = new MockAgent();
+    agent.disableNetConnect();
+    seen = [];
+  });
+  afterEach(async () => {
+    await Promise.all(providers.splice(0).map((made) => made.close?.()));
+    await agent.close();
+  });
+
+  it('reads every rank of one answer on one scale: a higher domain_rank never reads lower', async () => {
+    reply(() => ({ status: 200, body: ranked([150, 95, 40]) }));
+    const result = await gapOf(make())(seedQuery, {});
+    expect(authorities(result)).toEqual({ 150: 15, 95: 9.5, 40: 4 });
+  });
+
+  it('decides the scale over every batch of one gap call', async () => {
+    const seven = ['c1.com', 'c2.com', 'c3.com', 'c4.com', 'c5.com', 'c6.com', 'c7.com'];
+    reply((request) => {
+      const first = (request.body as { competitor_domains: string[] }).competitor_domains.includes('c1.com');
+      return { status: 200, body: first ? ranked([95], 'c1.com') : ranked([150], 'c7.com') };
+    });
+    const result = await gapOf(make())({ your_domain: 'me.com', competitor_domains: seven, limit: 50, min_competitors: 1 }, {});
+    expect(authorities(result)).toEqual({ 150: 15, 95: 9.5 });
+  });
+
+  it('follows LOCALSEODATA_RANK_SCALE when set, and says when a value does not fit it', async () => {
+    reply(() => ({ status: 200, body: ranked([150, 65]) }));
+    const tens = await gapOf(make('100'))(seedQuery, {});
+    expect(authorities(tens)).toEqual({ 150: 100, 65: 65 });
+    expect(tens.notes?.join(' ')).toContain('above 100 (up to 150) although LOCALSEODATA_RANK_SCALE=100');
+    const thousands = await gapOf(make('1000'))(seedQuery, {});
+    expect(authorities(thousands)).toEqual({ 150: 15, 65: 6.5 });
+    expect(thousands.prospects[0]?.provider_metrics?.localseodata?.authority_scale).toBe('domain_rank 0-1000 (LOCALSEODATA_RANK_SCALE)');
+    // An answer read on another scale is another cached answer.
+    expect(new Set([make().describe().account, make('100').describe().account, make('1000').describe().account]).size).toBe(3);
+  });
+
+  it('records spend once per billed call as each answer arrives, even when a later batch fails', async () => {
+    const seven = ['c1.com', 'c2.com', 'c3.com', 'c4.com', 'c5.com', 'c6.com', 'c7.com'];
+    reply((request) => {
+      const first = (request.body as { competitor_domains: string[] }).competitor_domains.includes('c1.com');
+      return first ? { status: 200, body: ranked([10], 'c1.com') } : { status: 400, body: { status: 'error', error: 'BAD_REQUEST', message: 'no' } };
+    });
+    const spent: number[] = [];
+    const error = await gapOf(make())(
+      { your_domain: 'me.com', competitor_domains: seven, limit: 50, min_competitors: 1 },
+      { spend: (cost) => spent.push(cost.amount) },
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(spent).toEqual([10]);
+  });
+
+  it('records what each answer says it used: a cached answer is free', async () => {
+    reply(() => ({ status: 200, body: { ...ranked([10]), credits_used: 0, cached: true } }));
+    const spent: number[] = [];
+    const result = await gapOf(make())(seedQuery, { spend: (cost) => spent.push(cost.amount) });
+    expect(spent).toEqual([0]);
+    expect(result.cost.amount).toBe(0);
+  });
+
+  it.each([
+    ['an error body', { status: 'error', error: 'INTERNAL', message: 'upstream failed' }],
+    ['no opportunities', { status: 'success', credits_used: 10, data: { your_domain: 'mybusiness.com' } }],
+    ['no data', { status: 'success', credits_used: 10 }],
+  ])('answers a 200 with %s as invalid_response, never an empty gap, and counts its spend', async (_what, body) => {
+    reply(() => ({ status: 200, body }));
+    const spent: number[] = [];
+    const error = (await gapOf(make())(seedQuery, { spend: (cost) => spent.push(cost.amount) }).catch((caught: unknown) => caught)) as ProviderError;
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.code).toBe('invalid_response');
+    expect(spent).toEqual([10]);
+  });
+});
+
+describe('localseodata spend on a call that never answers', () => {
+  it('counts a sent call that timed out at the documented price: it may have been charged', async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/v1/backlinks/gap', method: 'POST' })
+      .reply(200, JSON.stringify(fixture('gap.json')))
+      .delay(5_000);
+    const provider = createLocalSeoDataProvider({ apiKey: API_KEY, baseUrl: ORIGIN }, { logger: captureLogger().logger, dispatcher: agent, backoffBaseMs: 1 });
+    const spent: number[] = [];
+    const error = (await gapOf(provider)(seedQuery, { deadline: Date.now() + 200, spend: (cost) => spent.push(cost.amount) }).catch(
+      (caught: unknown) => caught,
+    )) as ProviderError;
+    expect(error.code).toBe('timeout');
+    expect(spent).toEqual([10]);
+    await provider.close?.();
+    await agent.close();
   });
 });

@@ -320,6 +320,16 @@ describe('oneclickseo prospects', () => {
     });
   });
 
+  it('keeps blogs on one hosting platform apart, wordpress.com as blogspot.com', async () => {
+    const row = (domain: string) => ({ ...prospectRow(1, ['a.com']), domain });
+    recorder(agent, () => ({
+      status: 200,
+      body: { data: ['joe.wordpress.com', 'ann.wordpress.com', 'joe.blogspot.com', 'https://www.ann.blogspot.com/'].map(row), meta: { page: 1, per_page: 50, total: 4, total_pages: 1 } },
+    }));
+    const page = await provider.prospects?.({ run_id: 'g', provider_run_id: 'run_4d2a90', sort: 'score', order: 'desc', page: 1, per_page: 50 }, {});
+    expect(page?.data.map((prospect) => prospect.domain)).toEqual(['joe.wordpress.com', 'ann.wordpress.com', 'joe.blogspot.com', 'ann.blogspot.com']);
+  });
+
   it('reads our overlap sort by score, which the provider knows', async () => {
     const seen = recorder(agent, () => ({ status: 200, body: fixture('prospects.json') }));
     await provider.prospects?.({ run_id: 'g', provider_run_id: 'run_4d2a90', sort: 'overlap', order: 'desc', page: 1, per_page: 20 }, {});
