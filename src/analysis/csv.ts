@@ -2,7 +2,7 @@
 
 import type { Prospect } from '../domain.js';
 
-export const CSV_COLUMNS = ['domain', 'authority', 'score', 'tier', 'category', 'competitors', 'backlinks', 'dofollow', 'spam_score', 'found_by'] as const;
+export const CSV_COLUMNS = ['domain', 'authority', 'score', 'tier', 'category', 'competitors', 'backlinks', 'dofollow', 'spam_score', 'found_by', 'verified', 'link_live', 'links_to_you', 'contact'] as const;
 
 /** Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection), fullwidth forms included. */
 const FORMULA_TRIGGERS = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
@@ -27,6 +27,10 @@ export function prospectsToCsv(prospects: readonly Prospect[]): string {
       dofollow: prospect.dofollow === undefined ? '' : String(prospect.dofollow),
       spam_score: numberField(prospect.spam_score),
       found_by: prospect.found_by.join(';'),
+      verified: prospect.verified ?? '',
+      link_live: prospect.link_live === undefined ? '' : String(prospect.link_live),
+      links_to_you: prospect.links_to_you === undefined ? '' : String(prospect.links_to_you),
+      contact: [...(prospect.contact?.emails ?? []), ...(prospect.contact?.pages ?? []).map((page) => `${page.kind} ${page.url}`)].join(';'),
     };
     lines.push(CSV_COLUMNS.map((column) => csvField(fields[column])).join(','));
   }

@@ -31,6 +31,8 @@ export interface ExtractedPage {
 
 const MAX_LINKS = 5_000;
 const CONTEXT_CHARS = 100;
+/** Marks the edge of a block element in the page text: a link's context stays within its block. */
+const BLOCK_BREAK = '\n';
 const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object']);
 const BLOCKS = new Set([
   'p', 'div', 'li', 'ul', 'ol', 'td', 'th', 'tr', 'table', 'br', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
@@ -91,7 +93,7 @@ export function extractPage(html: string, pageUrl: string): ExtractedPage {
             // An invalid base is ignored by browsers too.
           }
         }
-        if (BLOCKS.has(name)) push(' ');
+        if (BLOCKS.has(name)) push(BLOCK_BREAK);
         if (name === 'img' && open !== undefined && attributes.alt) open.alt.push(attributes.alt);
         if ((name === 'a' || name === 'area') && attributes.href !== undefined) {
           close();
@@ -116,7 +118,8 @@ export function extractPage(html: string, pageUrl: string): ExtractedPage {
           title.push(text);
           return;
         }
-        push(text);
+        // Source line breaks are plain spaces in HTML; BLOCK_BREAK alone marks a block's edge.
+        push(text.replace(/[\r\n]/g, ' '));
         if (open !== undefined) open.anchor.push(text);
       },
       onclosetag(name) {
@@ -127,7 +130,7 @@ export function extractPage(html: string, pageUrl: string): ExtractedPage {
         if (skipDepth > 0) return;
         if (name === 'title') inTitle = false;
         if (name === 'a') close();
-        if (BLOCKS.has(name)) push(' ');
+        if (BLOCKS.has(name)) push(BLOCK_BREAK);
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
@@ -260,9 +263,13 @@ function contextOf(text: string, start: number, end: number): string {
   const to = Math.min(text.length, end + CONTEXT_CHARS);
   let before = text.slice(from, start);
   let after = text.slice(end, to);
-  // Cut at word boundaries so the context starts and ends on whole words.
-  if (from > 0) before = before.replace(/^\S*\s/, '');
-  if (to < text.length) after = after.replace(/\s\S*$/, '');
+  const blockStart = before.lastIndexOf(BLOCK_BREAK);
+  const blockEnd = after.indexOf(BLOCK_BREAK);
+  // Within the link's block; otherwise cut at word boundaries so the context holds whole words.
+  if (blockStart >= 0) before = before.slice(blockStart + 1);
+  else if (from > 0) before = before.replace(/^\S*\s/, '');
+  if (blockEnd >= 0) after = after.slice(0, blockEnd);
+  else if (to < text.length) after = after.replace(/\s\S*$/, '');
   return clip(squash(`${before}${text.slice(start, end)}${after}`), 2 * CONTEXT_CHARS + 200);
 }
 

@@ -12,7 +12,7 @@ export function renderCheck(outcome: CheckOutcome, format: 'concise' | 'detailed
     `Checked ${pages} page${pages === 1 ? '' : 's'} on ${sites} site${sites === 1 ? '' : 's'} live against ${outcome.competitor_domains.join(', ')}` +
       `${outcome.your_domain ? ` (you: ${outcome.your_domain})` : ''} · ${outcome.fetched} fetched, ${outcome.from_cache} from cache (≤ 7 days) · free, no provider cost`,
   ];
-  outcome.prospects.forEach((prospect, index) => lines.push(...prospectLines(prospect, index, format, outcome.your_domain)));
+  for (const [index, prospect] of outcome.prospects.entries()) lines.push(...prospectLines(prospect, index, format, outcome.your_domain));
   lines.push(...outcome.notes);
   if (outcome.run_id !== undefined) {
     lines.push(`Stored into run ${outcome.run_id} (${outcome.stored ?? 0} prospects): list_prospects shows verified, link_live, contact.`);

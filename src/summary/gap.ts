@@ -39,6 +39,8 @@ export function prospectLine(prospect: Prospect, index: number, competitorCount:
   ];
   if (prospect.dofollow !== undefined) parts.push(prospect.dofollow ? 'df' : 'nf');
   if (prospect.spam_score !== undefined) parts.push(`s${Math.round(prospect.spam_score)}`);
+  const checked = checkedText(prospect);
+  if (checked !== undefined) parts.push(checked);
   let line = parts.join(' ');
   if (format === 'detailed') {
     const extra: string[] = [`links to ${prospect.competitors.join(', ')}`];
@@ -49,6 +51,17 @@ export function prospectLine(prospect: Prospect, index: number, competitorCount:
     line += `\n   ${extra.join(' · ')}`;
   }
   return line;
+}
+
+/** What check_prospects found, once it has checked the prospect: "live 12-01" / "gone 12-01", "links to you", a contact. */
+function checkedText(prospect: Prospect): string | undefined {
+  if (prospect.verified === undefined) return undefined;
+  const state = prospect.link_live === undefined ? 'unreadable' : prospect.link_live ? 'live' : 'gone';
+  const parts = [`${state} ${prospect.verified.slice(5, 10)}`];
+  if (prospect.links_to_you) parts.push('links to you');
+  const contact = prospect.contact?.emails?.[0] ?? prospect.contact?.pages?.[0]?.url;
+  if (contact !== undefined) parts.push(`contact ${contact}`);
+  return parts.join(' · ');
 }
 
 function counts(record: Record<string, number | undefined>, labels?: (key: string) => string): string {

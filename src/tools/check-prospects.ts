@@ -7,14 +7,14 @@ import type { Service } from '../service/index.js';
 import { renderCheck } from '../summary/check.js';
 import { callOptions, formatField, guarded, success } from './result.js';
 
-export const CHECK_PROSPECTS_DESCRIPTION = `Fetch prospects' linking pages live (free, no provider cost) before outreach: does each page still link to each competitor (dofollow/nofollow/sponsored/ugc, anchor, text around it), does it already link to you, HTTP status, title; and how to ask the site (mailto addresses; contact, write-for-us, advertise, submit-listing, membership, sponsorship pages).
-Give run_id (+ domains, default its top 10; results are stored into the run for list_prospects and CSV) or urls with competitor_domains. Cached 7 days; honours robots.txt; public addresses only.`;
+export const CHECK_PROSPECTS_DESCRIPTION = `Fetch linking pages live (free, no provider cost): is each competitor link still there (rel, anchor, text around it), does the page link to you, status, title; and how to ask the site (mailto, contact, write-for-us, advertise, submit-listing, membership, sponsorship pages).
+run_id (+ domains; default top 10) stores results into the run (list_prospects, CSV); or urls + competitor_domains. Cached 7 days; robots.txt honoured; public addresses only.`;
 
 const domainString = z.string().max(2048);
 
 export const checkProspectsInput = z.strictObject({
   run_id: z.string().max(200).optional().describe('From backlink_gap'),
-  domains: z.array(domainString).max(25).optional().describe('Prospects of the run; default top 10'),
+  domains: z.array(domainString).max(25).optional().describe('Prospects of the run'),
   urls: z.array(domainString).max(50).optional().describe('Linking pages, instead of run_id'),
   competitor_domains: z.array(domainString).max(20).optional().describe('With urls'),
   your_domain: domainString.optional().describe('With urls'),

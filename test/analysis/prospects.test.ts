@@ -90,12 +90,20 @@ describe('prospectsToCsv', () => {
     const csv = prospectsToCsv([
       prospect('yelp.com', { authority: 90, score: 80, tier: 'several', category: 'directory', competitors: ['alpha.com', 'beta.com'], backlinks: 10, dofollow: true, spam_score: 5, found_by: ['moz', 'dataforseo'] }),
       prospect('unknown.com', { score: 40 }),
+      prospect('checked.org', {
+        score: 30,
+        verified: '2026-12-01T08:00:00.000Z',
+        link_live: false,
+        links_to_you: true,
+        contact: { emails: ['ed@checked.org'], pages: [{ kind: 'write_for_us', url: 'https://checked.org/write-for-us' }] },
+      }),
     ]);
     expect(csv).toBe(
       [
         CSV_COLUMNS.join(','),
-        'yelp.com,90,80,several,directory,alpha.com;beta.com,10,true,5,moz;dataforseo',
-        'unknown.com,,40,one,other,alpha.com,,,,local',
+        'yelp.com,90,80,several,directory,alpha.com;beta.com,10,true,5,moz;dataforseo,,,,',
+        'unknown.com,,40,one,other,alpha.com,,,,local,,,,',
+        'checked.org,,30,one,other,alpha.com,,,,local,2026-12-01T08:00:00.000Z,false,true,ed@checked.org;write_for_us https://checked.org/write-for-us',
         '',
       ].join('\n'),
     );
@@ -109,9 +117,9 @@ describe('prospectsToCsv', () => {
     ])
       .split('\n')
       .slice(1);
-    expect(rows[0]).toBe(`"'=HYPERLINK(""http://evil.example"",""click"")",,50,one,other,"a,b.com",,,,local`);
+    expect(rows[0]).toBe(`"'=HYPERLINK(""http://evil.example"",""click"")",,50,one,other,"a,b.com",,,,local,,,,`);
     expect(rows[1]).toBe(`'@sum(1+1),,50,one,other,"line`);
-    expect(rows[2]).toBe(`break",,,,local`);
-    expect(rows[3]).toBe(`'+1,,50,one,other,'-2,,,,local`);
+    expect(rows[2]).toBe(`break",,,,local,,,,`);
+    expect(rows[3]).toBe(`'+1,,50,one,other,'-2,,,,local,,,,`);
   });
 });

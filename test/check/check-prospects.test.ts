@@ -230,7 +230,7 @@ describe('check_prospects on a run', () => {
     expect(chamber).toMatchObject({ link_live: true, links_to_you: false });
     expect(chamber.verified).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(chamber.contact.emails).toEqual(['members@chamber.test']);
-    expect(text(listed)).toContain('live');
+    expect(text(listed)).toMatch(/chamber\.test .* live \d\d-\d\d · contact members@chamber\.test/);
 
     const csv = text((await client.callTool({ name: 'list_prospects', arguments: { run_id: run.run_id, format: 'csv' } })) as CallToolResult);
     const [header, ...lines] = csv.trim().split('\n');
