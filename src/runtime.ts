@@ -67,6 +67,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     service,
     async close() {
       await cache.flush().catch(() => undefined);
+      await ledger.flush().catch(() => undefined);
       await cache.close().catch(() => undefined);
       await service.close().catch(() => undefined);
       await registry.close();

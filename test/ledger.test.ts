@@ -1,7 +1,7 @@
 // The spend ledger and budget guard: UTC days, months, several processes, torn writes, and refusals.
 
 import { existsSync } from 'node:fs';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCache } from '../src/cache/cache.js';
@@ -11,7 +11,15 @@ import { UsageError } from '../src/errors.js';
 import { checkBudget, createLedger, type LedgerOptions } from '../src/ledger.js';
 import { silentLogger } from '../src/log.js';
 import { createRunStore } from '../src/runs.js';
-import { type FakeClock, fakeClock, filesContaining, makeTempDir, removeTempDir, runTwoWriterProcesses } from './cache/helpers.js';
+import {
+  type FakeClock,
+  fakeClock,
+  filesContaining,
+  makeTempDir,
+  recordingLogger,
+  removeTempDir,
+  runTwoWriterProcesses,
+} from './cache/helpers.js';
 
 let dir: string;
 let clock: FakeClock;
@@ -50,13 +58,13 @@ describe('ledger', () => {
     });
   }
 
-  it('writes one JSON line per record to the month file and skips zero amounts', async () => {
+  it('writes one JSON line per record to the month file and skips zero amounts (each line has an id, so a line written twice counts once)', async () => {
     const ledger = make();
     await ledger.record(credits(0));
     expect(existsSync(join(dir, 'ledger'))).toBe(false);
     await ledger.record(dollars(0.02003));
     const lines = (await readFile(join(dir, 'ledger', '2025-01.jsonl'), 'utf8')).trim().split('\n');
-    expect(lines.map((line) => JSON.parse(line))).toEqual([{ t: clock.now(), provider: 'dataforseo', amount: 0.02003, unit: 'usd' }]);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([{ t: clock.now(), id: expect.any(String), provider: 'dataforseo', amount: 0.02003, unit: 'usd' }]);
   });
 
   it('summarises each charged provider in its unit', async () => {
@@ -99,6 +107,91 @@ describe('ledger', () => {
     await make().record(credits(4));
     expect(await ledger.spent('localseodata', 'day')).toBe(14);
     expect(await make().spent('localseodata', 'day')).toBe(14);
+  });
+});
+
+describe('a full disk, damaged lines, a dead lock holder', () => {
+  /** An append that fails like a full disk while `full` is set; with `torn`, it writes the first line before failing. */
+  function fillingDisk() {
+    const disk = { full: true, torn: false };
+    const append = async (path: string, text: string) => {
+      if (disk.full) {
+        if (disk.torn) await appendFile(path, text.slice(0, text.indexOf('\n') + 1));
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      }
+      await appendFile(path, text);
+    };
+    return { disk, append };
+  }
+
+  for (const torn of [false, true]) {
+    it(`keeps spend it could not write and writes it when space returns${torn ? ' (a write that failed half-way counts once)' : ''}`, async () => {
+      const { disk, append } = fillingDisk();
+      disk.torn = torn;
+      const logger = recordingLogger();
+      const ledger = make({ append, logger, retryMs: 60_000 });
+      await ledger.record(credits(10));
+      await ledger.record(credits(5));
+      expect(await ledger.spent('localseodata', 'day')).toBe(15);
+      expect(logger.lines.some((line) => /could not write the spend ledger/.test(line.message))).toBe(true);
+      disk.full = false;
+      await ledger.flush();
+      // A restart sees the same budget as before it.
+      expect(await make().spent('localseodata', 'day')).toBe(15);
+      expect(await ledger.spent('localseodata', 'day')).toBe(15);
+    });
+  }
+
+  it('retries on its own once space returns', async () => {
+    const { disk, append } = fillingDisk();
+    const ledger = make({ append, retryMs: 5 });
+    await ledger.record(credits(7));
+    disk.full = false;
+    for (let wait = 0; wait < 200 && !existsSync(join(dir, 'ledger', '2025-01.jsonl')); wait += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(await make().spent('localseodata', 'day')).toBe(7);
+  });
+
+  it('skips a line with an absurd amount (NaN, Infinity, 1e308, negative) with a warning', async () => {
+    const ledger = make();
+    await ledger.record(credits(10));
+    const t = clock.now();
+    await appendFile(
+      join(dir, 'ledger', '2025-01.jsonl'),
+      [NaN, 'Infinity', '-Infinity', 1e308, -5]
+        .map((amount) => `{"t":${t},"provider":"localseodata","amount":${amount},"unit":"credits"}\n`)
+        .join(''),
+    );
+    const logger = recordingLogger();
+    expect(await make({ logger }).spent('localseodata', 'day')).toBe(10);
+    expect(logger.lines.filter((line) => /implausible amount/.test(line.message))).toHaveLength(1);
+    // And a provider reporting one is not recorded.
+    await ledger.record(credits(Number.NaN));
+    await ledger.record(credits(1e308));
+    expect(await make().spent('localseodata', 'day')).toBe(10);
+  });
+
+  it('breaks a lock left by a process that died, and one too old to be live', async () => {
+    await mkdir(join(dir, 'ledger'), { recursive: true });
+    const lock = join(dir, 'ledger', 'budget.lock');
+    await writeFile(lock, `${(await import('node:os')).hostname()}\n999999999\n`);
+    const ledger = make();
+    const reservation = await ledger.reserve(credits(10), 50, clock.now() + 60_000);
+    await reservation.spend(credits(10));
+    await reservation.settle();
+    await writeFile(lock, 'another-host\n1\n');
+    await utimes(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    await (await ledger.reserve(credits(10), 50, clock.now() + 60_000)).settle();
+    expect(await ledger.spent('localseodata', 'day')).toBe(10);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('a hold lapses when its call would long have ended (its process died)', async () => {
+    await make().reserve(credits(40), 50, clock.now() + 60_000);
+    await expect(make().reserve(credits(20), 50, clock.now() + 60_000)).rejects.toMatchObject({ code: 'budget_exceeded' });
+    clock.advance(61_000);
+    await expect(make().reserve(credits(20), 50, clock.now() + 60_000)).resolves.toBeDefined();
   });
 });
 

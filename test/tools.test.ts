@@ -33,6 +33,15 @@ async function call(name: string, args: Record<string, unknown>): Promise<CallTo
 
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
 
+/** Links from `source` to `competitor` in the sample, and how many are dofollow. */
+function linkCounts(source: string, competitor: string): { links: number; dofollow: number } {
+  const rows = truth.linksTo(competitor).filter((link) => {
+    const host = new URL(link.source_url!).hostname.replace(/^www\./, '');
+    return host === source || host.endsWith(`.${source}`);
+  });
+  return { links: rows.length, dofollow: rows.filter((link) => link.nofollow !== 'true').length };
+}
+
 describe('tools/list', () => {
   it('lists the tools with strict schemas, annotations and short descriptions', async () => {
     const { tools } = await client.listTools();
@@ -137,6 +146,53 @@ describe('backlink_gap on the sample', () => {
     const none = text(await call('list_prospects', { run_id: gap.run_id, min_authority: 100, max_spam: 0 }));
     expect(none).toContain('No prospects match min_authority: 100, max_spam: 0');
     expect(none).not.toMatch(/dofollow|q:/);
+  });
+
+  it('shows dofollow/total links per prospect and, in detailed output, per competitor with its linking page', async () => {
+    const concise = await call('backlink_gap', { your_domain: YOU, competitor_domains: COMPETITORS });
+    const rows = (concise.structuredContent as { prospects: Array<Record<string, any>> }).prospects;
+    for (const row of rows) {
+      const counts = row.competitors.map((competitor: string) => linkCounts(row.domain, competitor));
+      const links = counts.reduce((sum: number, count: { links: number }) => sum + count.links, 0);
+      const dofollow = counts.reduce((sum: number, count: { dofollow: number }) => sum + count.dofollow, 0);
+      expect([row.domain, row.backlinks, row.dofollow_links]).toEqual([row.domain, links, dofollow]);
+      expect(text(concise)).toMatch(new RegExp(`\\. ${row.domain.replace(/\./g, '\\.')} .* df ${dofollow}/${links} `));
+      expect(row.linking_page).toMatch(/^https?:\/\//);
+    }
+    // bbb.org: 4 of its 12 links to competitors are dofollow (every link to austinplumbingco.com nofollow).
+    expect(text(concise)).toMatch(/bbb\.org .* df 4\/12 /);
+
+    const detailed = await call('backlink_gap', { your_domain: YOU, competitor_domains: COMPETITORS, top: 3, response_format: 'detailed' });
+    const bbb = (detailed.structuredContent as { prospects: Array<Record<string, any>> }).prospects.find((row) => row.domain === 'bbb.org')!;
+    for (const competitor of COMPETITORS) {
+      const expected = linkCounts('bbb.org', competitor);
+      expect(bbb.by_competitor[competitor]).toMatchObject({ links: expected.links, dofollow_links: expected.dofollow });
+      expect(new URL(bbb.by_competitor[competitor].page.url).hostname).toMatch(/bbb\.org$/);
+      expect(text(detailed)).toContain(`   ${competitor}: ${expected.links} link${expected.links === 1 ? '' : 's'}, ${expected.dofollow} df ← /`);
+    }
+    expect(bbb.by_competitor[COMPETITORS[0]!].page.rel).toEqual({ nofollow: true });
+  });
+
+  it('keeps, with dofollow true, only prospects with a dofollow link to a competitor, and says so', async () => {
+    const gap = (await call('backlink_gap', { your_domain: YOU, competitor_domains: COMPETITORS, limit: 1000 })).structuredContent as { run_id: string };
+    const all = (await call('list_prospects', { run_id: gap.run_id, format: 'csv' }));
+    const lines = text(all).trim().split('\n');
+    const header = lines[0]!.split(',');
+    const withDofollow = lines.slice(1).filter((line) => Number(line.split(',')[header.indexOf('dofollow_links')]) > 0).length;
+    const page = await call('list_prospects', { run_id: gap.run_id, dofollow: true, per_page: 100 });
+    const data = page.structuredContent as { data: Array<{ domain: string; dofollow_links: number }>; meta: { total: number } };
+    expect(data.meta.total).toBe(withDofollow);
+    expect(data.data.map((row) => row.domain)).not.toContain('yelp.com');
+    for (const row of data.data) expect(row.dofollow_links).toBeGreaterThan(0);
+    expect(text(page)).toContain('only prospects with at least one dofollow link to a competitor');
+  });
+
+  it('fits the concise top 15, each with a linking page, in 1,500 tokens', async () => {
+    const result = await call('backlink_gap', { your_domain: YOU, competitor_domains: COMPETITORS });
+    const rows = text(result).split('\n').filter((line) => /^\d+\. /.test(line));
+    expect(rows).toHaveLength(15);
+    for (const row of rows) expect(row).toMatch(/ \/\S*|\S+\.\S+\/\S*$/);
+    expect(encode(text(result)).length).toBeLessThanOrEqual(1500);
   });
 
   it('turns bad input into isError results that say what to do', async () => {

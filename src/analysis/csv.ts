@@ -1,8 +1,33 @@
 // CSV export of prospects for outreach tools and spreadsheets.
 
 import type { Prospect } from '../domain.js';
+import { bestLinkingPage } from './prospects.js';
 
-export const CSV_COLUMNS = ['domain', 'authority', 'score', 'tier', 'category', 'competitors', 'backlinks', 'dofollow', 'spam_score', 'found_by', 'verified', 'link_live', 'links_to_you', 'contact'] as const;
+/** backlinks and dofollow_links count links to the competitors; referring_domains and own_backlinks
+ *  are the prospect's own totals where a provider reports them (OneClickSEO); linking_page is the
+ *  best page linking to a competitor (bestLinkingPage); verified, link_live, links_to_you and contact
+ *  are check_prospects' findings. New columns go at the end. */
+export const CSV_COLUMNS = [
+  'domain',
+  'authority',
+  'score',
+  'tier',
+  'category',
+  'competitors',
+  'backlinks',
+  'dofollow',
+  'spam_score',
+  'found_by',
+  'dofollow_links',
+  'referring_domains',
+  'own_backlinks',
+  'route',
+  'linking_page',
+  'verified',
+  'link_live',
+  'links_to_you',
+  'contact',
+] as const;
 
 /** Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection), fullwidth forms included. */
 const FORMULA_TRIGGERS = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
@@ -27,6 +52,11 @@ export function prospectsToCsv(prospects: readonly Prospect[]): string {
       dofollow: prospect.dofollow === undefined ? '' : String(prospect.dofollow),
       spam_score: numberField(prospect.spam_score),
       found_by: prospect.found_by.join(';'),
+      dofollow_links: numberField(prospect.dofollow_links),
+      referring_domains: numberField(prospect.referring_domains ?? prospect.provider_metrics?.oneclickseo?.referring_domains),
+      own_backlinks: numberField(prospect.provider_metrics?.oneclickseo?.backlinks),
+      route: prospect.route ?? '',
+      linking_page: bestLinkingPage(prospect)?.page.url ?? '',
       verified: prospect.verified ?? '',
       link_live: prospect.link_live === undefined ? '' : String(prospect.link_live),
       links_to_you: prospect.links_to_you === undefined ? '' : String(prospect.links_to_you),

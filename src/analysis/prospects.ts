@@ -1,6 +1,6 @@
 // list_prospects over a stored run: filter, sort and page ranked prospects.
 
-import type { Prospect, ProspectCore, ProspectSort } from '../domain.js';
+import type { LinkingPage, Prospect, ProspectCore, ProspectSort } from '../domain.js';
 import { isPlatform } from './categories.js';
 import { compareDomains, compareRanked, compareUnknownLast } from './rank.js';
 
@@ -44,6 +44,21 @@ export function hasDofollowLink(prospect: ProspectCore): boolean | undefined {
   const counts = Object.values(prospect.by_competitor ?? {}).map((links) => links.dofollow_links);
   if (counts.length > 0 && counts.every((count) => count !== undefined)) return counts.some((count) => (count ?? 0) > 0);
   return prospect.dofollow;
+}
+
+/** The page to show for a prospect: a dofollow page first, then the competitor it links to most,
+ *  then the competitors' order. Undefined when the provider gave no page. */
+export function bestLinkingPage(prospect: ProspectCore): { competitor: string; page: LinkingPage } | undefined {
+  let best: { competitor: string; page: LinkingPage; dofollow: boolean; links: number } | undefined;
+  for (const [competitor, links] of Object.entries(prospect.by_competitor ?? {})) {
+    if (links.page === undefined) continue;
+    const dofollow = links.page.rel?.nofollow === false;
+    const count = links.links ?? 0;
+    if (best === undefined || (dofollow && !best.dofollow) || (dofollow === best.dofollow && count > best.links)) {
+      best = { competitor, page: links.page, dofollow, links: count };
+    }
+  }
+  return best && { competitor: best.competitor, page: best.page };
 }
 
 function matchesQuery(prospect: Prospect, query: string): boolean {

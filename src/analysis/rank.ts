@@ -3,6 +3,7 @@
 import type { Prospect, ProspectCore, Tier } from '../domain.js';
 import { isPublicSite } from '../hosts.js';
 import { categorize } from './categories.js';
+import { outreachReasons, routeOf } from './routes.js';
 import { scoreProspect } from './score.js';
 
 /**
@@ -54,8 +55,10 @@ function rankOne(core: ProspectCore, competitors: readonly string[]): Prospect {
   const overlap = competitors.length === 0 ? extra.length : known.length;
   const competitorCount = competitors.length === 0 ? Math.max(1, extra.length) : competitors.length;
   const category = categorize(core.domain, core.titles, core.spam_score);
+  const decision = routeOf(core, category);
   // A transient input: undefined members here mean unknown, exactly as absent ones would.
-  const { score, reasons } = scoreProspect({
+  // The score's own reasons restate the row; the prospect carries outreach reasons instead.
+  const { score } = scoreProspect({
     authority: core.authority,
     competitor_overlap: overlap,
     competitor_count: competitorCount,
@@ -70,7 +73,9 @@ function rankOne(core: ProspectCore, competitors: readonly string[]): Prospect {
     tier: tierOf(overlap, competitorCount),
     category,
     score,
-    reasons,
+    reasons: outreachReasons({ core, linked: known, competitorCount, category, decision }),
+    route: decision.route,
+    route_evidence: decision.evidence,
   };
 }
 

@@ -52,16 +52,15 @@ const prospectSchema = z.object({
 });
 type UpstreamProspect = z.infer<typeof prospectSchema>;
 
+// `data` and `meta.total` are the answer: a 200 without them is unreadable, never an empty page.
 const prospectsSchema = z.object({
   data: z.array(prospectSchema),
-  meta: z
-    .object({
-      page: z.number().optional(),
-      per_page: z.number().optional(),
-      total: z.number().optional(),
-      total_pages: z.number().optional(),
-    })
-    .optional(),
+  meta: z.object({
+    page: z.number().optional(),
+    per_page: z.number().optional(),
+    total: z.number(),
+    total_pages: z.number().optional(),
+  }),
 });
 type UpstreamPage = z.infer<typeof prospectsSchema>;
 
@@ -130,16 +129,16 @@ export function createOneClickSeoProvider(settings: OneClickSeoSettings, deps: O
     parseResponse(NAME, prospectsSchema, await getJson(`${runPath(runId)}/prospects`, context, query));
 
   /** Every prospect of a completed run, up to `wanted`, best score first. */
-  const readAll = async (runId: string, wanted: number, context: CallContext): Promise<{ rows: UpstreamProspect[]; total?: number }> => {
+  const readAll = async (runId: string, wanted: number, context: CallContext): Promise<{ rows: UpstreamProspect[]; total: number }> => {
     const query = (page: number) => ({ sort: 'score', order: 'desc', page, per_page: MAX_PER_PAGE });
     const first = await readPage(runId, query(1), context);
-    const total = first.meta?.total;
-    const pages = Math.min(first.meta?.total_pages ?? pagesFor(total ?? first.data.length), Math.ceil(wanted / MAX_PER_PAGE));
+    const total = first.meta.total;
+    const pages = Math.min(first.meta.total_pages ?? pagesFor(total), Math.ceil(wanted / MAX_PER_PAGE));
     const rest = await Promise.all(
       Array.from({ length: Math.max(0, pages - 1) }, (_, index) => readPage(runId, query(index + 2), context)),
     );
     const rows = [first, ...rest].flatMap((page) => page.data).slice(0, wanted);
-    return { rows, ...(total !== undefined && { total }) };
+    return { rows, total };
   };
 
   async function gap(query: GapQuery, context: CallContext): Promise<GapResult> {
@@ -162,6 +161,8 @@ export function createOneClickSeoProvider(settings: OneClickSeoSettings, deps: O
       const created = await createRun(query, headers, bounded);
       runId = checkRunId(created.id);
       cost = credits(created.credits);
+      // Charged at creation: recorded now, so a poll or read that fails later loses no spend.
+      context.spend?.(cost);
       deps.logger.info(`${TITLE} gap run created`, { run_id: runId, credits: created.credits });
     }
     const pending = (): GapResult => ({ status: 'pending', provider_run_id: runId, prospects: [], total_prospects: 0, cost });
@@ -196,9 +197,12 @@ export function createOneClickSeoProvider(settings: OneClickSeoSettings, deps: O
         mapError,
       });
       const body = parseResponse(NAME, createdSchema, response.body);
-      return { id: body.data.id, credits: body.meta?.credits_charged ?? 0 };
+      // Every answer reports credits_charged; where one does not, the estimate stands in.
+      return { id: body.data.id, credits: body.meta?.credits_charged ?? estimateRunCredits(competitors.length, runLimit(query.limit)) };
     } catch (error) {
       if (error instanceof ProviderError && mayHaveReachedServer(error)) {
+        // A run may exist and be charged: counted at the estimate, as the message says.
+        context.spend?.(credits(estimateRunCredits(competitors.length, runLimit(query.limit))));
         throw new ProviderError({
           code: error.code,
           provider: NAME,
@@ -275,15 +279,15 @@ export function createOneClickSeoProvider(settings: OneClickSeoSettings, deps: O
       },
       context,
     );
-    const total = body.meta?.total ?? body.data.length;
-    const metaPerPage = body.meta?.per_page ?? perPage;
+    const total = body.meta.total;
+    const metaPerPage = body.meta.per_page ?? perPage;
     return {
       data: body.data.map((row) => toProspect(row, [])),
       meta: {
-        page: body.meta?.page ?? query.page,
+        page: body.meta.page ?? query.page,
         per_page: metaPerPage,
         total,
-        total_pages: body.meta?.total_pages ?? Math.ceil(total / Math.max(1, metaPerPage)),
+        total_pages: body.meta.total_pages ?? Math.ceil(total / Math.max(1, metaPerPage)),
       },
       // Reading prospects is free.
       cost: credits(0),

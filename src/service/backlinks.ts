@@ -46,7 +46,7 @@ export function createBacklinks(deps: OperationDependencies): (input: BacklinksI
     }
     const call = provider.backlinks.bind(provider);
     const context = spending.contextFor(options);
-    const outcome = await spending.paid<BacklinksResult>(provider, { kind: 'backlinks', query }, key, input.fresh, accept, () => call(query, context));
+    const outcome = await spending.paid<BacklinksResult>(provider, { kind: 'backlinks', query }, key, input.fresh, accept, context, (charged) => call(query, charged));
     const rows = outcome.result.backlinks.slice(cursor.s, cursor.s + limit);
     const next = nextCursor(cursor, rows.length, outcome.result.backlinks.length, outcome.result.next_cursor, queryHash);
     return {

@@ -77,7 +77,7 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
         const prospects = result.prospects.filter((prospect) => prospect.competitors.length >= query.min_competitors);
         const age = spending.ageOf(broad.storedAt);
         return {
-          result: { ...result, prospects, total_prospects: prospects.length },
+          result: { ...result, prospects: asFetched(prospects, query.limit), total_prospects: prospects.length },
           cached: true,
           ...(age !== undefined && { age_seconds: age }),
           storedKey: key,
@@ -91,9 +91,9 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
     const gap = provider.gap.bind(provider);
     const outcome =
       resume !== undefined
-        ? await spending.resume<GapResult>(key, query.limit, () => gap(effective, context))
-        : await spending.paid<GapResult>(provider, { kind: 'gap', query }, key, fresh, gapAccept(query.limit), () => gap(query, context));
-    return { ...outcome, storedKey: key };
+        ? await spending.resume<GapResult>(key, query.limit, context, (charged) => gap(effective, charged))
+        : await spending.paid<GapResult>(provider, { kind: 'gap', query }, key, fresh, gapAccept(query.limit), context, (charged) => gap(query, charged));
+    return { ...outcome, result: { ...outcome.result, prospects: asFetched(outcome.result.prospects, query.limit) }, storedKey: key };
   }
 
   async function gap(input: GapInput, options?: CallOptions): Promise<GapOutcome | DryRun> {
@@ -209,4 +209,15 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
   }
 
   return gap;
+}
+
+/**
+ * The rows a fresh call with this limit would have received: the first `limit` in the provider's
+ * own order. A larger stored answer (a limit 1000 run, a broad min_competitors) is cut this way
+ * before ranking, so the run keeps the best `limit` by score of the same candidates a fresh call
+ * ranks, whatever the cache held (same question, same answer). Providers order their answers
+ * deterministically, and a filtered subsequence keeps that order.
+ */
+function asFetched<T>(prospects: T[], limit: number): T[] {
+  return prospects.length > limit ? prospects.slice(0, limit) : prospects;
 }

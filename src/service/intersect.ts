@@ -85,7 +85,7 @@ export function createIntersect(deps: OperationDependencies): (input: IntersectI
     }
     const call = provider.intersect.bind(provider);
     const context = spending.contextFor(options);
-    const outcome = await spending.paid<IntersectResult>(provider, { kind: 'intersect', query }, key, input.fresh, accept, () => call(query, context));
+    const outcome = await spending.paid<IntersectResult>(provider, { kind: 'intersect', query }, key, input.fresh, accept, context, (charged) => call(query, charged));
     const rows = outcome.result.results.slice(cursor.s, cursor.s + limit);
     const next = nextCursor(cursor, rows.length, outcome.result.results.length, outcome.result.next_token, queryHash);
     return {

@@ -1,8 +1,14 @@
-// Money in one place: the budget check before a paid call leaves, dry runs, the paid fetch through
-// the cache, and recording what was spent in the ledger. Every operation pays through here.
+// Money in one place: the budget reservation before a paid call leaves, dry runs, the paid fetch
+// through the cache, and recording what was spent in the ledger. Every operation pays through here.
+//
+// Counting each billed request once: adapters call `context.spend(cost)` once per billed upstream
+// request (CallContext.spend), and each is recorded the moment it arrives, so a call that charged
+// and then failed is counted. An adapter that does not call `spend` yet is counted by its result's
+// `cost`, once, when the call succeeds; an operation that reported any spend is never counted from
+// its result as well.
 
 import type { Cost, DryRun, ProviderName } from '../domain.js';
-import { checkBudget } from '../ledger.js';
+import type { Reservation } from '../ledger.js';
 import type { CallContext, Operation, Provider } from '../providers/provider.js';
 import type { CallOptions, Provenance, ServiceDependencies, Stored } from './types.js';
 
@@ -24,17 +30,22 @@ export interface Spending {
   contextFor(options: CallOptions | undefined): CallContext;
   /** Seconds since a cache entry was stored, on the cache's clock. */
   ageOf(storedAt: number | undefined): number | undefined;
-  /** Fetch through the cache; the budget is checked (and spend recorded) only when a call leaves. */
+  /**
+   * Fetch through the cache. Only when a call leaves: its estimate is reserved against the daily
+   * budget (or refused), each billed request is recorded as it arrives, and the reservation is
+   * settled to what was spent when the call ends, failed or not.
+   */
   paid<T extends { cost: Cost }>(
     provider: Provider,
     operation: Operation,
     key: string,
     fresh: boolean | undefined,
     accept: (stored: Stored<T>) => boolean,
-    fetch: () => Promise<T>,
+    context: CallContext,
+    fetch: (context: CallContext) => Promise<T>,
   ): Promise<PaidOutcome<T>>;
   /** Resume a provider-side run already paid for: always asks upstream, records what it reports. */
-  resume<T extends { cost: Cost }>(key: string, limit: number, fetch: () => Promise<T>): Promise<PaidOutcome<T>>;
+  resume<T extends { cost: Cost }>(key: string, limit: number, context: CallContext, fetch: (context: CallContext) => Promise<T>): Promise<PaidOutcome<T>>;
   /** What each call would cost, and whether the cache already holds it. */
   dryRun(providerName: ProviderName | 'all', items: DryRunItem[]): Promise<DryRun>;
 }
@@ -43,24 +54,55 @@ export function createSpending(deps: ServiceDependencies): Spending {
   const { config, registry, cache, ledger, logger } = deps;
   const now = deps.now ?? Date.now;
 
+  /** Spend outside a budget hold (resuming a run already paid for): recorded as it comes. */
+  const unreserved: Reservation = {
+    spent: 0,
+    spend: (cost) => ledger.record(cost),
+    settle: async () => undefined,
+  };
+
+  /** Run a provider call with `spend` wired to a reservation; the result's cost counts only if nothing was spent. */
+  async function charged<T extends { cost: Cost }>(reservation: Reservation, context: CallContext, fetch: (context: CallContext) => Promise<T>): Promise<T> {
+    const recording: Array<Promise<void>> = [];
+    let reported = false;
+    const spend = (cost: Cost) => {
+      reported = true;
+      recording.push(reservation.spend(cost).catch((error: unknown) => logger.warn('could not record spend', { error: String(error) })));
+    };
+    try {
+      const result = await fetch({ ...context, spend });
+      if (!reported) spend(result.cost);
+      return result;
+    } finally {
+      await Promise.all(recording);
+      await reservation.settle().catch((error: unknown) => logger.warn('could not settle a budget reservation', { error: String(error) }));
+    }
+  }
+
   return {
     // Deadlines are wall-clock (the HTTP layer compares them with Date.now()); `now` is the cache's clock.
+    // Spend reported outside a paid call (a free read that turned out billed) is still recorded.
     contextFor: (options) => ({
       deadline: Date.now() + config.deadlineMs,
       ...(options?.signal && { signal: options.signal }),
       ...(options?.progress && { progress: options.progress }),
+      spend: (cost: Cost) => {
+        ledger.record(cost).catch((error: unknown) => logger.warn('could not record spend', { error: String(error) }));
+      },
     }),
 
     ageOf: (storedAt) => (storedAt === undefined ? undefined : Math.max(0, Math.round((now() - storedAt) / 1000))),
 
-    async paid(provider, operation, key, fresh, accept, fetch) {
+    async paid(provider, operation, key, fresh, accept, context, fetch) {
       const outcome = await cache.getOrFetch(
         key,
         async () => {
           const estimate = provider.estimate(operation);
-          await checkBudget(ledger, estimate, registry.dailyBudget(provider.name));
-          const result = await fetch();
-          await ledger.record(result.cost).catch((error: unknown) => logger.warn('could not record spend', { error: String(error) }));
+          // The hold outlives the call's deadline a little (on the ledger's clock) and lapses if this process dies.
+          const remaining = (context.deadline ?? Date.now() + config.deadlineMs) - Date.now();
+          const until = now() + remaining + 60_000;
+          const reservation = await ledger.reserve(estimate, registry.dailyBudget(provider.name), until);
+          const result = await charged(reservation, context, fetch);
           return { limit: limitOf(operation), result };
         },
         { ...(fresh !== undefined && { fresh }), accept },
@@ -72,12 +114,11 @@ export function createSpending(deps: ServiceDependencies): Spending {
       };
     },
 
-    async resume(key, limit, fetch) {
+    async resume(key, limit, context, fetch) {
       const outcome = await cache.getOrFetch(
         key,
         async () => {
-          const result = await fetch();
-          await ledger.record(result.cost).catch(() => undefined);
+          const result = await charged(unreserved, context, fetch);
           return { limit, result };
         },
         { fresh: true },

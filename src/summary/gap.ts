@@ -2,7 +2,9 @@
 
 import type { Prospect } from '../domain.js';
 import type { GapOutcome } from '../service/index.js';
-import { nextCallText, provenanceLine, shortUrl } from './format.js';
+import { bestLinkingPage } from '../analysis/prospects.js';
+import { nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
+import { followText, pageText, relText } from './pages.js';
 
 export type ResponseFormat = 'concise' | 'detailed';
 
@@ -25,11 +27,15 @@ export function categoryLabel(category: string): string {
 }
 
 /** The legend of prospectLine, printed once above the rows. */
-export const PROSPECT_LEGEND = 'rank. domain score(0-100) a=authority(0-100) competitors-linked category df/nf s=spam';
+export const PROSPECT_LEGEND =
+  'rank. domain score(0-100) a=authority(0-100) competitors-linked category df=dofollow/all links to competitors s=spam route';
+export const PAGE_LEGEND = ' linking-page (path when on the prospect)';
 
 /** One prospect on one line, terse (the legend explains it): rank, domain, score, authority, overlap,
- *  category, follow, spam. Unknown follow and spam are left out; unknown authority is `a?`. */
-export function prospectLine(prospect: Prospect, index: number, competitorCount: number, format: ResponseFormat): string {
+ *  category, follow, spam, route and (withPage) one linking page. Unknown follow, spam and route are
+ *  left out; unknown authority is `a?`. Detailed adds reasons and, per competitor, links, dofollow
+ *  links and the best linking page. */
+export function prospectLine(prospect: Prospect, index: number, competitorCount: number, format: ResponseFormat, withPage = false): string {
   const parts = [
     `${index + 1}. ${prospect.domain}`,
     String(prospect.score),
@@ -37,20 +43,58 @@ export function prospectLine(prospect: Prospect, index: number, competitorCount:
     `${prospect.competitor_overlap}/${competitorCount}`,
     categoryLabel(prospect.category),
   ];
-  if (prospect.dofollow !== undefined) parts.push(prospect.dofollow ? 'df' : 'nf');
+  const follow = followText(prospect);
+  if (follow !== undefined) parts.push(follow);
   if (prospect.spam_score !== undefined) parts.push(`s${Math.round(prospect.spam_score)}`);
+  if (prospect.route !== undefined) parts.push(prospect.route);
   const checked = checkedText(prospect);
   if (checked !== undefined) parts.push(checked);
+  if (withPage && format === 'concise') {
+    const best = bestLinkingPage(prospect);
+    if (best !== undefined) parts.push(pageText(best.page, prospect.domain, 60));
+  }
   let line = parts.join(' ');
   if (format === 'detailed') {
-    const extra: string[] = [`links to ${prospect.competitors.join(', ')}`];
-    if (prospect.backlinks !== undefined) extra.push(`${prospect.backlinks} links`);
+    // Per-competitor lines below name the competitors; without them, the list does.
+    const extra: string[] = prospect.by_competitor === undefined ? [`links to ${prospect.competitors.join(', ')}`] : [];
     if (prospect.found_by.length > 0) extra.push(`found by ${prospect.found_by.join('+')}`);
     if (prospect.reasons && prospect.reasons.length > 0) extra.push(`why: ${prospect.reasons.join('; ')}`);
-    if (prospect.source_pages && prospect.source_pages.length > 0) extra.push(`e.g. ${prospect.source_pages.slice(0, 2).map(shortUrl).join(' ')}`);
-    line += `\n   ${extra.join(' · ')}`;
+    if (extra.length > 0) line += `\n   ${extra.join(' · ')}`;
+    if (prospect.route !== undefined && prospect.route_evidence && prospect.route_evidence.length > 0) {
+      line += `\n   route ${prospect.route}: ${prospect.route_evidence.join('; ')}`;
+    }
+    line += competitorLines(prospect);
   }
   return line;
+}
+
+/** Detailed rows: per competitor, links and dofollow links and the best linking page, where known. */
+function competitorLines(prospect: Prospect): string {
+  const by = prospect.by_competitor ?? {};
+  const lines: string[] = [];
+  for (const competitor of prospect.competitors) {
+    const links = by[competitor];
+    if (links === undefined) continue;
+    const counts = [
+      links.links !== undefined && `${links.links} link${links.links === 1 ? '' : 's'}`,
+      links.dofollow_links !== undefined && `${links.dofollow_links} df`,
+    ].filter(Boolean);
+    let line = `   ${competitor}: ${counts.join(', ') || 'counts unknown'}`;
+    if (links.page !== undefined) {
+      const page = links.page;
+      const rel = relText(page);
+      line += ` ← ${pageText(page, prospect.domain, 90)}${page.anchor ? ` "${truncate(page.anchor, 40)}"` : ''}${rel ? ` ${rel}` : ''}`;
+      if (page.last_seen) line += ` seen ${page.last_seen.slice(0, 10)}`;
+    } else {
+      line += ' · page unknown';
+    }
+    lines.push(line);
+  }
+  if (lines.length === 0) {
+    const examples = prospect.source_pages ?? [];
+    return examples.length > 0 ? `\n   e.g. ${examples.slice(0, 2).map(shortUrl).join(' ')}` : '\n   pages unknown';
+  }
+  return `\n${lines.join('\n')}`;
 }
 
 /** What check_prospects found, once it has checked the prospect: "live 12-01" / "gone 12-01", "links to you", a contact. */
@@ -95,9 +139,9 @@ export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format
   lines.push(`categories: ${counts(f.category, categoryLabel) || 'none'}`);
   lines.push(`per competitor: ${counts(f.competitor) || 'none'}`);
   if (rows.length > 0) {
-    lines.push(`Top ${rows.length} by score (${PROSPECT_LEGEND}):`);
+    lines.push(`Top ${rows.length} by score (${PROSPECT_LEGEND}${format === 'concise' ? PAGE_LEGEND : ''}):`);
     rows.forEach((prospect, index) => {
-      lines.push(prospectLine(prospect, index, n, format));
+      lines.push(prospectLine(prospect, index, n, format, true));
     });
   } else if (outcome.status !== 'pending') {
     lines.push('No prospects: every site linking to these competitors already links to you, or the data has none.');

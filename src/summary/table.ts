@@ -24,14 +24,14 @@ function prospectRows(prospects: readonly Prospect[], first: number, competitorC
     `${p.competitor_overlap}/${competitorCount}`,
     p.tier,
     categoryLabel(p.category),
-    p.dofollow === undefined ? '?' : p.dofollow ? 'yes' : 'no',
+    p.dofollow_links !== undefined ? `${p.dofollow_links}${p.backlinks !== undefined ? `/${p.backlinks}` : ''}` : p.dofollow === undefined ? '?' : p.dofollow ? 'yes' : 'no',
     p.spam_score === undefined ? '?' : String(p.spam_score),
     ...(format === 'detailed' ? [p.competitors.join(' ')] : []),
   ]);
 }
 
-const HEADER = ['#', 'domain', 'score', 'auth', 'comp', 'tier', 'category', 'dofollow', 'spam'];
-const RIGHT = new Set([0, 2, 3, 4, 8]);
+const HEADER = ['#', 'domain', 'score', 'auth', 'comp', 'tier', 'category', 'df/links', 'spam'];
+const RIGHT = new Set([0, 2, 3, 4, 7, 8]);
 
 export function renderGapTable(outcome: GapOutcome, format: ResponseFormat): string {
   const n = outcome.competitor_domains.length;

@@ -7,6 +7,7 @@ import type { GapOutcome, Service } from '../service/index.js';
 import { DEFAULTS, isDryRun, PROVIDER_NAMES } from '../domain.js';
 import { TOKEN_CAP, estimateTokens, fitRows, tokenBudget } from '../summary/format.js';
 import { renderGap } from '../summary/gap.js';
+import { conciseProspect } from '../summary/pages.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, renderDryRun, success } from './result.js';
 
 export const BACKLINK_GAP_DESCRIPTION = `Find link-building prospects: sites that link to your competitors but not to you (a backlink gap). Use it first for backlinks, outreach targets or why competitors outrank you.
@@ -74,9 +75,7 @@ export function renderGapResult(
   const structuredFor = (count: number) => {
     const { top, ...rest } = outcome;
     const prospects = top.slice(0, count).map((prospect) => {
-      if (format === 'detailed') return prospect;
-      const { provider_metrics: _m, source_pages: _s, titles: _t, reasons: _r, ...concise } = prospect;
-      return concise;
+      return format === 'detailed' ? prospect : conciseProspect(prospect);
     });
     return { ...rest, prospects };
   };

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { ProspectsInput, ProspectsOutcome, Service } from '../service/index.js';
 import { DEFAULTS } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
+import { conciseProspect } from '../summary/pages.js';
 import { renderProspects } from '../summary/prospects.js';
 import { ANNOTATIONS, callOptions, formatField, guarded, success } from './result.js';
 
@@ -61,7 +62,7 @@ export function renderProspectsResult(outcome: ProspectsOutcome, format: 'concis
     ...outcome,
     data: outcome.data.slice(0, count).map((prospect) => {
       if (format === 'detailed') return prospect;
-      const { provider_metrics: _m, source_pages: _s, titles: _t, reasons: _r, found_by: _f, ...concise } = prospect;
+      const { found_by: _foundBy, ...concise } = conciseProspect(prospect);
       return concise;
     }),
   });

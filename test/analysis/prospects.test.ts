@@ -90,23 +90,49 @@ describe('prospectsToCsv', () => {
     const csv = prospectsToCsv([
       prospect('yelp.com', { authority: 90, score: 80, tier: 'several', category: 'directory', competitors: ['alpha.com', 'beta.com'], backlinks: 10, dofollow: true, spam_score: 5, found_by: ['moz', 'dataforseo'] }),
       prospect('unknown.com', { score: 40 }),
+    ]);
+    expect(csv).toBe(
+      [
+        CSV_COLUMNS.join(','),
+        'yelp.com,90,80,several,directory,alpha.com;beta.com,10,true,5,moz;dataforseo,,,,,,,,,',
+        'unknown.com,,40,one,other,alpha.com,,,,local,,,,,,,,,',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('has the linking page, route, dofollow links and the prospect\'s own totals (OneClickSEO) as columns', () => {
+    const csv = prospectsToCsv([
+      prospect('bbb.org', {
+        backlinks: 12,
+        dofollow_links: 4,
+        route: 'free_listing',
+        provider_metrics: { oneclickseo: { backlinks: 91_000, referring_domains: 4_200 } },
+        by_competitor: {
+          'alpha.com': { links: 8, dofollow_links: 0, page: { url: 'https://www.bbb.org/profile/a', rel: { nofollow: true } } },
+          'beta.com': { links: 4, dofollow_links: 4, page: { url: 'https://www.bbb.org/listing/b,c', rel: { nofollow: false } } },
+        },
+      }),
+    ]);
+    const [header, row] = csv.split('\n');
+    const columns = header!.split(',');
+    for (const column of ['linking_page', 'route', 'dofollow_links', 'backlinks', 'referring_domains', 'own_backlinks']) expect(columns).toContain(column);
+    const cells = Object.fromEntries(columns.map((column, index) => [column, row!.replace('"https://www.bbb.org/listing/b,c"', 'PAGE').split(',')[index]]));
+    expect(cells).toMatchObject({ backlinks: '12', dofollow_links: '4', referring_domains: '4200', own_backlinks: '91000', route: 'free_listing', linking_page: 'PAGE' });
+  });
+
+  it('has what check_prospects found: verified, link_live, links_to_you and contact routes', () => {
+    const csv = prospectsToCsv([
       prospect('checked.org', {
-        score: 30,
         verified: '2026-12-01T08:00:00.000Z',
         link_live: false,
         links_to_you: true,
         contact: { emails: ['ed@checked.org'], pages: [{ kind: 'write_for_us', url: 'https://checked.org/write-for-us' }] },
       }),
     ]);
-    expect(csv).toBe(
-      [
-        CSV_COLUMNS.join(','),
-        'yelp.com,90,80,several,directory,alpha.com;beta.com,10,true,5,moz;dataforseo,,,,',
-        'unknown.com,,40,one,other,alpha.com,,,,local,,,,',
-        'checked.org,,30,one,other,alpha.com,,,,local,2026-12-01T08:00:00.000Z,false,true,ed@checked.org;write_for_us https://checked.org/write-for-us',
-        '',
-      ].join('\n'),
-    );
+    const [header, row] = csv.split('\n');
+    expect(header!.split(',').slice(-4)).toEqual(['verified', 'link_live', 'links_to_you', 'contact']);
+    expect(row!.split(',').slice(-4)).toEqual(['2026-12-01T08:00:00.000Z', 'false', 'true', 'ed@checked.org;write_for_us https://checked.org/write-for-us']);
   });
 
   it('quotes commas, quotes and line breaks, and neutralises formulas', () => {
@@ -117,9 +143,9 @@ describe('prospectsToCsv', () => {
     ])
       .split('\n')
       .slice(1);
-    expect(rows[0]).toBe(`"'=HYPERLINK(""http://evil.example"",""click"")",,50,one,other,"a,b.com",,,,local,,,,`);
+    expect(rows[0]).toBe(`"'=HYPERLINK(""http://evil.example"",""click"")",,50,one,other,"a,b.com",,,,local,,,,,,,,,`);
     expect(rows[1]).toBe(`'@sum(1+1),,50,one,other,"line`);
-    expect(rows[2]).toBe(`break",,,,local,,,,`);
-    expect(rows[3]).toBe(`'+1,,50,one,other,'-2,,,,local,,,,`);
+    expect(rows[2]).toBe(`break",,,,local,,,,,,,,,`);
+    expect(rows[3]).toBe(`'+1,,50,one,other,'-2,,,,local,,,,,,,,,`);
   });
 });

@@ -95,7 +95,7 @@ describe('rankProspects', () => {
     expect(ranked.map((prospect) => prospect.domain)).toEqual(['a.com', 'b.com']);
   });
 
-  it('fills overlap, tier, category, score and reasons, and orders competitors as the run gave them', () => {
+  it('fills overlap, tier, category, score, route and reasons, and orders competitors as the run gave them', () => {
     const [prospect] = rankProspects([core('kxan.com', ['gamma.com', 'alpha.com'], { authority: 70, dofollow: true })], COMPETITORS);
     expect(prospect).toMatchObject({
       domain: 'kxan.com',
@@ -106,7 +106,9 @@ describe('rankProspects', () => {
       found_by: ['local'],
     });
     expect(prospect!.score).toBeGreaterThan(0);
-    expect(prospect!.reasons).toContain('links to 2/3 competitors');
+    // Outreach reasons, not the score's: where it links and what kind of page, then the follow.
+    expect(prospect!.reasons).toEqual(['mentions 2 of 3 competitors on kxan.com: article', 'dofollow']);
+    expect(prospect).toMatchObject({ route: 'editorial', route_evidence: ['category news_media'] });
   });
 
   it('counts only competitors of the run towards overlap', () => {

@@ -61,7 +61,25 @@ describe('local provider: gap', () => {
   it('fills backlinks, dofollow, figures, example pages and provider metrics; unknown figures stay absent', async () => {
     const result = await provider().gap!(query, noContext);
     const hub = result.prospects.find((prospect) => prospect.domain === 'hub.org')!;
-    expect(hub).toMatchObject({ backlinks: 5, dofollow: true, spam_score: 1, referring_domains: 1200, found_by: ['local'] });
+    expect(hub).toMatchObject({ backlinks: 5, dofollow_links: 3, dofollow: true, spam_score: 1, referring_domains: 1200, found_by: ['local'] });
+    // Per competitor: links, dofollow links, and the best page (dofollow first, then the newest).
+    expect(hub.by_competitor).toEqual({
+      'a.com': {
+        links: 3,
+        dofollow_links: 2,
+        page: { url: 'https://hub.org/another', anchor: 'a co', rel: { nofollow: false }, first_seen: '2025-01-01', last_seen: '2025-09-01' },
+      },
+      'b.com': {
+        links: 1,
+        dofollow_links: 0,
+        page: { url: 'https://hub.org/members', anchor: 'B Co', rel: { nofollow: true }, first_seen: '2025-01-02', last_seen: '2025-07-01' },
+      },
+      'c.com': {
+        links: 1,
+        dofollow_links: 1,
+        page: { url: 'https://hub.org/list', anchor: 'C', rel: { nofollow: false }, first_seen: '2025-01-03', last_seen: '2025-07-02' },
+      },
+    });
     expect(hub.source_pages).toEqual(['https://www.hub.org/members', 'https://hub.org/old-page', 'https://hub.org/another']);
     expect(hub.provider_metrics?.local).toEqual({
       authority: 60,
@@ -77,8 +95,10 @@ describe('local provider: gap', () => {
       domain: 'unknown.io',
       competitors: ['c.com'],
       backlinks: 1,
+      dofollow_links: 0,
       dofollow: false,
       source_pages: ['https://unknown.io/p'],
+      by_competitor: { 'c.com': { links: 1, dofollow_links: 0, page: { url: 'https://unknown.io/p', anchor: 'C', rel: { nofollow: true }, first_seen: '2025-05-01' } } },
       provider_metrics: { local: { backlinks: 1, dofollow: false } },
       found_by: ['local'],
     });

@@ -246,6 +246,45 @@ describe('oneclickseo gap run', () => {
     expect(seen.filter((request) => request.method === 'POST')).toHaveLength(1);
   });
 
+  it('records the charge when the run is created, so a run that then fails has reported its spend', async () => {
+    recorder(agent, (request) => {
+      if (request.method === 'POST') return { status: 202, body: fixture('run-created.json') };
+      return { status: 200, body: { data: { id: 'run_4d2a90', status: 'failed' } } };
+    });
+    const spent: number[] = [];
+    const error = await provider.gap?.(query, { spend: (cost) => spent.push(cost.amount) }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(spent).toEqual([7]);
+  });
+
+  it('counts a create that may have landed (a 502) at the estimate, once; a resumed run spends nothing', async () => {
+    recorder(agent, (request) => {
+      if (request.method === 'POST') return { status: 502, body: { error: 'bad gateway' } };
+      if (request.path === '/v1/backlinks/gap/run_4d2a90') return { status: 200, body: fixture('run-completed.json') };
+      return { status: 200, body: fixture('prospects.json') };
+    });
+    const spent: number[] = [];
+    await provider.gap?.(query, { spend: (cost) => spent.push(cost.amount) }).catch(() => undefined);
+    expect(spent).toEqual([estimateRunCredits(2, 100)]);
+    await provider.gap?.({ ...query, resume_provider_run_id: 'run_4d2a90' }, { spend: (cost) => spent.push(cost.amount) });
+    expect(spent).toEqual([estimateRunCredits(2, 100)]);
+  });
+
+  it.each([
+    ['an error body', { error: { message: 'internal' } }],
+    ['no meta', { data: [] }],
+    ['no data', { meta: { page: 1, per_page: 100, total: 0, total_pages: 0 } }],
+  ])('answers a 200 prospect page with %s as invalid_response, never an empty run', async (_what, body) => {
+    recorder(agent, (request) => {
+      if (request.method === 'POST') return { status: 202, body: fixture('run-created.json') };
+      if (request.path === '/v1/backlinks/gap/run_4d2a90') return { status: 200, body: fixture('run-completed.json') };
+      return { status: 200, body };
+    });
+    const error = await provider.gap?.(query, {}).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).code).toBe('invalid_response');
+  });
+
   it('maps 401, 403, 402 and 429 with what to do next, reading the message leniently', async () => {
     const statuses = [401, 403, 402, 429];
     for (const status of statuses) {

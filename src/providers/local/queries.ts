@@ -5,9 +5,11 @@ import type {
   Backlink,
   BacklinkMetrics,
   BacklinksQuery,
+  CompetitorLinks,
   GapQuery,
   IntersectQuery,
   IntersectRow,
+  LinkingPage,
   ProspectCore,
   ProviderMetrics,
   Scope,
@@ -229,32 +231,55 @@ export function gapQuery(data: LocalDataset, scratch: Scratch, query: GapQuery):
     compareText(data.domainName(left), data.domainName(right));
   const top = selectTop(candidates, count, query.limit, order);
 
-  // Example pages only for the prospects returned: a second pass over the same postings.
+  // Example pages, per-competitor link counts and the best page per competitor, only for the
+  // prospects returned: a second pass over the same postings.
   const selected = scratch.domainStamp2;
-  for (const source of top) {
+  const rowOf = scratch.domainBest;
+  const width = competitors.length;
+  // Per (row, competitor): links, dofollow links, best link + 1 (0: none yet).
+  const perCompetitor = new Int32Array(top.length * width * 3);
+  top.forEach((source, row) => {
     selected[source] = epoch;
     exampleCount[source] = 0;
-  }
-  for (const [start, end] of ranges) {
+    rowOf[source] = row;
+  });
+  ranges.forEach(([start, end], bit) => {
     for (let position = start; position < end; position++) {
       const link = postings[position]!;
       const source = linkSourceDomain[link]!;
       if (selected[source] !== epoch) continue;
+      const slot = (rowOf[source]! * width + bit) * 3;
+      perCompetitor[slot]!++;
+      if (linkNofollow[link] === 0) perCompetitor[slot + 1]!++;
+      const best = perCompetitor[slot + 2]! - 1;
+      if (best === -1 || betterLink(data, link, best)) perCompetitor[slot + 2] = link + 1;
       const shown = exampleCount[source]!;
       if (shown === EXAMPLE_PAGES) continue;
       const page = linkSourcePage[link]!;
       let seen = false;
-      for (let slot = 0; slot < shown; slot++) if (examples[source * EXAMPLE_PAGES + slot] === page) seen = true;
+      for (let example = 0; example < shown; example++) if (examples[source * EXAMPLE_PAGES + example] === page) seen = true;
       if (!seen) {
         examples[source * EXAMPLE_PAGES + shown] = page;
         exampleCount[source] = shown + 1;
       }
     }
-  }
+  });
 
-  const prospects = top.map((source): ProspectCore => {
+  const prospects = top.map((source, row): ProspectCore => {
     const figures = data.figures(source);
     const names = competitors.filter((_, bit) => (mask(source) & (1 << bit)) !== 0);
+    const byCompetitor: Record<string, CompetitorLinks> = {};
+    let dofollowLinks = 0;
+    competitors.forEach((competitor, bit) => {
+      const slot = (row * width + bit) * 3;
+      if (perCompetitor[slot] === 0) return;
+      dofollowLinks += perCompetitor[slot + 1]!;
+      byCompetitor[competitor] = {
+        links: perCompetitor[slot]!,
+        dofollow_links: perCompetitor[slot + 1]!,
+        page: linkingPage(data, perCompetitor[slot + 2]! - 1),
+      };
+    });
     const pages: string[] = [];
     for (let slot = 0; slot < exampleCount[source]!; slot++) pages.push(data.sourceUrl(examples[source * EXAMPLE_PAGES + slot]!));
     const metrics: ProviderMetrics = {
@@ -273,15 +298,31 @@ export function gapQuery(data: LocalDataset, scratch: Scratch, query: GapQuery):
       ...(figures.authority !== undefined && { authority: figures.authority }),
       competitors: names,
       backlinks: links(source),
+      dofollow_links: dofollowLinks,
       ...(figures.referring_domains !== undefined && { referring_domains: figures.referring_domains }),
       dofollow: (flags(source) & DOFOLLOW) !== 0,
       ...(figures.spam_score !== undefined && { spam_score: figures.spam_score }),
       source_pages: pages,
+      by_competitor: byCompetitor,
       provider_metrics: { local: metrics },
       found_by: ['local'],
     };
   });
   return { prospects, total_prospects: count, notes };
+}
+
+/** One link as the page a prospect links from: URL, anchor, rel and dates as the dataset has them. */
+function linkingPage(data: LocalDataset, link: number): LinkingPage {
+  const anchor = data.anchor(data.linkAnchor[link]!);
+  const first = data.linkFirstSeen[link]!;
+  const last = data.linkLastSeen[link]!;
+  return {
+    url: data.sourceUrl(data.linkSourcePage[link]!),
+    ...(anchor !== '' && { anchor }),
+    rel: { nofollow: data.linkNofollow[link] !== 0 },
+    ...(first !== 0 && { first_seen: data.date(first) }),
+    ...(last !== 0 && { last_seen: data.date(last) }),
+  };
 }
 
 // ---- target matching ------------------------------------------------------------------------------
