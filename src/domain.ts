@@ -39,6 +39,8 @@ export interface ProviderMetrics {
   backlinks?: number;
   referring_domains?: number;
   dofollow?: boolean;
+  /** Figures from vendor exports read by the local provider, e.g. { ahrefs_dr: 61, majestic_tf: 22 }. */
+  vendor_metrics?: Record<string, number>;
 }
 
 export type Tier = 'all' | 'several' | 'one';

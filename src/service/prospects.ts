@@ -3,14 +3,19 @@
 
 import { prospectsToCsv } from '../analysis/csv.js';
 import { filterProspects, pageOf, sortProspects } from '../analysis/prospects.js';
-import { rankProspects } from '../analysis/rank.js';
-import type { GapRun, Prospect } from '../domain.js';
+import { isPlatform } from '../analysis/categories.js';
+import { droppedReferrersNote, enrichPublicProspects } from '../analysis/rank.js';
+import type { GapRun, Prospect, ProspectsPage, ProspectsQuery } from '../domain.js';
 import { DEFAULTS } from '../domain.js';
 import { UsageError, invalidInput } from '../errors.js';
 import { normalizeDomain } from '../hosts.js';
 import { isValidRunId } from '../runs.js';
 import { nextPage } from './paging.js';
 import type { CallOptions, OperationDependencies, ProspectsInput, ProspectsOutcome } from './types.js';
+
+/** A provider-side run is exported by pages of this size, at most this many pages (OneClickSEO runs hold ≤1,000). */
+const UPSTREAM_PAGE = 100;
+const MAX_UPSTREAM_PAGES = 10;
 
 export interface ProspectsOperations {
   prospects(input: ProspectsInput, options?: CallOptions): Promise<ProspectsOutcome>;
@@ -55,44 +60,65 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
     return { run, rows: sortProspects(filterProspects(run.prospects, filter), sort, order) };
   }
 
+  /** The provider's own reader of a provider-side run (OneClickSEO), where this run has one. */
+  async function upstreamOf(run: GapRun): Promise<((query: ProspectsQuery & { provider_run_id: string }, options?: CallOptions) => Promise<ProspectsPage>) | undefined> {
+    if (run.provider !== 'oneclickseo' || run.provider_run_id === undefined) return undefined;
+    const provider = await registry.get('oneclickseo');
+    if (!provider.prospects) return undefined;
+    const read = provider.prospects.bind(provider);
+    return (query, options) => read(query, spending.contextFor(options));
+  }
+
+  /** The provider's filters and sort for one of its runs, without the page. */
+  function upstreamQuery(run: GapRun & { provider_run_id: string }, input: ProspectsInput): Omit<ProspectsQuery, 'page' | 'per_page'> & { provider_run_id: string } {
+    const competitor = input.competitor === undefined ? undefined : normalizeDomain(input.competitor, 'competitor');
+    return {
+      run_id: run.run_id,
+      provider_run_id: run.provider_run_id,
+      ...(input.min_authority !== undefined && { min_authority: input.min_authority }),
+      ...(input.max_spam !== undefined && { max_spam: input.max_spam }),
+      ...(input.dofollow !== undefined && { dofollow: input.dofollow }),
+      ...(competitor !== undefined && { competitor }),
+      ...(input.q !== undefined && { q: input.q }),
+      sort: input.sort ?? 'score',
+      order: input.order ?? 'desc',
+    };
+  }
+
+  /** Upstream rows in the provider's order (its sort and filters stand), scored, without non-public
+   *  referrers and, on include_platforms false, without platforms and suspected spam. */
+  function fromUpstream(run: GapRun, input: ProspectsInput, rows: ProspectsPage['data']): { data: Prospect[]; notes: string[] } {
+    const { prospects: scored, dropped } = enrichPublicProspects(rows, run.competitor_domains);
+    const data = input.include_platforms === false ? scored.filter((prospect) => !isPlatform(prospect.category)) : scored;
+    const notes: string[] = [];
+    const droppedNote = droppedReferrersNote(dropped);
+    if (droppedNote !== undefined) notes.push(droppedNote);
+    if (data.length < scored.length) {
+      notes.push(`${scored.length - data.length} platform or suspected-spam rows left out (include_platforms false); OneClickSEO's total counts them.`);
+    }
+    if (input.sort === 'overlap') notes.push('OneClickSEO cannot sort by overlap: rows are in its score order.');
+    return { data, notes };
+  }
+
   async function prospects(input: ProspectsInput, options?: CallOptions): Promise<ProspectsOutcome> {
     const page = input.page ?? 1;
     const perPage = input.per_page ?? DEFAULTS.perPage;
     const run = await loadRun(input.run_id);
-    if (run.provider === 'oneclickseo' && run.provider_run_id !== undefined) {
-      // The provider keeps the run and filters it server-side, for free.
-      const provider = await registry.get('oneclickseo');
-      if (provider.prospects) {
-        const competitor = input.competitor === undefined ? undefined : normalizeDomain(input.competitor, 'competitor');
-        const sort = input.sort ?? 'score';
-        const upstream = await provider.prospects(
-          {
-            run_id: run.run_id,
-            provider_run_id: run.provider_run_id,
-            ...(input.min_authority !== undefined && { min_authority: input.min_authority }),
-            ...(input.max_spam !== undefined && { max_spam: input.max_spam }),
-            ...(input.dofollow !== undefined && { dofollow: input.dofollow }),
-            ...(competitor !== undefined && { competitor }),
-            ...(input.q !== undefined && { q: input.q }),
-            sort,
-            order: input.order ?? 'desc',
-            page,
-            per_page: perPage,
-          },
-          spending.contextFor(options),
-        );
-        const ranked = rankProspects(upstream.data, run.competitor_domains);
-        const data = sort === 'score' ? ranked : sortProspects(ranked, sort, input.order ?? 'desc');
-        return {
-          run_id: run.run_id,
-          provider: run.provider,
-          your_domain: run.your_domain,
-          competitor_domains: run.competitor_domains,
-          data,
-          meta: upstream.meta,
-          ...nextPage(run.run_id, input, upstream.meta),
-        };
-      }
+    const upstream = await upstreamOf(run);
+    if (upstream !== undefined && run.provider_run_id !== undefined) {
+      // The provider keeps the run, filters and sorts it server-side, for free: its order is kept.
+      const answer = await upstream({ ...upstreamQuery({ ...run, provider_run_id: run.provider_run_id }, input), page, per_page: perPage }, options);
+      const { data, notes } = fromUpstream(run, input, answer.data);
+      return {
+        run_id: run.run_id,
+        provider: run.provider,
+        your_domain: run.your_domain,
+        competitor_domains: run.competitor_domains,
+        data,
+        meta: answer.meta,
+        ...(notes.length > 0 && { notes }),
+        ...nextPage(run.run_id, input, answer.meta),
+      };
     }
     const { rows } = await filteredRun(input);
     const paged = pageOf(rows, page, perPage);
@@ -108,8 +134,19 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
     };
   }
 
-  async function prospectsCsv(input: ProspectsInput) {
-    const { run, rows } = await filteredRun(input);
+  async function prospectsCsv(input: ProspectsInput, options?: CallOptions) {
+    const run = await loadRun(input.run_id);
+    const upstream = await upstreamOf(run);
+    if (upstream !== undefined && run.provider_run_id !== undefined) {
+      // Every row of the provider-side run that matches, page by page (bounded), in the provider's order.
+      const query = upstreamQuery({ ...run, provider_run_id: run.provider_run_id }, input);
+      const first = await upstream({ ...query, page: 1, per_page: UPSTREAM_PAGE }, options);
+      const pages = Math.min(MAX_UPSTREAM_PAGES, first.meta.total_pages);
+      const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, index) => upstream({ ...query, page: index + 2, per_page: UPSTREAM_PAGE }, options)));
+      const { data } = fromUpstream(run, input, [first, ...rest].flatMap((answer) => answer.data));
+      return { run_id: run.run_id, rows: data.length, csv: prospectsToCsv(data) };
+    }
+    const { rows } = await filteredRun(input);
     return { run_id: run.run_id, rows: rows.length, csv: prospectsToCsv(rows) };
   }
 

@@ -119,6 +119,8 @@ export interface ProspectsOutcome {
   data: Prospect[];
   meta: { page: number; per_page: number; total: number; total_pages: number };
   synthetic?: boolean;
+  /** Caveats of this page: rows left out (non-public referrers, platforms), a sort the provider cannot apply. */
+  notes?: string[];
   next_call?: NextCall;
 }
 
