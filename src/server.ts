@@ -5,6 +5,7 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { type ListToolsResult, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { z } from 'zod';
+import { registerGapView } from './app/resource.js';
 import { describeError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Service } from './service/index.js';
@@ -50,6 +51,7 @@ export function createServer(deps: ServerDependencies): McpServer {
   const toolList = deps.toolList;
   if (toolList) server.server.setRequestHandler(ListToolsRequestSchema, () => toolList);
   registerRunResources(server, deps.service);
+  registerGapView(server);
   registerPlanPrompt(server);
   return server;
 }

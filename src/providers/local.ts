@@ -2,7 +2,7 @@
 // (BACKLINK_GAP_DATA) or the bundled synthetic sample. Free, offline, loaded lazily on first use.
 
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BacklinksResult, GapResult, IntersectResult } from '../domain.js';
 import { sourceDomainOf } from '../hosts.js';
@@ -128,7 +128,14 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
  *  account in every cache key, so an edited dataset is never answered from the past, in any process. */
 function datasetIdentity(path: string): string {
   const parts = [path];
-  for (const file of [path, join(path, 'links.csv'), join(path, 'links.jsonl'), join(path, 'domains.csv')]) {
+  // A folder of exports holds any files: all of them count (readdir fails for a single file).
+  let files = [path];
+  try {
+    files = [path, ...readdirSync(path).filter((name) => !name.startsWith('.')).sort().map((name) => join(path, name))];
+  } catch {
+    // A single file, or nothing there yet.
+  }
+  for (const file of files) {
     try {
       const info = statSync(file);
       if (info.isFile()) parts.push(`${file}:${info.size}:${info.mtimeMs}`);

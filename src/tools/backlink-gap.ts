@@ -1,6 +1,8 @@
 // backlink_gap: who links to my competitors but not to me, ranked, kept as a run.
 
+import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { GAP_VIEW_META } from '../app/resource.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { GapOutcome, Service } from '../service/index.js';
@@ -37,7 +39,8 @@ export const backlinkGapOutput = z.looseObject({
 });
 
 export function registerBacklinkGap(server: McpServer, service: Service, logger: Logger): void {
-  server.registerTool(
+  registerAppTool(
+    server,
     'backlink_gap',
     {
       title: 'Backlink gap',
@@ -45,6 +48,7 @@ export function registerBacklinkGap(server: McpServer, service: Service, logger:
       inputSchema: backlinkGapInput,
       outputSchema: backlinkGapOutput,
       annotations: ANNOTATIONS,
+      _meta: GAP_VIEW_META,
     },
     guarded('backlink_gap', logger, async (args: z.infer<typeof backlinkGapInput>, extra) => {
       const outcome = await service.gap(args, callOptions(extra));

@@ -1,6 +1,8 @@
 // list_prospects: page, filter, sort and export a stored gap run, for free.
 
+import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { GAP_VIEW_META } from '../app/resource.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { ProspectsInput, ProspectsOutcome, Service } from '../service/index.js';
@@ -35,7 +37,8 @@ export const listProspectsOutput = z.looseObject({
 });
 
 export function registerListProspects(server: McpServer, service: Service, logger: Logger): void {
-  server.registerTool(
+  registerAppTool(
+    server,
     'list_prospects',
     {
       title: 'List prospects of a gap run',
@@ -43,6 +46,7 @@ export function registerListProspects(server: McpServer, service: Service, logge
       inputSchema: listProspectsInput,
       outputSchema: listProspectsOutput,
       annotations: ANNOTATIONS,
+      _meta: GAP_VIEW_META,
     },
     guarded('list_prospects', logger, async (args: z.infer<typeof listProspectsInput>, extra) => {
       const { format, response_format, ...query } = args;

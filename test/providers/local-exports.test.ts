@@ -244,6 +244,19 @@ describe('vendor exports: what a new user holds', () => {
   });
 });
 
+describe('vendor exports: a folder that changes', () => {
+  it('a new export dropped into the folder is read on the next call, under a new account', async () => {
+    const folder = await folderOf([SEMRUSH_B]);
+    const local = provider(folder);
+    const query = { your_domain: 'me.com', competitor_domains: ['rival-b.com', 'rival-c.com'], limit: 10, min_competitors: 1 };
+    const before = local.describe().account;
+    expect((await local.gap!(query, {})).prospects.map((prospect) => prospect.domain)).not.toContain('forum.community');
+    await copyFile(join(exportsFolder, 'rival-c.com_majestic.csv'), join(folder, 'rival-c.com_majestic.csv'));
+    expect(local.describe().account).not.toBe(before);
+    expect((await local.gap!(query, {})).prospects.map((prospect) => prospect.domain)).toContain('forum.community');
+  });
+});
+
 describe('vendor exports fixture', () => {
   it('is what generate-exports.ts writes', async () => {
     const folder = join(scratch, 'regenerated');
