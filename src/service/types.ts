@@ -24,7 +24,11 @@ import type { Logger } from '../log.js';
 import type { Capability } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { RunStore } from '../runs.js';
+import type { WebFetcher } from '../http/web.js';
+import type { CheckInput, CheckOutcome } from './check.js';
 import type { Spending } from './spending.js';
+
+export type { CheckInput, CheckOutcome } from './check.js';
 export interface ServiceDependencies {
   config: Config;
   registry: ProviderRegistry;
@@ -33,6 +37,8 @@ export interface ServiceDependencies {
   ledger: Ledger;
   logger: Logger;
   now?: () => number;
+  /** check_prospects' public-web fetcher; default: one built from the config (tests pass their own). */
+  web?: WebFetcher;
 }
 
 export interface CallOptions {
@@ -225,6 +231,9 @@ export interface Service {
   usage(options?: CallOptions): Promise<UsageOutcome>;
   /** Read a stored run (resources). */
   run(runId: string): Promise<GapRun>;
+  check(input: CheckInput, options?: CallOptions): Promise<CheckOutcome>;
+  /** Release the web fetcher's sockets. */
+  close(): Promise<void>;
 }
 
 /** What every operation file is built from: the service's dependencies plus the shared pieces. */

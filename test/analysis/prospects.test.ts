@@ -95,8 +95,8 @@ describe('prospectsToCsv', () => {
     expect(csv).toBe(
       [
         CSV_COLUMNS.join(','),
-        'yelp.com,90,80,several,directory,alpha.com;beta.com,10,true,5,moz;dataforseo,,,,,',
-        'unknown.com,,40,one,other,alpha.com,,,,local,,,,,',
+        'yelp.com,90,80,several,directory,alpha.com;beta.com,10,true,5,moz;dataforseo,,,,,,,,,',
+        'unknown.com,,40,one,other,alpha.com,,,,local,,,,,,,,,',
         '',
       ].join('\n'),
     );
@@ -122,6 +122,20 @@ describe('prospectsToCsv', () => {
     expect(cells).toMatchObject({ backlinks: '12', dofollow_links: '4', referring_domains: '4200', own_backlinks: '91000', route: 'free_listing', linking_page: 'PAGE' });
   });
 
+  it('has what check_prospects found: verified, link_live, links_to_you and contact routes', () => {
+    const csv = prospectsToCsv([
+      prospect('checked.org', {
+        verified: '2026-12-01T08:00:00.000Z',
+        link_live: false,
+        links_to_you: true,
+        contact: { emails: ['ed@checked.org'], pages: [{ kind: 'write_for_us', url: 'https://checked.org/write-for-us' }] },
+      }),
+    ]);
+    const [header, row] = csv.split('\n');
+    expect(header!.split(',').slice(-4)).toEqual(['verified', 'link_live', 'links_to_you', 'contact']);
+    expect(row!.split(',').slice(-4)).toEqual(['2026-12-01T08:00:00.000Z', 'false', 'true', 'ed@checked.org;write_for_us https://checked.org/write-for-us']);
+  });
+
   it('quotes commas, quotes and line breaks, and neutralises formulas', () => {
     const rows = prospectsToCsv([
       prospect('=HYPERLINK("http://evil.example","click")', { competitors: ['a,b.com'] }),
@@ -130,9 +144,9 @@ describe('prospectsToCsv', () => {
     ])
       .split('\n')
       .slice(1);
-    expect(rows[0]).toBe(`"'=HYPERLINK(""http://evil.example"",""click"")",,50,one,other,"a,b.com",,,,local,,,,,`);
+    expect(rows[0]).toBe(`"'=HYPERLINK(""http://evil.example"",""click"")",,50,one,other,"a,b.com",,,,local,,,,,,,,,`);
     expect(rows[1]).toBe(`'@sum(1+1),,50,one,other,"line`);
-    expect(rows[2]).toBe(`break",,,,local,,,,,`);
-    expect(rows[3]).toBe(`'+1,,50,one,other,'-2,,,,local,,,,,`);
+    expect(rows[2]).toBe(`break",,,,local,,,,,,,,,`);
+    expect(rows[3]).toBe(`'+1,,50,one,other,'-2,,,,local,,,,,,,,,`);
   });
 });
