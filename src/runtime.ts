@@ -88,5 +88,6 @@ function lazyService(load: () => Promise<Service>): Service {
     intersect: async (input, options) => (await get()).intersect(input, options),
     usage: async (options) => (await get()).usage(options),
     run: async (runId) => (await get()).run(runId),
+    runs: async () => (await get()).runs(),
   };
 }

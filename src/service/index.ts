@@ -12,10 +12,11 @@ import { createUsage } from './usage.js';
 
 export { DEFAULTS, type DryRun, isDryRun } from '../domain.js';
 export type * from './types.js';
+export type { RunSummary } from '../runs.js';
 
 export function createService(deps: ServiceDependencies): Service {
   const shared: OperationDependencies = { ...deps, now: deps.now ?? Date.now, spending: createSpending(deps) };
-  const { prospects, prospectsCsv, loadRun } = createProspects(shared);
+  const { prospects, prospectsCsv, loadRun, listRuns } = createProspects(shared);
   return {
     gap: createGap(shared),
     prospects,
@@ -24,5 +25,6 @@ export function createService(deps: ServiceDependencies): Service {
     intersect: createIntersect(shared),
     usage: createUsage(shared),
     run: loadRun,
+    runs: listRuns,
   };
 }
