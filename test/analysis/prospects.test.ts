@@ -65,7 +65,7 @@ describe('pageOf', () => {
   const items = Array.from({ length: 23 }, (_, index) => index);
 
   it('returns the requested 1-based page with totals', () => {
-    expect(pageOf(items, 3, 10)).toEqual({ data: [20, 21, 22], meta: { page: 3, per_page: 10, total: 23, total_pages: 3 } });
+    expect(pageOf(items, 3, 10)).toEqual({ data: [20, 21, 22], meta: { page: 3, per_page: 10, total: 23, total_pages: 3, offset: 20 } });
   });
 
   it('splits any list into pages that put it back together', () => {
@@ -81,7 +81,8 @@ describe('pageOf', () => {
 
   it('returns an empty page past the end and zero pages for nothing', () => {
     expect(pageOf(items, 4, 10).data).toEqual([]);
-    expect(pageOf([], 1, 10).meta).toEqual({ page: 1, per_page: 10, total: 0, total_pages: 0 });
+    expect(pageOf([], 1, 10).meta).toEqual({ page: 1, per_page: 10, total: 0, total_pages: 0, offset: 0 });
+    expect(pageOf(items, 1, 10, 13)).toEqual({ data: [13, 14, 15, 16, 17, 18, 19, 20, 21, 22], meta: { page: 2, per_page: 10, total: 23, total_pages: 3, offset: 13 } });
   });
 });
 
