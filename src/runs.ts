@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
-import type { GapRun } from './domain.js';
+import type { GapRun, ProspectCheck } from './domain.js';
 import { UsageError } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -180,4 +180,40 @@ function parseRunFile(text: string): RunFile | undefined {
 function errorCode(error: unknown): string {
   if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
   return error instanceof Error ? error.name : 'unknown';
+}
+
+const updating = new Map<string, Promise<unknown>>();
+
+/** Store check_prospects results into a run's prospects (verified, link_live, links_to_you, contact).
+ *  Updates of one run are queued so two checks at once do not lose each other's results.
+ *  Returns how many prospects of the run were updated (0 when the run is gone). */
+export async function recordChecks(store: RunStore, runId: string, checks: readonly ProspectCheck[]): Promise<number> {
+  const previous = updating.get(runId) ?? Promise.resolve();
+  const next = previous.then(async () => {
+    const run = await store.get(runId);
+    if (run === undefined) return 0;
+    const byDomain = new Map(checks.map((check) => [check.domain, check]));
+    let updated = 0;
+    const prospects = run.prospects.map((prospect) => {
+      const check = byDomain.get(prospect.domain);
+      if (check === undefined) return prospect;
+      updated += 1;
+      const { link_live: _l, links_to_you: _y, contact: _c, ...rest } = prospect;
+      return {
+        ...rest,
+        verified: check.checked_at,
+        ...(check.link_live !== undefined && { link_live: check.link_live }),
+        ...(check.links_to_you !== undefined && { links_to_you: check.links_to_you }),
+        ...((check.contact.emails?.length || check.contact.pages?.length) && { contact: check.contact }),
+      };
+    });
+    if (updated > 0) await store.save({ ...run, prospects });
+    return updated;
+  });
+  const settled = next.catch(() => 0);
+  updating.set(runId, settled);
+  void settled.then(() => {
+    if (updating.get(runId) === settled) updating.delete(runId);
+  });
+  return next;
 }

@@ -107,21 +107,35 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
     const upstream = await upstreamOf(run);
     if (upstream !== undefined && run.provider_run_id !== undefined) {
       // The provider keeps the run, filters and sorts it server-side, for free: its order is kept.
-      const answer = await upstream({ ...upstreamQuery({ ...run, provider_run_id: run.provider_run_id }, input), page, per_page: perPage }, options);
-      const { data, notes } = fromUpstream(run, input, answer.data);
+      const query = upstreamQuery({ ...run, provider_run_id: run.provider_run_id }, input);
+      // An offset inside a provider page reads that page and the next one (both free).
+      const offset = input.offset ?? (page - 1) * perPage;
+      const number = Math.floor(offset / perPage) + 1;
+      const answer = await upstream({ ...query, page: number, per_page: perPage }, options);
+      const skip = offset - (number - 1) * perPage;
+      let rows = answer.data.slice(skip);
+      if (skip > 0 && number < answer.meta.total_pages) {
+        rows = rows.concat((await upstream({ ...query, page: number + 1, per_page: perPage }, options)).data.slice(0, skip));
+      }
+      const { data, notes } = fromUpstream(run, input, rows);
+      const meta = { ...answer.meta, page: number, offset };
+      // Rows left out here (platforms) still count in the provider's positions.
+      const positionOf = (served: number) => (served >= data.length ? rows.length : rows.findIndex((row) => row.domain === data[served]!.domain));
+      const paging = nextPage(run.run_id, input, meta, rows.length);
       return {
         run_id: run.run_id,
         provider: run.provider,
         your_domain: run.your_domain,
         competitor_domains: run.competitor_domains,
         data,
-        meta: answer.meta,
+        meta,
         ...(notes.length > 0 && { notes }),
-        ...nextPage(run.run_id, input, answer.meta),
+        ...paging,
+        resumeAfter: (served) => paging.resumeAfter(positionOf(served)),
       };
     }
     const { rows } = await filteredRun(input);
-    const paged = pageOf(rows, page, perPage);
+    const paged = pageOf(rows, page, perPage, input.offset);
     return {
       run_id: run.run_id,
       provider: run.provider,
@@ -130,7 +144,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
       data: paged.data,
       meta: paged.meta,
       ...(run.synthetic && { synthetic: true }),
-      ...nextPage(run.run_id, input, paged.meta),
+      ...nextPage(run.run_id, input, paged.meta, paged.data.length),
     };
   }
 
