@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { measureApp } from './figures/app.js';
 import { measureCacheGroup } from './figures/cache.js';
+import { measureCheck } from './figures/check.js';
 import { measureFanout } from './figures/fanout.js';
 import { measureLocal } from './figures/local.js';
 import { measureMemory } from './figures/memory.js';
@@ -27,6 +28,7 @@ const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   tokens: measureTokens,
   memory: measureMemory,
   app: measureApp,
+  check: measureCheck,
 };
 
 const RESULTS = join(ROOT, '.bench-tmp', 'results.json');
