@@ -165,8 +165,17 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
       throw new ProviderError({ code: 'invalid_response', provider: NAME, message: `${TITLE} answered without a task; try again later.` });
     }
     if (!isOk(task.status_code) || (envelope.tasks_error ?? 0) > 0) throw statusError(task.status_code, task.status_message, secrets);
+    const result = task.result?.[0];
+    if (result === undefined || result === null) {
+      // A task reported as done holds its result; none is not an empty answer (and must not be cached as one).
+      throw new ProviderError({
+        code: 'invalid_response',
+        provider: NAME,
+        message: `${TITLE} reported the task done (status ${task.status_code}) but sent no result. Nothing was cached; try again later.`,
+      });
+    }
     return {
-      result: task.result?.[0],
+      result,
       cost: task.cost ?? envelope.cost ?? 0,
       hundredScale: task.data === null || task.data === undefined || task.data.rank_scale === 'one_hundred',
     };
@@ -220,7 +229,7 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
       rank_scale: 'one_hundred',
     };
     const answer = await post('/v3/backlinks/backlinks/live', task, limit, context);
-    const result = answer.result === undefined || answer.result === null ? {} : parseResponse(NAME, backlinksResultSchema, answer.result);
+    const result = parseResponse(NAME, backlinksResultSchema, answer.result);
     const items = result.items ?? [];
     const total = result.total_count ?? items.length;
     const nextOffset = cursor.offset + items.length;
@@ -258,7 +267,7 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
       rank_scale: 'one_hundred',
     };
     const answer = await post('/v3/backlinks/domain_intersection/live', task, options.limit, context);
-    const result = answer.result === undefined || answer.result === null ? {} : parseResponse(NAME, intersectionResultSchema, answer.result);
+    const result = parseResponse(NAME, intersectionResultSchema, answer.result);
     const items = (result.items ?? []).flatMap((item) => {
       const stats = Object.values(item.domain_intersection).filter((value): value is IntersectionStats => value != null);
       const first = stats[0];

@@ -59,10 +59,8 @@ const backlinksSchema = z.object({
       links_from_gov: count,
     })
     .nullish(),
-  backlinks: z
-    .array(rowSchema)
-    .nullish()
-    .transform((value) => value ?? []),
+  // Required: an answer without the rows array is not an empty sample (an error page, a changed API).
+  backlinks: z.array(rowSchema),
 });
 
 interface Row {
@@ -144,11 +142,12 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
       const record = response.body as Record<string, unknown>;
       if (typeof record.error === 'string' && record.backlinks === undefined) {
         if (record.error === 'invalid_api_key') throw authFailed(response.status, upstreamDetail(record, '', secrets));
+        // Errors are documented with 4xx statuses; one inside a 200 is not an answer this server can trust.
         throw new ProviderError({
-          code: 'bad_request',
+          code: 'invalid_response',
           provider: NAME,
           status: response.status,
-          message: `${TITLE} rejected the request: ${upstreamDetail(record, '', secrets) ?? record.error}. Check the domain.`,
+          message: `${TITLE} answered HTTP ${response.status} with an error instead of backlinks: ${upstreamDetail(record, '', secrets) ?? record.error}. Nothing was cached; check the domain, try again later, or use another provider.`,
         });
       }
     }

@@ -250,6 +250,20 @@ describe('dataforseo status codes inside a 200', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('a task reported done with no result is invalid_response, not an empty answer', async () => {
+    for (const result of [null, []]) {
+      const body = envelope({});
+      (body.tasks[0] as { result: unknown }).result = result;
+      const agent = new MockAgent();
+      agent.disableNetConnect();
+      const provider = createDataForSeoProvider({ login: LOGIN, password: PASSWORD, baseUrl: ORIGIN }, { logger: silent, dispatcher: agent, backoffBaseMs: 1 });
+      recorder(agent, () => ({ status: 200, body }));
+      const error = await provider.backlinks?.(backlinksQuery, {}).catch((caught: unknown) => caught);
+      expect((error as ProviderError).code).toBe('invalid_response');
+      await agent.close();
+    }
+  });
+
   it('an envelope-level failure with no tasks is mapped too', async () => {
     recorder(agent, () => ({ status: 200, body: { status_code: 40100, status_message: 'You are not authorized.', tasks_error: 0, tasks: null } }));
     const error = await provider.backlinks?.(backlinksQuery, {}).catch((caught: unknown) => caught);
