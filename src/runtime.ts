@@ -92,6 +92,7 @@ function lazyService(load: () => Promise<Service>): Service {
     intersect: async (input, options) => (await get()).intersect(input, options),
     usage: async (options) => (await get()).usage(options),
     run: async (runId) => (await get()).run(runId),
+    runs: async () => (await get()).runs(),
     check: async (input, options) => (await get()).check(input, options),
     // Nothing to release when no call ever loaded the service.
     close: async () => {

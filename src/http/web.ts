@@ -120,7 +120,7 @@ export function createWebFetcher(options: WebFetcherOptions): WebFetcher {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const maxRedirects = options.maxRedirects ?? 5;
   const userAgent = options.userAgent ?? WEB_USER_AGENT;
-  const overall = createLimiter(options.overall ?? 16);
+  const overall = createLimiter(options.overall ?? 24);
   const perHostLimit = options.perHost ?? 4;
   const hosts = new Map<string, Limiter>();
   const pins = new Map<string, { addresses: Array<{ address: string; family: number }>; until: number }>();

@@ -14,10 +14,11 @@ import { createUsage } from './usage.js';
 
 export { DEFAULTS, type DryRun, isDryRun } from '../domain.js';
 export type * from './types.js';
+export type { RunSummary } from '../runs.js';
 
 export function createService(deps: ServiceDependencies): Service {
   const shared: OperationDependencies = { ...deps, now: deps.now ?? Date.now, spending: createSpending(deps) };
-  const { prospects, prospectsCsv, loadRun } = createProspects(shared);
+  const { prospects, prospectsCsv, loadRun, listRuns } = createProspects(shared);
   const web = deps.web ?? createWebFetcher({ allowLoopback: deps.config.fetchAllowLoopback, logger: deps.logger });
   return {
     gap: createGap(shared),
@@ -27,6 +28,7 @@ export function createService(deps: ServiceDependencies): Service {
     intersect: createIntersect(shared),
     usage: createUsage(shared),
     run: loadRun,
+    runs: listRuns,
     check: createCheck({ ...shared, web, loadRun }),
     close: () => web.close(),
   };

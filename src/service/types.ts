@@ -23,7 +23,7 @@ import type { Ledger } from '../ledger.js';
 import type { Logger } from '../log.js';
 import type { Capability } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { RunStore } from '../runs.js';
+import type { RunStore, RunSummary } from '../runs.js';
 import type { WebFetcher } from '../http/web.js';
 import type { CheckInput, CheckOutcome } from './check.js';
 import type { Spending } from './spending.js';
@@ -231,6 +231,8 @@ export interface Service {
   usage(options?: CallOptions): Promise<UsageOutcome>;
   /** Read a stored run (resources). */
   run(runId: string): Promise<GapRun>;
+  /** Stored runs, most recent first (the backlink-gap://runs resource). */
+  runs(): Promise<RunSummary[]>;
   check(input: CheckInput, options?: CallOptions): Promise<CheckOutcome>;
   /** Release the web fetcher's sockets. */
   close(): Promise<void>;
