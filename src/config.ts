@@ -72,6 +72,12 @@ const envSchema = z.object({
   BACKLINK_GAP_HTTP_MAX_BODY_KB: integerIn(1024, 1, 100_000),
   BACKLINK_GAP_SESSION_IDLE_SECONDS: integerIn(1800, 5, 7 * 86_400),
   BACKLINK_GAP_MAX_SESSIONS: integerIn(1000, 1, 1_000_000),
+  BACKLINK_GAP_FETCH_ALLOW_LOOPBACK: optionalText.pipe(
+    z
+      .enum(['0', '1'], { message: 'must be 1 (allow loopback, for tests) or 0' })
+      .optional()
+      .transform((value) => value === '1'),
+  ),
 
   LOCALSEODATA_API_KEY: optionalText,
   LOCALSEODATA_BASE_URL: baseUrl('https://api.localseodata.com'),
@@ -149,6 +155,8 @@ export interface Config {
   /** Whole-call deadline for upstream work, under the ~60 s MCP clients wait for a tool. */
   deadlineMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** check_prospects may fetch loopback addresses (127.0.0.0/8, ::1) as well as public ones; for tests only. */
+  fetchAllowLoopback: boolean;
   http: {
     token?: string;
     allowedOrigins: string[];
@@ -256,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runTtlSeconds: e.BACKLINK_GAP_RUN_TTL,
     deadlineMs: e.BACKLINK_GAP_DEADLINE_MS,
     logLevel: e.BACKLINK_GAP_LOG_LEVEL,
+    fetchAllowLoopback: e.BACKLINK_GAP_FETCH_ALLOW_LOOPBACK,
     http: {
       ...(e.BACKLINK_GAP_HTTP_TOKEN !== undefined && { token: e.BACKLINK_GAP_HTTP_TOKEN }),
       allowedOrigins: e.BACKLINK_GAP_ALLOWED_ORIGINS,

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, tempDir } from './proof/harness.js';
 
-const COMMANDS = ['serve', 'gap', 'prospects', 'backlinks', 'intersect', 'usage', 'help'];
+const COMMANDS = ['serve', 'gap', 'prospects', 'backlinks', 'intersect', 'usage', 'check', 'help'];
 
 function run(args: string[], env: Record<string, string> = {}) {
   const home = tempDir('cli');
