@@ -45,11 +45,13 @@ Configuration is by environment variables; see the README.`,
   --detailed              reasons, source pages, per-provider figures
   --fresh                 bypass the cache (pays again)
   --dry-run               estimate the cost only
+  --html FILE             also write the run as a standalone interactive report (opens offline)
   --json                  print the structured result`,
   prospects: `BIN prospects RUN_ID [options]
   --min-authority N  --max-spam N  --dofollow | --nofollow  --competitor DOMAIN  --q TEXT
   --sort score|rank|backlinks|referring_domains|overlap  --order asc|desc
-  --page N  --per-page N (1-100)  --hide-platforms  --csv (every matching row as CSV)  --detailed  --json`,
+  --page N  --per-page N (1-100)  --hide-platforms  --csv (every matching row as CSV)  --detailed  --json
+  --html FILE  write the whole run as a standalone interactive report (matrix, filters, CSV export)`,
   backlinks: `BIN backlinks TARGET [options]
   --mode as_is|one_per_domain|one_per_anchor  --limit N (1-1000)  --dofollow | --nofollow
   --anchor TEXT  --min-authority N  --cursor CURSOR  --provider NAME  --detailed  --fresh  --dry-run  --json`,
@@ -109,6 +111,7 @@ const OPTIONS = {
   page: { type: 'string' },
   'per-page': { type: 'string' },
   csv: { type: 'boolean' },
+  html: { type: 'string' },
   mode: { type: 'string' },
   anchor: { type: 'string' },
   cursor: { type: 'string' },
@@ -255,6 +258,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** `--html FILE`: the run as the gap view with its prospects embedded, readable offline. */
+async function writeReport(service: Runtime['service'], runId: string, file: string): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  const { standaloneReport, viewRunOf } = await import('./app/resource.js');
+  const run = await service.run(runId);
+  await writeFile(file, await standaloneReport(viewRunOf(run)));
+  process.stderr.write(`Wrote ${file}: the ${run.prospects.length} prospects of run ${run.run_id}; open it in a browser (no network needed).\n`);
+}
+
 async function runCommand(command: string, values: Values, args: string[], runtime: Runtime): Promise<number> {
   const responseFormat = values.detailed ? 'detailed' : 'concise';
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -296,6 +308,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
       );
       const outcome = await runtime.service.gap(input);
       if (isDryRun(outcome)) return printDryRun(outcome);
+      if (values.html) await writeReport(runtime.service, outcome.run_id, values.html);
       if (values.json) {
         printJson(renderGapResult(outcome, input.response_format, TOKEN_CAP).structured);
         return 0;
@@ -326,6 +339,10 @@ async function runCommand(command: string, values: Values, args: string[], runti
         }),
       );
       const { format, response_format, ...query } = input;
+      if (values.html) {
+        await writeReport(runtime.service, query.run_id, values.html);
+        return 0;
+      }
       if (format === 'csv') {
         out((await runtime.service.prospectsCsv(query)).csv);
         return 0;
