@@ -4,7 +4,7 @@
 // referring-domain figures and "already links to you" domains. A file that cannot be read is
 // reported (file, line, what to do) and the others still load.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { unzipSync } from 'fflate';
 import { parse as parseDomain } from 'tldts';
@@ -118,8 +118,16 @@ async function candidates(folder: string, failures: ExportFailure[], only?: stri
       }
       continue;
     }
-    const handle = await readFile(path);
-    found.push({ name, bytes: async () => handle, head: handle.subarray(0, HEAD_BYTES), modified: info.mtime, bundle: folder });
+    // Only the head is read now (for the header); the whole file when its turn comes, so a folder
+    // of large exports is never in memory at once.
+    const handle = await open(path, 'r');
+    const head = Buffer.alloc(Math.min(HEAD_BYTES, info.size));
+    try {
+      await handle.read(head, 0, head.length, 0);
+    } finally {
+      await handle.close();
+    }
+    found.push({ name, bytes: () => readFile(path), head, modified: info.mtime, bundle: folder });
   }
   return found;
 }
