@@ -5,7 +5,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { measureApp } from './figures/app.js';
 import { measureCacheGroup } from './figures/cache.js';
+import { measureCheck } from './figures/check.js';
 import { measureFanout } from './figures/fanout.js';
 import { measureLocal } from './figures/local.js';
 import { measureMemory } from './figures/memory.js';
@@ -25,6 +27,8 @@ const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   cache: measureCacheGroup,
   tokens: measureTokens,
   memory: measureMemory,
+  app: measureApp,
+  check: measureCheck,
 };
 
 const RESULTS = join(ROOT, '.bench-tmp', 'results.json');

@@ -20,6 +20,7 @@ Usage:
   backlink-gap-mcp backlinks TARGET [--mode one_per_domain]
   backlink-gap-mcp intersect --positive a.com,b.com [--negative you.com] [--min-matching 2]
   backlink-gap-mcp usage
+  backlink-gap-mcp check RUN_ID [--domains a.org,b.org] | --urls URL,URL --competitors a.com,b.com [--you me.com]
 
 Every command takes --json (the structured result) and --help.
 With no provider key set, the bundled synthetic sample (plumbers in Austin, TX) is used:
@@ -35,11 +36,13 @@ Configuration is by environment variables; see the README.`,
   --detailed              reasons, source pages, per-provider figures
   --fresh                 bypass the cache (pays again)
   --dry-run               estimate the cost only
+  --html FILE             also write the run as a standalone interactive report (opens offline)
   --json                  print the structured result`,
   prospects: `backlink-gap-mcp prospects RUN_ID [options]
   --min-authority N  --max-spam N  --dofollow | --nofollow  --competitor DOMAIN  --q TEXT
   --sort score|rank|backlinks|referring_domains|overlap  --order asc|desc
-  --page N  --per-page N (1-100)  --hide-platforms  --csv (every matching row as CSV)  --detailed  --json`,
+  --page N  --per-page N (1-100)  --hide-platforms  --csv (every matching row as CSV)  --detailed  --json
+  --html FILE  write the whole run as a standalone interactive report (matrix, filters, CSV export)`,
   backlinks: `backlink-gap-mcp backlinks TARGET [options]
   --mode as_is|one_per_domain|one_per_anchor  --limit N (1-1000)  --dofollow | --nofollow
   --anchor TEXT  --min-authority N  --cursor CURSOR  --provider NAME  --detailed  --fresh  --dry-run  --json`,
@@ -49,6 +52,10 @@ Configuration is by environment variables; see the README.`,
   --min-matching N  --source-scope page|root_domain  --sort source_domain_authority|source_spam_score|matching_target_count
   --limit N (1-50)  --next-token TOKEN  --provider NAME  --detailed  --fresh  --dry-run  --json`,
   usage: `backlink-gap-mcp usage [--json]   providers, spend against budget, balances, cache`,
+  check: `backlink-gap-mcp check RUN_ID [--domains a.org,b.org]      (default: the run's top 10)
+backlink-gap-mcp check --urls URL,URL --competitors a.com,b.com [--you me.com]
+  Fetches the linking pages live (free): is each competitor link still there, rel, anchor, contact routes.
+  --fresh (ignore the 7-day cache)  --detailed  --json`,
   serve: `backlink-gap-mcp serve [--http] [--port 3000] [--host 127.0.0.1] [--stateless]
   Without --http: MCP over stdio. With --http: Streamable HTTP at /mcp (GET /healthz for load balancers).
   Binding to anything but loopback requires BACKLINK_GAP_HTTP_TOKEN.`,
@@ -79,6 +86,7 @@ const OPTIONS = {
   page: { type: 'string' },
   'per-page': { type: 'string' },
   csv: { type: 'boolean' },
+  html: { type: 'string' },
   mode: { type: 'string' },
   anchor: { type: 'string' },
   cursor: { type: 'string' },
@@ -91,6 +99,9 @@ const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   stateless: { type: 'boolean' },
+  domains: { type: 'string' },
+  urls: { type: 'string' },
+  you: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
@@ -185,6 +196,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** `--html FILE`: the run as the gap view with its prospects embedded, readable offline. */
+async function writeReport(service: Runtime['service'], runId: string, file: string): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  const { standaloneReport, viewRunOf } = await import('./app/resource.js');
+  const run = await service.run(runId);
+  await writeFile(file, await standaloneReport(viewRunOf(run)));
+  process.stderr.write(`Wrote ${file}: the ${run.prospects.length} prospects of run ${run.run_id}; open it in a browser (no network needed).\n`);
+}
+
 async function runCommand(command: string, values: Values, args: string[], runtime: Runtime): Promise<number> {
   const responseFormat = values.detailed ? 'detailed' : 'concise';
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -226,6 +246,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
       );
       const outcome = await runtime.service.gap(input);
       if (isDryRun(outcome)) return printDryRun(outcome);
+      if (values.html) await writeReport(runtime.service, outcome.run_id, values.html);
       if (values.json) {
         printJson(renderGapResult(outcome, input.response_format, TOKEN_CAP).structured);
         return 0;
@@ -256,6 +277,10 @@ async function runCommand(command: string, values: Values, args: string[], runti
         }),
       );
       const { format, response_format, ...query } = input;
+      if (values.html) {
+        await writeReport(runtime.service, query.run_id, values.html);
+        return 0;
+      }
       if (format === 'csv') {
         out((await runtime.service.prospectsCsv(query)).csv);
         return 0;
@@ -316,6 +341,26 @@ async function runCommand(command: string, values: Values, args: string[], runti
       if (isDryRun(outcome)) return printDryRun(outcome);
       const rendered = renderIntersectResult(outcome, response_format, TOKEN_CAP);
       values.json ? printJson(rendered.structured) : out(rendered.text);
+      return 0;
+    }
+    case 'check': {
+      const { checkProspectsInput } = await import('./tools/check-prospects.js');
+      const input = validate(
+        checkProspectsInput,
+        defined({
+          run_id: args[0],
+          domains: list(values.domains),
+          urls: list(values.urls),
+          competitor_domains: list(values.competitors),
+          your_domain: values.you,
+          fresh: values.fresh,
+          response_format: responseFormat,
+        }),
+      );
+      const { response_format, ...query } = input;
+      const outcome = await runtime.service.check(query);
+      const { renderCheck } = await import('./summary/check.js');
+      values.json ? printJson(outcome) : out(renderCheck(outcome, response_format));
       return 0;
     }
     case 'usage': {

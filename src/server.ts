@@ -72,6 +72,15 @@ function registerRunResources(server: McpServer, service: Service): void {
     },
   );
   server.registerResource(
+    'gap-runs',
+    'backlink-gap://runs',
+    { title: 'Stored gap runs', description: 'Stored gap runs, newest first: run_id, your domain, competitors, provider, age, size', mimeType: 'application/json' },
+    async (uri) => {
+      const runs = await service.runs();
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(runs) }] };
+    },
+  );
+  server.registerResource(
     'gap-run',
     new ResourceTemplate('backlink-gap://runs/{run_id}', { list: undefined }),
     { title: 'Gap run (JSON)', description: 'A stored gap run: arguments, totals and every ranked prospect', mimeType: 'application/json' },

@@ -177,7 +177,7 @@ describe('list_prospects', () => {
     const { service } = setup();
     const gap = await gapOf(service.gap({ your_domain: 'me.com', competitor_domains: COMPETITORS }));
     const page1 = await service.prospects({ run_id: gap.run_id, per_page: 10 });
-    expect(page1.meta).toEqual({ page: 1, per_page: 10, total: 64, total_pages: 7 });
+    expect(page1.meta).toEqual({ page: 1, per_page: 10, total: 64, total_pages: 7, offset: 0 });
     expect(page1.next_call?.arguments).toMatchObject({ run_id: gap.run_id, page: 2, per_page: 10 });
     const strong = await service.prospects({ run_id: gap.run_id, min_authority: 50, dofollow: true, sort: 'rank', order: 'desc' });
     expect(strong.data.every((p) => (p.authority ?? 0) >= 50 && p.dofollow === true)).toBe(true);

@@ -9,7 +9,7 @@ import type { GapRun, Prospect, ProspectsPage, ProspectsQuery } from '../domain.
 import { DEFAULTS } from '../domain.js';
 import { UsageError, invalidInput } from '../errors.js';
 import { normalizeDomain } from '../hosts.js';
-import { isValidRunId } from '../runs.js';
+import { isValidRunId, type RunSummary } from '../runs.js';
 import { nextPage } from './paging.js';
 import type { CallOptions, OperationDependencies, ProspectsInput, ProspectsOutcome } from './types.js';
 
@@ -20,8 +20,10 @@ const MAX_UPSTREAM_PAGES = 10;
 export interface ProspectsOperations {
   prospects(input: ProspectsInput, options?: CallOptions): Promise<ProspectsOutcome>;
   prospectsCsv(input: ProspectsInput, options?: CallOptions): Promise<{ run_id: string; rows: number; csv: string }>;
-  /** A stored run, or an `unknown_run` error saying how to get one. */
+  /** A stored run, or an `unknown_run` error naming stored runs near the id and how to get one. */
   loadRun(runId: string): Promise<GapRun>;
+  /** Stored runs, most recent first. */
+  listRuns(): Promise<RunSummary[]>;
 }
 
 export function createProspects(deps: OperationDependencies): ProspectsOperations {
@@ -33,9 +35,11 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
     }
     const run = await runs.get(runId);
     if (!run) {
+      const near = nearestRuns(runId, await runs.list().catch(() => []));
+      const hint = near.length > 0 ? ` Stored runs near it: ${near.map(describeRun).join('; ')}.` : '';
       throw new UsageError(
         'unknown_run',
-        `Unknown run_id "${runId}": it does not exist or has expired (runs are kept ${Math.round(config.runTtlSeconds / 86_400)} days). Call backlink_gap with your_domain and competitor_domains to get a run_id.`,
+        `Unknown run_id "${runId}": it does not exist or has expired (runs are kept ${Math.round(config.runTtlSeconds / 86_400)} days).${hint} Call backlink_gap with your_domain and competitor_domains to get a run_id (a repeat of an earlier question costs nothing while it is cached).`,
       );
     }
     return run;
@@ -107,21 +111,35 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
     const upstream = await upstreamOf(run);
     if (upstream !== undefined && run.provider_run_id !== undefined) {
       // The provider keeps the run, filters and sorts it server-side, for free: its order is kept.
-      const answer = await upstream({ ...upstreamQuery({ ...run, provider_run_id: run.provider_run_id }, input), page, per_page: perPage }, options);
-      const { data, notes } = fromUpstream(run, input, answer.data);
+      const query = upstreamQuery({ ...run, provider_run_id: run.provider_run_id }, input);
+      // An offset inside a provider page reads that page and the next one (both free).
+      const offset = input.offset ?? (page - 1) * perPage;
+      const number = Math.floor(offset / perPage) + 1;
+      const answer = await upstream({ ...query, page: number, per_page: perPage }, options);
+      const skip = offset - (number - 1) * perPage;
+      let rows = answer.data.slice(skip);
+      if (skip > 0 && number < answer.meta.total_pages) {
+        rows = rows.concat((await upstream({ ...query, page: number + 1, per_page: perPage }, options)).data.slice(0, skip));
+      }
+      const { data, notes } = fromUpstream(run, input, rows);
+      const meta = { ...answer.meta, page: number, offset };
+      // Rows left out here (platforms) still count in the provider's positions.
+      const positionOf = (served: number) => (served >= data.length ? rows.length : rows.findIndex((row) => row.domain === data[served]!.domain));
+      const paging = nextPage(run.run_id, input, meta, rows.length);
       return {
         run_id: run.run_id,
         provider: run.provider,
         your_domain: run.your_domain,
         competitor_domains: run.competitor_domains,
         data,
-        meta: answer.meta,
+        meta,
         ...(notes.length > 0 && { notes }),
-        ...nextPage(run.run_id, input, answer.meta),
+        ...paging,
+        resumeAfter: (served) => paging.resumeAfter(positionOf(served)),
       };
     }
     const { rows } = await filteredRun(input);
-    const paged = pageOf(rows, page, perPage);
+    const paged = pageOf(rows, page, perPage, input.offset);
     return {
       run_id: run.run_id,
       provider: run.provider,
@@ -130,7 +148,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
       data: paged.data,
       meta: paged.meta,
       ...(run.synthetic && { synthetic: true }),
-      ...nextPage(run.run_id, input, paged.meta),
+      ...nextPage(run.run_id, input, paged.meta, paged.data.length),
     };
   }
 
@@ -150,5 +168,43 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
     return { run_id: run.run_id, rows: rows.length, csv: prospectsToCsv(rows) };
   }
 
-  return { prospects, prospectsCsv, loadRun };
+  return { prospects, prospectsCsv, loadRun, listRuns: () => runs.list() };
+}
+
+/** Stored runs whose id the given one may be a mistyping of: a shared prefix or a few edits away. */
+export function nearestRuns(runId: string, stored: RunSummary[], max = 3): RunSummary[] {
+  const wanted = runId.toLowerCase();
+  return stored
+    .map((run) => {
+      const id = run.run_id.toLowerCase();
+      const prefix = id.startsWith(wanted) || wanted.startsWith(id) ? 0 : Number.POSITIVE_INFINITY;
+      return { run, distance: Math.min(prefix, editDistance(wanted, id)) };
+    })
+    .filter(({ distance }) => distance <= 3)
+    .sort((left, right) => left.distance - right.distance || left.run.age_seconds - right.run.age_seconds)
+    .slice(0, max)
+    .map(({ run }) => run);
+}
+
+export function describeRun(run: RunSummary): string {
+  return `"${run.run_id}" (${run.your_domain} vs ${run.competitor_domains.join(', ')}; ${run.provider}; ${ageText(run.age_seconds)} old)`;
+}
+
+function ageText(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7_200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3_600)} h`;
+  return `${Math.round(seconds / 86_400)} days`;
+}
+
+function editDistance(left: string, right: string): number {
+  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= left.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= right.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (left[i - 1] === right[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[right.length]!;
 }

@@ -5,16 +5,16 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GAP_VIEW_META } from '../app/resource.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { ProspectsInput, ProspectsOutcome, Service } from '../service/index.js';
-import { DEFAULTS } from '../domain.js';
+import type { NextCall, ProspectsInput, ProspectsOutcome, Service } from '../service/index.js';
+import { DEFAULTS, type Prospect } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { conciseProspect } from '../summary/pages.js';
 import { renderProspects } from '../summary/prospects.js';
 import { ANNOTATIONS, callOptions, formatField, guarded, success } from './result.js';
 
-export const LIST_PROSPECTS_DESCRIPTION = `Read the prospects of a backlink_gap run: filter, sort, page or export them. Free: reads the stored run (OneClickSEO runs from OneClickSEO, also free).
-Use to see more than the top rows, shortlist (min_authority 30, dofollow true, max_spam 20), see who links to one competitor, or search with q. dofollow true keeps prospects with a dofollow link to a competitor.
-detailed shows each prospect's linking page and dofollow/total links per competitor. format "csv": every matching row (no paging).`;
+export const LIST_PROSPECTS_DESCRIPTION = `Read the prospects of a backlink_gap run: filter, sort, page or export them. Free (reads the stored run, or OneClickSEO's).
+E.g. shortlist (min_authority 30, dofollow true, max_spam 20), who links to one competitor, q to search. dofollow true keeps prospects with a dofollow link to a competitor.
+detailed: each prospect's linking page and dofollow/total links per competitor. format "csv": every matching row.`;
 
 export const listProspectsInput = z.strictObject({
   run_id: z.string().max(200).describe('From backlink_gap'),
@@ -27,6 +27,7 @@ export const listProspectsInput = z.strictObject({
   order: z.enum(['asc', 'desc']).default('desc'),
   page: z.number().int().min(1).max(10_000).default(1),
   per_page: z.number().int().min(1).max(100).default(50).describe('1-100, default 50'),
+  offset: z.number().int().min(0).max(100_000).optional().describe('First row, 0-based, instead of page (next calls give it)'),
   include_platforms: z.boolean().default(true).describe('false hides social/platform/spam domains'),
   format: z.enum(['table', 'csv']).default('table').describe('csv: all matching rows as CSV'),
   response_format: formatField,
@@ -62,14 +63,27 @@ export function registerListProspects(server: McpServer, service: Service, logge
 }
 
 export function renderProspectsResult(outcome: ProspectsOutcome, format: 'concise' | 'detailed', budget: number, input?: ProspectsInput) {
-  const structuredFor = (count: number) => ({
-    ...outcome,
-    data: outcome.data.slice(0, count).map((prospect) => {
-      if (format === 'detailed') return prospect;
-      const { found_by: _foundBy, ...concise } = conciseProspect(prospect);
-      return concise;
-    }),
-  });
-  const fits = fitRows(outcome.data, (rows) => renderProspects({ ...outcome, data: [...rows] }, rows.length, format, input) + JSON.stringify(structuredFor(rows.length)), budget);
-  return { text: renderProspects(outcome, fits, format, input), structured: structuredFor(fits) };
+  const { resumeAfter, ...answer } = outcome;
+  const structuredFor = (rows: readonly Prospect[], next: NextCall | undefined) => {
+    const { next_call: _call, ...rest } = answer;
+    return {
+      ...rest,
+      data: rows.map((prospect) => {
+        if (format === 'detailed') return prospect;
+        const { found_by: _foundBy, ...concise } = conciseProspect(prospect);
+        return concise;
+      }),
+      ...(next !== undefined && { next_call: next }),
+    };
+  };
+  const fits = fitRows(
+    answer.data,
+    (rows) => renderProspects({ ...answer, data: [...rows] }, rows.length, format, input) + JSON.stringify(structuredFor(rows, answer.next_call)),
+    budget,
+  );
+  // Rows cut to fit are not lost: the next call starts at the first row left out.
+  const next = fits < answer.data.length ? resumeAfter?.(fits) : answer.next_call;
+  const { next_call: _call, ...rest } = answer;
+  const cut: ProspectsOutcome = { ...rest, data: answer.data.slice(0, fits), ...(next !== undefined && { next_call: next }) };
+  return { text: renderProspects(cut, fits, format, input, answer.data.length - fits), structured: structuredFor(cut.data, next) };
 }
