@@ -45,7 +45,7 @@ function linkCounts(source: string, competitor: string): { links: number; dofoll
 describe('tools/list', () => {
   it('lists the tools with strict schemas, annotations and short descriptions', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['backlink_gap', 'get_backlinks', 'link_intersect', 'list_prospects', 'usage']));
+    expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['backlink_gap', 'check_prospects', 'get_backlinks', 'link_intersect', 'list_prospects', 'usage']));
     for (const tool of tools) {
       expect(tool.description!.length).toBeLessThan(1500);
       expect(tool.inputSchema.additionalProperties).toBe(false);

@@ -114,7 +114,7 @@ describe('check_prospects on urls', () => {
 
   it('says when a link was removed, and follows a redirecting page', () => {
     expect(checkOf(pages.removed()).links.every((link: { live: boolean }) => !link.live)).toBe(true);
-    expect(text(answer)).toMatch(/\/best-plumbers-2025 · 200 "Best plumbers in Austin \(2025\)": austinplumbingco\.com gone/);
+    expect(text(answer)).toMatch(/\/best-plumbers-2025 · 200 "Best plumbers in Austin \(2025\)": austinplumbingco\.com not linked/);
     const moved = checkOf(pages.redirecting());
     expect(moved.final_url).toBe(site.url(HOSTS.chamber, '/members/plumbing'));
     expect(linkOf(pages.redirecting(), COMPETITOR_A).live).toBe(true);
