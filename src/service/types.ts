@@ -44,6 +44,9 @@ export interface ServiceDependencies {
 export interface CallOptions {
   signal?: AbortSignal;
   progress?: (done: number, total?: number, message?: string) => void;
+  /** Ask the user whether to spend what `quote` says (a client with form elicitation); absent: the
+   *  quote is the answer and the caller repeats with `confirm: true`. */
+  confirm?: (quote: DryRun) => Promise<boolean>;
 }
 
 /** Where an answer came from and what it cost. */
@@ -77,6 +80,8 @@ export interface GapInput {
   include_platforms?: boolean;
   fresh?: boolean;
   dry_run?: boolean;
+  /** The user already agreed to this call's cost (BACKLINK_GAP_CONFIRM_ABOVE). */
+  confirm?: boolean;
 }
 
 export interface GapOutcome extends Provenance {
@@ -142,6 +147,8 @@ export interface BacklinksInput {
   provider?: ProviderName;
   fresh?: boolean;
   dry_run?: boolean;
+  /** The user already agreed to this call's cost (BACKLINK_GAP_CONFIRM_ABOVE). */
+  confirm?: boolean;
 }
 
 export interface BacklinksOutcome extends Provenance {
@@ -172,6 +179,8 @@ export interface IntersectInput {
   provider?: ProviderName;
   fresh?: boolean;
   dry_run?: boolean;
+  /** The user already agreed to this call's cost (BACKLINK_GAP_CONFIRM_ABOVE). */
+  confirm?: boolean;
 }
 
 export interface IntersectOutcome extends Provenance {
