@@ -75,9 +75,11 @@ BIN check --urls URL,URL --competitors a.com,b.com [--you me.com]
 function invocation(script: string | undefined = process.argv[1], cwd: string = process.cwd()): string {
   if (script === undefined) return 'backlink-gap-mcp';
   const path = script.replaceAll('\\', '/');
-  // npm i -g puts the package under <prefix>/lib/node_modules and the command on PATH.
-  if (path.includes('/lib/node_modules/') || !path.endsWith('.js')) return 'backlink-gap-mcp';
+  // npm i -g puts the package under <prefix>/lib/node_modules and the command on PATH; npx and a
+  // local install run it from a node_modules folder (its .bin link, or the file itself).
+  if (path.includes('/lib/node_modules/')) return 'backlink-gap-mcp';
   if (path.includes('/node_modules/')) return 'npx backlink-gap-mcp';
+  if (!path.endsWith('.js')) return 'backlink-gap-mcp';
   const shown = relative(cwd, script);
   return `node ${shown.startsWith('..') || isAbsolute(shown) ? script : shown}`;
 }

@@ -5,6 +5,7 @@ import type { Cache } from '../cache/cache.js';
 import type { Config } from '../config.js';
 import type {
   BacklinkMetrics,
+  BacklinksSummary,
   Backlink,
   BacklinksMode,
   Cost,
@@ -44,6 +45,9 @@ export interface ServiceDependencies {
 export interface CallOptions {
   signal?: AbortSignal;
   progress?: (done: number, total?: number, message?: string) => void;
+  /** Ask the user whether to spend what `quote` says (a client with form elicitation); absent: the
+   *  quote is the answer and the caller repeats with `confirm: true`. */
+  confirm?: (quote: DryRun) => Promise<boolean>;
 }
 
 /** Where an answer came from and what it cost. */
@@ -77,6 +81,8 @@ export interface GapInput {
   include_platforms?: boolean;
   fresh?: boolean;
   dry_run?: boolean;
+  /** The user already agreed to this call's cost (BACKLINK_GAP_CONFIRM_ABOVE). */
+  confirm?: boolean;
 }
 
 export interface GapOutcome extends Provenance {
@@ -142,12 +148,17 @@ export interface BacklinksInput {
   provider?: ProviderName;
   fresh?: boolean;
   dry_run?: boolean;
+  /** The user already agreed to this call's cost (BACKLINK_GAP_CONFIRM_ABOVE). */
+  confirm?: boolean;
 }
 
 export interface BacklinksOutcome extends Provenance {
   target: string;
   mode: BacklinksMode;
   metrics: BacklinkMetrics;
+  /** Top referring domains and anchors (with shares) over every matching link, or over the rows
+   *  fetched where the provider cannot count them all (`covers` says which). */
+  summary: BacklinksSummary;
   backlinks: Backlink[];
   total: number;
   next_cursor?: string;
@@ -172,6 +183,8 @@ export interface IntersectInput {
   provider?: ProviderName;
   fresh?: boolean;
   dry_run?: boolean;
+  /** The user already agreed to this call's cost (BACKLINK_GAP_CONFIRM_ABOVE). */
+  confirm?: boolean;
 }
 
 export interface IntersectOutcome extends Provenance {
