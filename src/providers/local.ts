@@ -2,6 +2,7 @@
 // (BACKLINK_GAP_DATA) or the bundled synthetic sample. Free, offline, loaded lazily on first use.
 
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BacklinksResult, GapResult, IntersectResult } from '../domain.js';
 import type { Logger } from '../log.js';
@@ -27,13 +28,15 @@ interface Loaded {
 export function createLocalProvider(options: { dataPath?: string; logger: Logger }): Provider {
   const synthetic = options.dataPath === undefined;
   const path = options.dataPath === undefined ? sampleDataPath() : resolve(options.dataPath);
-  const account = createHash('sha256').update(path).digest('hex').slice(0, 12);
   const cost = noCost('local', 'none');
   let loading: Promise<Loaded> | undefined;
 
   // One load shared by concurrent first calls; a failed load is forgotten so the next call retries.
+  let loadedAs = '';
   const load = (): Promise<Loaded> => {
-    if (loading !== undefined) return loading;
+    // An edited dataset (another size or mtime) is loaded again: its answers are keyed by its identity.
+    if (loading !== undefined && loadedAs === datasetIdentity(path)) return loading;
+    loadedAs = datasetIdentity(path);
     const started = performance.now();
     const attempt = loadDataset(path, synthetic ? { variable: 'the bundled sample path' } : {}).then((data) => {
       options.logger.info('local dataset loaded', {
@@ -70,7 +73,7 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
         configured: true,
         unit: 'none',
         pricing: 'free: reads a links file on this machine',
-        account,
+        account: datasetIdentity(path),
       };
     },
 
@@ -104,4 +107,19 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
       return cost;
     },
   };
+}
+
+/** Path, size and modification time of each file a dataset may hold, hashed: the local provider's
+ *  account in every cache key, so an edited dataset is never answered from the past, in any process. */
+function datasetIdentity(path: string): string {
+  const parts = [path];
+  for (const file of [path, join(path, 'links.csv'), join(path, 'links.jsonl'), join(path, 'domains.csv')]) {
+    try {
+      const info = statSync(file);
+      if (info.isFile()) parts.push(`${file}:${info.size}:${info.mtimeMs}`);
+    } catch {
+      // Not there (or the path is a file, not a folder): not part of the dataset.
+    }
+  }
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 12);
 }
