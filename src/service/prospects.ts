@@ -2,7 +2,7 @@
 // the provider itself, for free), and the whole filtered run as CSV.
 
 import { prospectsToCsv } from '../analysis/csv.js';
-import { filterProspects, pageOf, sortProspects } from '../analysis/prospects.js';
+import { filterProspects, hidesPlatformsByDefault, pageOf, sortProspects } from '../analysis/prospects.js';
 import { rankProspects } from '../analysis/rank.js';
 import type { GapRun, Prospect } from '../domain.js';
 import { DEFAULTS } from '../domain.js';
@@ -36,7 +36,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
     return run;
   }
 
-  async function filteredRun(input: ProspectsInput): Promise<{ run: GapRun; rows: Prospect[]; total?: number }> {
+  async function filteredRun(input: ProspectsInput): Promise<{ run: GapRun; rows: Prospect[]; hidden: number }> {
     const run = await loadRun(input.run_id);
     const competitor = input.competitor === undefined ? undefined : normalizeDomain(input.competitor, 'competitor');
     if (competitor !== undefined && !run.competitor_domains.includes(competitor)) {
@@ -50,16 +50,23 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
       ...(input.dofollow !== undefined && { dofollow: input.dofollow }),
       ...(competitor !== undefined && { competitor }),
       ...(input.q !== undefined && { q: input.q }),
-      include_platforms: input.include_platforms ?? true,
+      ...(input.include_platforms !== undefined && { include_platforms: input.include_platforms }),
+      ...(input.category !== undefined && { category: input.category }),
+      ...(input.exclude_category !== undefined && { exclude_category: input.exclude_category }),
+      ...(input.route !== undefined && { route: input.route }),
+      ...(input.exclude_route !== undefined && { exclude_route: input.exclude_route }),
     };
-    return { run, rows: sortProspects(filterProspects(run.prospects, filter), sort, order) };
+    const hidden = run.prospects.filter((prospect) => hidesPlatformsByDefault(filter, prospect.category)).length;
+    return { run, rows: sortProspects(filterProspects(run.prospects, filter), sort, order), hidden };
   }
 
   async function prospects(input: ProspectsInput, options?: CallOptions): Promise<ProspectsOutcome> {
     const page = input.page ?? 1;
     const perPage = input.per_page ?? DEFAULTS.perPage;
     const run = await loadRun(input.run_id);
-    if (run.provider === 'oneclickseo' && run.provider_run_id !== undefined) {
+    // Categories and routes are ours, so a selection by them reads the stored run rather than the provider's pages.
+    const selects = [input.category, input.exclude_category, input.route, input.exclude_route].some((values) => values !== undefined && values.length > 0);
+    if (run.provider === 'oneclickseo' && run.provider_run_id !== undefined && !selects) {
       // The provider keeps the run and filters it server-side, for free.
       const provider = await registry.get('oneclickseo');
       if (provider.prospects) {
@@ -94,7 +101,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
         };
       }
     }
-    const { rows } = await filteredRun(input);
+    const { rows, hidden } = await filteredRun(input);
     const paged = pageOf(rows, page, perPage);
     return {
       run_id: run.run_id,
@@ -103,6 +110,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
       competitor_domains: run.competitor_domains,
       data: paged.data,
       meta: paged.meta,
+      ...(hidden > 0 && { platforms_hidden: hidden }),
       ...(run.synthetic && { synthetic: true }),
       ...nextPage(run.run_id, input, paged.meta),
     };

@@ -12,8 +12,10 @@ import type {
   GapRun,
   IntersectRow,
   IntersectSort,
+  Category,
   Prospect,
   ProspectSort,
+  Route,
   ProviderName,
   Scope,
   SourceScope,
@@ -69,6 +71,10 @@ export interface GapInput {
   provider?: ProviderName | 'all';
   top?: number;
   include_platforms?: boolean;
+  category?: Category[];
+  exclude_category?: Category[];
+  route?: Route[];
+  exclude_route?: Route[];
   fresh?: boolean;
   dry_run?: boolean;
 }
@@ -82,7 +88,9 @@ export interface GapOutcome extends Provenance {
   total_prospects: number;
   kept: number;
   top: Prospect[];
-  left_out: { platform_or_social: number; suspect_spam: number; below_top: number };
+  /** Kept by the run but not in `top`: platforms and suspected spam hidden by default, prospects the
+   *  category/route filters left out (`filtered`), and those ranked below the top rows. */
+  left_out: { platform_or_social: number; suspect_spam: number; filtered: number; below_top: number };
   facets: Facets;
   providers?: Array<{ provider: ProviderName; status: 'ok' | 'error'; prospects?: number; error?: string }>;
   notes: string[];
@@ -103,6 +111,10 @@ export interface ProspectsInput {
   page?: number;
   per_page?: number;
   include_platforms?: boolean;
+  category?: Category[];
+  exclude_category?: Category[];
+  route?: Route[];
+  exclude_route?: Route[];
 }
 
 export interface ProspectsOutcome {
@@ -112,6 +124,8 @@ export interface ProspectsOutcome {
   competitor_domains: string[];
   data: Prospect[];
   meta: { page: number; per_page: number; total: number; total_pages: number };
+  /** Platform and suspected-spam prospects left out by default (include_platforms: true shows them); absent when none. */
+  platforms_hidden?: number;
   synthetic?: boolean;
   next_call?: NextCall;
 }

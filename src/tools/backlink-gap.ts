@@ -8,7 +8,7 @@ import { DEFAULTS, isDryRun, PROVIDER_NAMES } from '../domain.js';
 import { TOKEN_CAP, estimateTokens, fitRows, tokenBudget } from '../summary/format.js';
 import { renderGap } from '../summary/gap.js';
 import { conciseProspect } from '../summary/pages.js';
-import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, renderDryRun, success } from './result.js';
+import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, renderDryRun, selectionFields, success } from './result.js';
 
 export const BACKLINK_GAP_DESCRIPTION = `Find link-building prospects: sites that link to your competitors but not to you (a backlink gap). Use it first for backlinks, outreach targets or why competitors outrank you.
 Returns the top prospects by score (authority, competitors linked, dofollow, spam, category), counts by tier/category/authority and a run_id; the ranked set (up to limit) is stored for list_prospects (free: page, filter, export).
@@ -23,7 +23,8 @@ export const backlinkGapInput = z.strictObject({
   limit: z.number().int().min(1).max(1000).default(100).describe('Prospects the run keeps (default 100)'),
   min_competitors: z.number().int().min(1).max(20).optional().describe('Only prospects linking to at least this many competitors'),
   top: z.number().int().min(1).max(50).default(15).describe('Rows shown now (default 15)'),
-  include_platforms: z.boolean().optional().describe('Keep social/platform/spam domains in the top list'),
+  include_platforms: z.boolean().optional().describe('Keep social/platform/spam domains (hidden by default)'),
+  ...selectionFields('backlink_gap'),
   provider: z.enum([...PROVIDER_NAMES, 'all']).optional().describe('Data source, or "all" to merge; default: the configured default'),
   response_format: formatField,
   fresh: freshField,

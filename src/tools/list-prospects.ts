@@ -8,7 +8,7 @@ import { DEFAULTS } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { conciseProspect } from '../summary/pages.js';
 import { renderProspects } from '../summary/prospects.js';
-import { ANNOTATIONS, callOptions, formatField, guarded, success } from './result.js';
+import { ANNOTATIONS, callOptions, formatField, guarded, selectionFields, success } from './result.js';
 
 export const LIST_PROSPECTS_DESCRIPTION = `Read the prospects of a backlink_gap run: filter, sort, page or export them. Free: reads the stored run (OneClickSEO runs from OneClickSEO, also free).
 Use to see more than the top rows, shortlist (min_authority 30, dofollow true, max_spam 20), see who links to one competitor, or search with q. dofollow true keeps prospects with a dofollow link to a competitor.
@@ -25,7 +25,8 @@ export const listProspectsInput = z.strictObject({
   order: z.enum(['asc', 'desc']).default('desc'),
   page: z.number().int().min(1).max(10_000).default(1),
   per_page: z.number().int().min(1).max(100).default(50).describe('1-100, default 50'),
-  include_platforms: z.boolean().default(true).describe('false hides social/platform/spam domains'),
+  include_platforms: z.boolean().optional().describe('Keep social/platform/spam domains (hidden by default)'),
+  ...selectionFields('list_prospects'),
   format: z.enum(['table', 'csv']).default('table').describe('csv: all matching rows as CSV'),
   response_format: formatField,
 });

@@ -3,7 +3,7 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { type DryRun, PROVIDER_NAMES } from '../domain.js';
+import { CATEGORIES, type DryRun, PROVIDER_NAMES, ROUTES } from '../domain.js';
 import { BacklinkGapError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CallOptions } from '../service/index.js';
@@ -18,6 +18,25 @@ export const formatField = z
   .describe('detailed adds reasons, linking pages, per-competitor and per-provider figures');
 export const freshField = z.boolean().optional().describe('true: bypass the cache (pays again)');
 export const dryRunField = z.boolean().optional().describe('true: only estimate the cost and say if cached; no call');
+
+// The values are checked here (a pipe into the enum) but not spelled out in tools/list, where four
+// enum lists in two tools would cost ~440 tokens; every result names the values in its route and
+// category fields and facets, and a wrong value is refused with the list.
+const categoryValue = z.string().pipe(z.enum(CATEGORIES));
+const routeValue = z.string().pipe(z.enum(ROUTES));
+/** Category and acquisition-route selection, the same in backlink_gap and list_prospects (whose
+ *  descriptions point to backlink_gap's, which name the routes). */
+export function selectionFields(tool: 'backlink_gap' | 'list_prospects') {
+  return {
+    category: z.array(categoryValue).optional().describe('Only these categories, e.g. ["chamber_or_association"]'),
+    exclude_category: z.array(categoryValue).optional(),
+    route: z
+      .array(routeValue)
+      .optional()
+      .describe(tool === 'backlink_gap' ? `Only these routes: ${ROUTES.join(' ')}` : 'Only these routes, as in backlink_gap'),
+    exclude_route: z.array(routeValue).optional().describe('e.g. ["paid_listing"]'),
+  };
+}
 
 export const ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, idempotentHint: true } as const;
 
