@@ -2,10 +2,10 @@
 // Run by hand: npx tsx bench/cache.ts
 
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { createCache } from '../src/cache/cache.js';
 import { silentLogger } from '../src/log.js';
@@ -17,6 +17,7 @@ export interface Figure {
   max: number;
   unit: string;
   target?: number;
+  note?: string;
 }
 
 const RUNS = 7;
@@ -122,13 +123,80 @@ export async function measureCache(): Promise<Figure[]> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  figures.push(...(await measureBoundedDisk()));
   return figures;
+}
+
+const BOUND_ENTRIES = 10_000;
+const BOUND_MB = 50;
+
+/** Bytes allocated on disk under a folder, folders included, as du counts them. */
+async function occupied(folder: string): Promise<number> {
+  let total = (await stat(folder)).blocks * 512;
+  for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
+    total += (await stat(join(entry.parentPath, entry.name))).blocks * 512;
+  }
+  return total;
+}
+
+/** 10,000 writes of ~10 kB answers (~140 MB on disk unbounded) into a cache bounded at 50 MB: what is
+ *  left on disk, what a write costs while eviction runs, against the same writes with room to spare,
+ *  and the longest the event loop was held up. */
+async function measureBoundedDisk(): Promise<Figure[]> {
+  const filler = 'f'.repeat(10_000);
+  const run = async (maxBytes: number) => {
+    const dir = await mkdtemp(join(tmpdir(), 'backlink-gap-bench-bound-'));
+    const cache = createCache({ mode: 'persistent', dir, ttlSeconds: 3600, maxBytes, memoryBytes: 1024 * 1024, logger: silentLogger });
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const latencies: number[] = [];
+    try {
+      for (let index = 0; index < BOUND_ENTRIES; index += 1) {
+        const started = performance.now();
+        await cache.set(`bench:bound:${index}`, { index, filler });
+        latencies.push(performance.now() - started);
+      }
+      await cache.flush();
+      delay.disable();
+      return { latencies, onDisk: await occupied(join(dir, 'cache')), stallMs: delay.max / 1e6 };
+    } finally {
+      await cache.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  const bounded = await run(BOUND_MB * 1024 * 1024);
+  const roomy = await run(1024 * 1024 * 1024);
+  const megabytes = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  const one = (figure: string, unit: string, value: number, target?: number, note?: string): Figure => ({
+    figure,
+    median: value,
+    min: value,
+    max: value,
+    unit,
+    ...(target !== undefined && { target }),
+    ...(note !== undefined && { note }),
+  });
+  const p99 = (samples: number[]) => Math.round(([...samples].sort((a, b) => a - b)[Math.floor(samples.length * 0.99)] ?? 0) * 1000) / 1000;
+  const boundedWrites = {
+    ...summarise(`write under a ${BOUND_MB} MB bound (${BOUND_ENTRIES} × 10 kB)`, 'ms', bounded.latencies),
+    note: `p99 ${p99(bounded.latencies)} ms`,
+  };
+  const roomyWrites = {
+    ...summarise(`write with room to spare (${BOUND_ENTRIES} × 10 kB)`, 'ms', roomy.latencies),
+    note: `p99 ${p99(roomy.latencies)} ms`,
+  };
+  return [
+    one(`on disk after ${BOUND_ENTRIES} × 10 kB at CACHE_MAX_MB=${BOUND_MB}`, 'MB', megabytes(bounded.onDisk), BOUND_MB, `unbounded the same writes occupy ${megabytes(roomy.onDisk)} MB`),
+    boundedWrites,
+    roomyWrites,
+    one('longest event-loop stall while evicting', 'ms', Math.round(bounded.stallMs * 10) / 10, 50, `the same writes with no eviction: ${Math.round(roomy.stallMs * 10) / 10} ms (the machine's own noise)`),
+  ];
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const figures = await measureCache();
-  for (const { figure, median, min, max, unit, target } of figures) {
+  for (const { figure, median, min, max, unit, target, note } of figures) {
     const verdict = target === undefined ? '' : median <= target ? `  (target ≤ ${target} ${unit}: met)` : `  (target ≤ ${target} ${unit}: MISSED)`;
-    process.stdout.write(`${figure.padEnd(42)} median ${median} ${unit}  min ${min}  max ${max}${verdict}\n`);
+    process.stdout.write(`${figure.padEnd(42)} median ${median} ${unit}  min ${min}  max ${max}${verdict}${note === undefined ? '' : `  (${note})`}\n`);
   }
 }

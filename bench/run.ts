@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { measureCacheGroup } from './figures/cache.js';
+import { measureCheck } from './figures/check.js';
 import { measureFanout } from './figures/fanout.js';
 import { measureLocal } from './figures/local.js';
 import { measureMemory } from './figures/memory.js';
@@ -25,6 +26,7 @@ const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   cache: measureCacheGroup,
   tokens: measureTokens,
   memory: measureMemory,
+  check: measureCheck,
 };
 
 const RESULTS = join(ROOT, '.bench-tmp', 'results.json');

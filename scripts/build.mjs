@@ -3,10 +3,10 @@
 // Types are checked separately by `npm run typecheck`.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 /** The SDK's server imports its ajv-based validator for elicitation answers, which this server never
  *  asks for (server.ts passes its own validator); leaving ajv out of the bundle saves it on every start. */
@@ -58,6 +58,29 @@ await build({
   // CommonJS dependencies (cacache, ajv) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
+
+// The MCP App view (src/app): one self-contained HTML file, script and style inline, nothing fetched
+// at view time, so a host's default CSP allows it. Its size is a benchmark figure (BENCHMARKS.md).
+const view = await build({
+  entryPoints: ['src/app/view.ts'],
+  bundle: true,
+  write: false,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+const viewScript = view.outputFiles[0].text.replaceAll('</script', '<\\/script');
+const viewStyle = (await transform(readFileSync('src/app/view.css', 'utf8'), { loader: 'css', minify: true })).code;
+mkdirSync('dist/app', { recursive: true });
+writeFileSync(
+  'dist/app/gap-view.html',
+  readFileSync('src/app/view.html', 'utf8')
+    .replace('/*STYLE*/', () => viewStyle.trim())
+    .replace('/*SCRIPT*/', () => viewScript.trim()),
+);
 
 // Capture the built server's own tools/list answer; the bundle serves it as is (src/server.ts
 // toolListSnapshot), so a client's first tools/list costs no schema conversion. The e2e test checks

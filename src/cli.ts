@@ -20,6 +20,7 @@ Usage:
   backlink-gap-mcp backlinks TARGET [--mode one_per_domain]
   backlink-gap-mcp intersect --positive a.com,b.com [--negative you.com] [--min-matching 2]
   backlink-gap-mcp usage
+  backlink-gap-mcp check RUN_ID [--domains a.org,b.org] | --urls URL,URL --competitors a.com,b.com [--you me.com]
 
 Every command takes --json (the structured result) and --help.
 With no provider key set, the bundled synthetic sample (plumbers in Austin, TX) is used:
@@ -52,6 +53,10 @@ Configuration is by environment variables; see the README.`,
   --min-matching N  --source-scope page|root_domain  --sort source_domain_authority|source_spam_score|matching_target_count
   --limit N (1-50)  --next-token TOKEN  --provider NAME  --detailed  --fresh  --dry-run  --json`,
   usage: `backlink-gap-mcp usage [--json]   providers, spend against budget, balances, cache`,
+  check: `backlink-gap-mcp check RUN_ID [--domains a.org,b.org]      (default: the run's top 10)
+backlink-gap-mcp check --urls URL,URL --competitors a.com,b.com [--you me.com]
+  Fetches the linking pages live (free): is each competitor link still there, rel, anchor, contact routes.
+  --fresh (ignore the 7-day cache)  --detailed  --json`,
   serve: `backlink-gap-mcp serve [--http] [--port 3000] [--host 127.0.0.1] [--stateless]
   Without --http: MCP over stdio. With --http: Streamable HTTP at /mcp (GET /healthz for load balancers).
   Binding to anything but loopback requires BACKLINK_GAP_HTTP_TOKEN.`,
@@ -98,6 +103,9 @@ const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   stateless: { type: 'boolean' },
+  domains: { type: 'string' },
+  urls: { type: 'string' },
+  you: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
@@ -332,6 +340,26 @@ async function runCommand(command: string, values: Values, args: string[], runti
       if (isDryRun(outcome)) return printDryRun(outcome);
       const rendered = renderIntersectResult(outcome, response_format, TOKEN_CAP);
       values.json ? printJson(rendered.structured) : out(rendered.text);
+      return 0;
+    }
+    case 'check': {
+      const { checkProspectsInput } = await import('./tools/check-prospects.js');
+      const input = validate(
+        checkProspectsInput,
+        defined({
+          run_id: args[0],
+          domains: list(values.domains),
+          urls: list(values.urls),
+          competitor_domains: list(values.competitors),
+          your_domain: values.you,
+          fresh: values.fresh,
+          response_format: responseFormat,
+        }),
+      );
+      const { response_format, ...query } = input;
+      const outcome = await runtime.service.check(query);
+      const { renderCheck } = await import('./summary/check.js');
+      values.json ? printJson(outcome) : out(renderCheck(outcome, response_format));
       return 0;
     }
     case 'usage': {

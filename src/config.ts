@@ -71,6 +71,13 @@ const envSchema = z.object({
   BACKLINK_GAP_ALLOWED_HOSTS: listOf,
   BACKLINK_GAP_HTTP_MAX_BODY_KB: integerIn(1024, 1, 100_000),
   BACKLINK_GAP_SESSION_IDLE_SECONDS: integerIn(1800, 5, 7 * 86_400),
+  BACKLINK_GAP_MAX_SESSIONS: integerIn(1000, 1, 1_000_000),
+  BACKLINK_GAP_FETCH_ALLOW_LOOPBACK: optionalText.pipe(
+    z
+      .enum(['0', '1'], { message: 'must be 1 (allow loopback, for tests) or 0' })
+      .optional()
+      .transform((value) => value === '1'),
+  ),
 
   LOCALSEODATA_API_KEY: optionalText,
   LOCALSEODATA_BASE_URL: baseUrl('https://api.localseodata.com'),
@@ -148,12 +155,16 @@ export interface Config {
   /** Whole-call deadline for upstream work, under the ~60 s MCP clients wait for a tool. */
   deadlineMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** check_prospects may fetch loopback addresses (127.0.0.0/8, ::1) as well as public ones; for tests only. */
+  fetchAllowLoopback: boolean;
   http: {
     token?: string;
     allowedOrigins: string[];
     allowedHosts: string[];
     maxBodyBytes: number;
     sessionIdleMs: number;
+    /** Live HTTP sessions at most; an initialize past it is answered 503 with Retry-After. */
+    maxSessions: number;
   };
   providers: {
     localseodata: LocalSeoDataSettings;
@@ -172,6 +183,21 @@ export const PROVIDER_VARIABLES: Record<Exclude<ProviderName, 'local'>, string> 
   domdetailer: 'DOMDETAILER_API_KEY',
   dataforseo: 'DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD',
 };
+
+/** Variables holding a secret. Each must be long enough to redact: a key of 1-3 characters would be
+ *  found inside ordinary words in every log line, so it is refused as implausible at start-up. */
+const SECRET_VARIABLES = [
+  'LOCALSEODATA_API_KEY',
+  'ONECLICKSEO_API_KEY',
+  'MOZ_API_TOKEN',
+  'MOZ_ACCESS_ID',
+  'MOZ_SECRET_KEY',
+  'DOMDETAILER_API_KEY',
+  'DATAFORSEO_LOGIN',
+  'DATAFORSEO_PASSWORD',
+  'BACKLINK_GAP_HTTP_TOKEN',
+] as const;
+const MIN_SECRET_LENGTH = 4;
 
 /** The platform's user cache directory for this app. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
@@ -193,6 +219,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new UsageError('config_error', `Invalid configuration: ${problems.join('; ')}.`);
   }
   const e = parsed.data;
+  const tooShort = SECRET_VARIABLES.filter((name) => {
+    const value = e[name];
+    return value !== undefined && value.length < MIN_SECRET_LENGTH;
+  });
+  if (tooShort.length > 0) {
+    throw new UsageError(
+      'config_error',
+      `Invalid configuration: ${tooShort.join(', ')} ${tooShort.length === 1 ? 'is' : 'are'} shorter than ${MIN_SECRET_LENGTH} characters, too short to be a real key (a truncated paste?). Set the full value, or unset it.`,
+    );
+  }
   if ((e.MOZ_ACCESS_ID === undefined) !== (e.MOZ_SECRET_KEY === undefined) && e.MOZ_API_TOKEN === undefined) {
     throw new UsageError(
       'config_error',
@@ -213,12 +249,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runTtlSeconds: e.BACKLINK_GAP_RUN_TTL,
     deadlineMs: e.BACKLINK_GAP_DEADLINE_MS,
     logLevel: e.BACKLINK_GAP_LOG_LEVEL,
+    fetchAllowLoopback: e.BACKLINK_GAP_FETCH_ALLOW_LOOPBACK,
     http: {
       ...(e.BACKLINK_GAP_HTTP_TOKEN !== undefined && { token: e.BACKLINK_GAP_HTTP_TOKEN }),
       allowedOrigins: e.BACKLINK_GAP_ALLOWED_ORIGINS,
       allowedHosts: e.BACKLINK_GAP_ALLOWED_HOSTS,
       maxBodyBytes: e.BACKLINK_GAP_HTTP_MAX_BODY_KB * 1024,
       sessionIdleMs: e.BACKLINK_GAP_SESSION_IDLE_SECONDS * 1000,
+      maxSessions: e.BACKLINK_GAP_MAX_SESSIONS,
     },
     providers: {
       localseodata: clean({

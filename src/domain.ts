@@ -39,6 +39,8 @@ export interface ProviderMetrics {
   backlinks?: number;
   referring_domains?: number;
   dofollow?: boolean;
+  /** Figures from vendor exports read by the local provider, e.g. { ahrefs_dr: 61, majestic_tf: 22 }. */
+  vendor_metrics?: Record<string, number>;
 }
 
 export type Tier = 'all' | 'several' | 'one';
@@ -142,6 +144,71 @@ export interface Prospect extends ProspectCore {
   /** How such a link is usually obtained, with the evidence that decided it. */
   route?: Route;
   route_evidence?: string[];
+  /** check_prospects: when its pages were last fetched live (ISO date-time). */
+  verified?: string;
+  /** check_prospects: true when a checked page still links to at least one competitor, false when none does. */
+  link_live?: boolean;
+  /** check_prospects: true when a checked page already links to your domain. */
+  links_to_you?: boolean;
+  /** check_prospects: ways to ask this site for a link, found on its pages. */
+  contact?: ProspectContact;
+}
+
+/** How to reach a site about a link, as check_prospects found it on its pages. */
+export interface ProspectContact {
+  /** Addresses from mailto: links. */
+  emails?: string[];
+  /** Contact, write-for-us, advertise, submit-a-listing, membership or sponsorship pages. */
+  pages?: Array<{ kind: ContactKind; url: string }>;
+}
+
+export type ContactKind = 'write_for_us' | 'submit_listing' | 'membership' | 'sponsorship' | 'advertise' | 'contact';
+
+/** One link check_prospects found on a live page toward a competitor (or toward you). */
+export interface LiveLink {
+  /** The competitor (or your) domain this is about. */
+  domain: string;
+  /** false: the page no longer links to it. */
+  live: boolean;
+  href?: string;
+  rel?: LinkRel;
+  anchor?: string;
+  /** Text around the link on the page. */
+  context?: string;
+  /** How the href reaches the domain when not directly: through a redirect, or a URL in a query parameter. */
+  via?: 'redirect' | 'parameter';
+}
+
+/** What check_prospects found on one page. */
+export interface PageCheck {
+  url: string;
+  /** Where redirects ended, when elsewhere. */
+  final_url?: string;
+  status?: number;
+  title?: string;
+  /** "ok" when the page was read; otherwise why not (robots, refused_address, http_status, timeout...). */
+  outcome: 'ok' | 'invalid_url' | 'refused_address' | 'dns' | 'robots' | 'not_html' | 'http_status' | 'too_many_redirects' | 'timeout' | 'network';
+  error?: string;
+  /** One per competitor asked (only when the page was read). */
+  links?: LiveLink[];
+  /** Your domain, when given and the page was read. */
+  you?: LiveLink;
+  /** The page was larger than the body cap: only its start was read. */
+  truncated?: boolean;
+}
+
+/** What check_prospects found for one prospect site. */
+export interface ProspectCheck {
+  domain: string;
+  /** false when no linking page was known and the home page was checked instead. */
+  pages_known: boolean;
+  pages: PageCheck[];
+  /** Any checked page still links to a competitor (absent when no page could be read). */
+  link_live?: boolean;
+  links_to_you?: boolean;
+  contact: ProspectContact;
+  /** ISO date-time of the fetch (older than now when served from the cache). */
+  checked_at: string;
 }
 
 export interface GapQuery {

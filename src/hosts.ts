@@ -53,6 +53,18 @@ export function registrableDomain(input: string): string | undefined {
   return siteOfHost(host, parsed) ?? undefined;
 }
 
+/**
+ * Whether a site is a subdomain of a platform (joe.wordpress.com, joe.blogspot.com): a provider
+ * whose "root domain" follows the ICANN suffix list alone would read it as the whole platform, so
+ * ask it for this site at subdomain scope instead.
+ */
+export function isHostedSite(domain: string): boolean {
+  const host = hostOf(domain);
+  if (host === undefined) return false;
+  const icann = parse(host).domain;
+  return icann !== null && icann !== siteOfHost(host, parse(host, PSL));
+}
+
 /** Registrable domain of a host already normalised by hostOf (the host itself for IPs and unknown
  *  suffixes). Memoised: a page of backlinks repeats the same few hosts. */
 const domainsOfHosts = new Map<string, string>();

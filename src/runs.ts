@@ -1,11 +1,13 @@
 // Gap runs: run_id → the full ranked prospect set, kept so list_prospects can page it later
-// (across restarts when persistent), without paying upstream again.
+// (across restarts when persistent), without paying upstream again. A run file starts with a small
+// head (who, against whom, which provider) so stored runs can be listed without reading them whole.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
-import type { GapRun } from './domain.js';
+import { z } from 'zod';
+import { type GapRun, PROVIDER_NAMES, type ProspectCheck } from './domain.js';
 import { UsageError } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -13,6 +15,21 @@ export interface RunStore {
   save(run: GapRun): Promise<void>;
   /** Undefined when the run is unknown, expired or unreadable. */
   get(runId: string): Promise<GapRun | undefined>;
+  /** Stored runs, most recent first (at most `max`). */
+  list(max?: number): Promise<RunSummary[]>;
+}
+
+/** What a listing shows of a stored run. */
+export interface RunSummary {
+  run_id: string;
+  your_domain: string;
+  competitor_domains: string[];
+  provider: GapRun['provider'];
+  total_prospects: number;
+  saved_at: string;
+  age_seconds: number;
+  /** Size of the stored run (its JSON) in bytes. */
+  bytes: number;
 }
 
 export interface RunStoreOptions {
@@ -24,8 +41,11 @@ export interface RunStoreOptions {
   now?: () => number;
 }
 
+type RunHead = Pick<GapRun, 'run_id' | 'your_domain' | 'competitor_domains' | 'provider' | 'total_prospects'>;
+
 interface RunFile {
   savedAt: number;
+  head?: RunHead;
   run: GapRun;
 }
 
@@ -40,6 +60,10 @@ const MEMORY_MODE_BYTES = 64 * 1024 * 1024;
 const PERSISTENT_RECENT_BYTES = 16 * 1024 * 1024;
 /** A temp file this old belongs to a writer that died; it is safe to remove. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
+/** The head is written first; this many bytes always hold it (20 competitors of the longest names). */
+const HEAD_BYTES = 8192;
+const HEAD_END = ',"run":{';
+const DEFAULT_LIST = 50;
 
 /** The only gate between a caller's run_id and a file path: nothing else ever reaches one. */
 export function isValidRunId(value: string): boolean {
@@ -121,13 +145,38 @@ export function createRunStore(options: RunStoreOptions): RunStore {
     return { held: parsed, bytes: Buffer.byteLength(text) };
   }
 
+  /** A stored run's head from the first bytes of its file (an older file without one is read whole). */
+  async function readHead(runId: string): Promise<RunHead | undefined> {
+    let text = '';
+    try {
+      const handle = await open(fileOf(runId), 'r');
+      try {
+        const buffer = Buffer.alloc(HEAD_BYTES);
+        const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+        text = buffer.subarray(0, bytesRead).toString('utf8');
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      return undefined;
+    }
+    const start = text.indexOf('"head":');
+    const end = text.indexOf(HEAD_END);
+    if (start >= 0 && end > start) {
+      const head = headSchema.safeParse(parseJson(text.slice(start + '"head":'.length, end)));
+      if (head.success) return head.data as RunHead;
+    }
+    const whole = await readRun(runId);
+    return whole === undefined ? undefined : headOf(whole.held.run);
+  }
+
   return {
     async save(run: GapRun): Promise<void> {
       if (!isValidRunId(run.run_id)) {
         throw new UsageError('invalid_input', `run_id must match ${RUN_ID.source} (got a ${run.run_id.length}-character value).`);
       }
       const savedAt = now();
-      const json = JSON.stringify({ savedAt, run } satisfies RunFile);
+      const json = JSON.stringify({ savedAt, head: headOf(run), run } satisfies RunFile);
       const bytes = Buffer.byteLength(json);
       if (bytes <= held.maxSize) held.set(run.run_id, { run, savedAt }, { size: bytes });
       else logger.warn('run too large to hold in memory', { run_id: run.run_id, bytes });
@@ -142,6 +191,38 @@ export function createRunStore(options: RunStoreOptions): RunStore {
         swept = true;
         void sweep().catch(() => undefined);
       }
+    },
+
+    async list(max = DEFAULT_LIST): Promise<RunSummary[]> {
+      const found = new Map<string, RunSummary>();
+      const clock = now();
+      const summary = (head: RunHead, savedAt: number, bytes: number): RunSummary => ({
+        ...head,
+        saved_at: new Date(savedAt).toISOString(),
+        age_seconds: Math.max(0, Math.round((clock - savedAt) / 1000)),
+        bytes,
+      });
+      for (const [runId, entry] of held.entries()) {
+        if (!expired(entry.savedAt)) found.set(runId, summary(headOf(entry.run), entry.savedAt, held.info(runId)?.size ?? 0));
+      }
+      if (persistent) {
+        const names = await readdir(runsDir).catch(() => [] as string[]);
+        const files = await Promise.all(
+          names
+            .filter((name) => name.endsWith('.json') && isValidRunId(name.slice(0, -5)))
+            .map(async (name) => ({ runId: name.slice(0, -5), info: await stat(join(runsDir, name)).catch(() => undefined) })),
+        );
+        // The file's mtime is its save time (see writeAtomically): the newest first, without reading them.
+        const recent = files
+          .filter((file) => file.info?.isFile() && !found.has(file.runId) && !expired(file.info.mtimeMs))
+          .sort((left, right) => right.info!.mtimeMs - left.info!.mtimeMs)
+          .slice(0, max);
+        for (const { runId, info } of recent) {
+          const head = await readHead(runId);
+          if (head !== undefined) found.set(runId, summary(head, info!.mtimeMs, info!.size));
+        }
+      }
+      return [...found.values()].sort((left, right) => left.age_seconds - right.age_seconds).slice(0, max);
     },
 
     async get(runId: string): Promise<GapRun | undefined> {
@@ -160,24 +241,108 @@ export function createRunStore(options: RunStoreOptions): RunStore {
   };
 }
 
-function parseRunFile(text: string): RunFile | undefined {
-  let value: unknown;
+const number = z.number().refine(Number.isFinite);
+const strings = z.array(z.string());
+const headSchema = z.object({
+  run_id: z.string(),
+  your_domain: z.string(),
+  competitor_domains: strings,
+  provider: z.enum([...PROVIDER_NAMES, 'all']),
+  total_prospects: number,
+});
+/** The members list_prospects, summaries and CSV read; a run lacking them (or holding the wrong
+ *  type) is corrupt. Other members pass through unchecked. */
+const prospectSchema = z.object({
+  domain: z.string(),
+  competitors: strings,
+  competitor_overlap: number,
+  score: number,
+  tier: z.string(),
+  category: z.string(),
+  found_by: strings,
+  authority: number.optional(),
+  backlinks: number.optional(),
+  dofollow_links: number.optional(),
+  referring_domains: number.optional(),
+  spam_score: number.optional(),
+  dofollow: z.boolean().optional(),
+  titles: strings.optional(),
+  source_pages: strings.optional(),
+  reasons: strings.optional(),
+  by_competitor: z.record(z.string(), z.object({}).loose()).optional(),
+  provider_metrics: z.record(z.string(), z.object({}).loose()).optional(),
+});
+const runSchema = headSchema.extend({
+  min_competitors: number,
+  limit: number,
+  created_at: z.string(),
+  prospects: z.array(prospectSchema),
+  provider_run_id: z.string().optional(),
+  status: z.enum(['complete', 'pending']).optional(),
+  synthetic: z.boolean().optional(),
+});
+
+function headOf(run: GapRun): RunHead {
+  const { run_id, your_domain, competitor_domains, provider, total_prospects } = run;
+  return { run_id, your_domain, competitor_domains, provider, total_prospects };
+}
+
+function parseJson(text: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
+}
+
+/** A run file, or undefined when it does not parse or its content is not a run (corrupt). */
+function parseRunFile(text: string): RunFile | undefined {
+  const value = parseJson(text);
   if (typeof value !== 'object' || value === null) return undefined;
   const { savedAt, run } = value as Record<string, unknown>;
-  if (typeof savedAt !== 'number' || typeof run !== 'object' || run === null) return undefined;
-  const candidate = run as Partial<GapRun>;
-  if (typeof candidate.run_id !== 'string' || !Array.isArray(candidate.prospects) || !Array.isArray(candidate.competitor_domains)) {
-    return undefined;
-  }
+  if (typeof savedAt !== 'number' || !Number.isFinite(savedAt)) return undefined;
+  // Validated, but the stored object itself is returned: members the schema does not name are kept.
+  if (!runSchema.safeParse(run).success) return undefined;
   return { savedAt, run: run as GapRun };
 }
 
 function errorCode(error: unknown): string {
   if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
   return error instanceof Error ? error.name : 'unknown';
+}
+
+const updating = new Map<string, Promise<unknown>>();
+
+/** Store check_prospects results into a run's prospects (verified, link_live, links_to_you, contact).
+ *  Updates of one run are queued so two checks at once do not lose each other's results.
+ *  Returns how many prospects of the run were updated (0 when the run is gone). */
+export async function recordChecks(store: RunStore, runId: string, checks: readonly ProspectCheck[]): Promise<number> {
+  const previous = updating.get(runId) ?? Promise.resolve();
+  const next = previous.then(async () => {
+    const run = await store.get(runId);
+    if (run === undefined) return 0;
+    const byDomain = new Map(checks.map((check) => [check.domain, check]));
+    let updated = 0;
+    const prospects = run.prospects.map((prospect) => {
+      const check = byDomain.get(prospect.domain);
+      if (check === undefined) return prospect;
+      updated += 1;
+      const { link_live: _l, links_to_you: _y, contact: _c, ...rest } = prospect;
+      return {
+        ...rest,
+        verified: check.checked_at,
+        ...(check.link_live !== undefined && { link_live: check.link_live }),
+        ...(check.links_to_you !== undefined && { links_to_you: check.links_to_you }),
+        ...((check.contact.emails?.length || check.contact.pages?.length) && { contact: check.contact }),
+      };
+    });
+    if (updated > 0) await store.save({ ...run, prospects });
+    return updated;
+  });
+  const settled = next.catch(() => 0);
+  updating.set(runId, settled);
+  void settled.then(() => {
+    if (updating.get(runId) === settled) updating.delete(runId);
+  });
+  return next;
 }

@@ -10,6 +10,7 @@ import type { Provider } from './providers/provider.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { createRunStore, type RunStore } from './runs.js';
 import type { Service } from './service/index.js';
+import type { WebFetcher } from './http/web.js';
 
 export interface Runtime {
   config: Config;
@@ -28,6 +29,8 @@ export interface RuntimeOptions {
   dispatcher?: Dispatcher;
   overrides?: Partial<Record<ProviderName, Provider>>;
   now?: () => number;
+  /** check_prospects' fetcher (tests: a loopback fixture site or a MockAgent behind the safety checks). */
+  web?: WebFetcher;
 }
 
 export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
@@ -52,7 +55,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   // The service (and with it the public-suffix list, analysis and adapters) loads on the first call,
   // so a client that only initializes and lists tools never pays for it.
   const service = lazyService(async () =>
-    (await import('./service/index.js')).createService({ config, registry, cache, runs, ledger, logger, ...clock }),
+    (await import('./service/index.js')).createService({ config, registry, cache, runs, ledger, logger, ...clock, ...(options.web && { web: options.web }) }),
   );
   return {
     config,
@@ -66,6 +69,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
       await cache.flush().catch(() => undefined);
       await ledger.flush().catch(() => undefined);
       await cache.close().catch(() => undefined);
+      await service.close().catch(() => undefined);
       await registry.close();
     },
   };
@@ -88,5 +92,11 @@ function lazyService(load: () => Promise<Service>): Service {
     intersect: async (input, options) => (await get()).intersect(input, options),
     usage: async (options) => (await get()).usage(options),
     run: async (runId) => (await get()).run(runId),
+    runs: async () => (await get()).runs(),
+    check: async (input, options) => (await get()).check(input, options),
+    // Nothing to release when no call ever loaded the service.
+    close: async () => {
+      if (loading !== undefined) await (await loading).close();
+    },
   };
 }

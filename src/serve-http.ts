@@ -3,7 +3,7 @@
 
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer as createNodeServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIPv4 } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { banner } from './banner.js';
@@ -26,10 +26,18 @@ interface Session {
   lastSeen: number;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+/** Retry-After, in seconds, when every session slot is taken: about when an idle one may expire. */
+const FULL_RETRY_AFTER_SECONDS = 30;
 
+/** Whether a host name or address (bracketed IPv6 allowed) is this machine's loopback: exactly
+ *  localhost, an IPv4 address in 127.0.0.0/8, or ::1. A name that merely starts with "127." is not. */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+  const name = host.trim().toLowerCase().replace(/\.$/, '');
+  const bare = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
+  if (bare === 'localhost' || bare === '::1' || bare === '0:0:0:0:0:0:0:1') return true;
+  if (isIPv4(bare)) return bare.split('.')[0] === '127';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+  return mapped?.[1] !== undefined && isIPv4(mapped[1]) && mapped[1].startsWith('127.');
 }
 
 function sha(value: string): Buffer {
@@ -42,10 +50,30 @@ function authorized(header: string | undefined, token: string): boolean {
   return timingSafeEqual(sha(match?.[1]?.trim() ?? ''), sha(token));
 }
 
-function hostnameOf(hostHeader: string): string {
-  const value = hostHeader.trim().toLowerCase();
-  if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1);
-  return value.replace(/:\d+$/, '');
+/** The host name of a Host header (port dropped, IPv6 kept in brackets), or undefined when it does not parse. */
+export function hostnameOf(hostHeader: string): string | undefined {
+  const value = hostHeader.trim();
+  if (value === '' || /[\s/?#@\\]/.test(value)) return undefined;
+  try {
+    const url = new URL(`http://${value}`);
+    return url.hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** An origin in the form browsers send (`scheme://host[:port]`), lower-cased, or undefined when it is not one. */
+export function normalizeOrigin(origin: string): string | undefined {
+  const value = origin.trim().replace(/\/+$/, '');
+  if (value === '*') return value;
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    if (url.username !== '' || url.password !== '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') return undefined;
+    return url.origin.toLowerCase();
+  } catch {
+    return undefined;
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -88,23 +116,33 @@ export function createHttpApp(runtime: Runtime, options: HttpOptions): HttpApp {
       `Refusing to listen on ${options.host} without BACKLINK_GAP_HTTP_TOKEN: anyone who can reach it could spend your provider credits. Set BACKLINK_GAP_HTTP_TOKEN, or bind to 127.0.0.1.`,
     );
   }
-  const allowedHosts = new Set([...LOOPBACK, ...config.http.allowedHosts.map((h) => h.toLowerCase())]);
+  // Hosts and origins are parsed and compared whole: "127.evil.com" is neither loopback nor allowed.
+  const allowedHosts = new Set(config.http.allowedHosts.map((host) => hostnameOf(host) ?? host.trim().toLowerCase()));
   const checkHosts = isLoopback(options.host) || config.http.allowedHosts.length > 0;
-  const allowedOrigins = new Set(config.http.allowedOrigins.map((origin) => origin.replace(/\/+$/, '').toLowerCase()));
+  const hostAllowed = (hostHeader: string): boolean => {
+    const name = hostnameOf(hostHeader);
+    return name !== undefined && (isLoopback(name) || allowedHosts.has(name));
+  };
+  const allowedOrigins = new Set(config.http.allowedOrigins.map((origin) => normalizeOrigin(origin) ?? origin.trim().toLowerCase()));
   const originAllowed = (origin: string): boolean => {
-    const normalized = origin.replace(/\/+$/, '').toLowerCase();
-    if (allowedOrigins.has(normalized) || allowedOrigins.has('*')) return true;
-    try {
-      return isLoopback(new URL(normalized).hostname);
-    } catch {
-      return false;
-    }
+    if (allowedOrigins.has('*')) return true;
+    const normalized = normalizeOrigin(origin);
+    if (normalized === undefined) return false;
+    return allowedOrigins.has(normalized) || isLoopback(new URL(normalized).hostname);
   };
 
   const toolList = toolListSnapshot();
   const sessions = new Map<string, Session>();
+  /** Sessions being initialised: they hold a server too, so they count against the cap. */
+  let opening = 0;
   let inFlight = 0;
   let stopping = false;
+  let lastFullWarning = 0;
+  const warnFull = () => {
+    if (Date.now() - lastFullWarning < 60_000) return;
+    lastFullWarning = Date.now();
+    logger.warn('session cap reached; new sessions get 503 until one closes or expires', { maxSessions: config.http.maxSessions });
+  };
   let drained: (() => void) | undefined;
 
   const newSession = async (): Promise<StreamableHTTPServerTransport> => {
@@ -122,19 +160,17 @@ export function createHttpApp(runtime: Runtime, options: HttpOptions): HttpApp {
     return transport;
   };
 
-  const sweep = setInterval(
-    () => {
-      const cutoff = Date.now() - config.http.sessionIdleMs;
-      for (const [id, session] of sessions) {
-        if (session.lastSeen < cutoff) {
-          sessions.delete(id);
-          session.close().catch(() => undefined);
-          logger.debug('idle session expired', { session: id.slice(0, 8) });
-        }
+  const expireIdle = () => {
+    const cutoff = Date.now() - config.http.sessionIdleMs;
+    for (const [id, session] of sessions) {
+      if (session.lastSeen < cutoff) {
+        sessions.delete(id);
+        session.close().catch(() => undefined);
+        logger.debug('idle session expired', { session: id.slice(0, 8) });
       }
-    },
-    Math.min(60_000, Math.max(1_000, config.http.sessionIdleMs / 4)),
-  );
+    }
+  };
+  const sweep = setInterval(expireIdle, Math.min(60_000, Math.max(1_000, config.http.sessionIdleMs / 4)));
   sweep.unref();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -143,7 +179,7 @@ export function createHttpApp(runtime: Runtime, options: HttpOptions): HttpApp {
       sendJson(res, stopping ? 503 : 200, { status: stopping ? 'stopping' : 'ok' });
       return;
     }
-    if (checkHosts && !allowedHosts.has(hostnameOf(req.headers.host ?? ''))) {
+    if (checkHosts && !hostAllowed(req.headers.host ?? '')) {
       rpcError(res, 403, 'Forbidden: Host header not allowed (set BACKLINK_GAP_ALLOWED_HOSTS to widen).');
       return;
     }
@@ -201,8 +237,29 @@ export function createHttpApp(runtime: Runtime, options: HttpOptions): HttpApp {
       return;
     }
     if (id === undefined && req.method === 'POST' && isInitializeRequest(body)) {
-      const transport = await newSession();
-      await transport.handleRequest(req, res, body);
+      if (sessions.size + opening >= config.http.maxSessions) expireIdle();
+      if (sessions.size + opening >= config.http.maxSessions) {
+        warnFull();
+        rpcError(
+          res,
+          503,
+          `Server busy: all ${config.http.maxSessions} sessions are in use (BACKLINK_GAP_MAX_SESSIONS). Retry after ${FULL_RETRY_AFTER_SECONDS} s, or close an unused session.`,
+          { 'retry-after': String(FULL_RETRY_AFTER_SECONDS) },
+        );
+        return;
+      }
+      opening += 1;
+      let transport: StreamableHTTPServerTransport | undefined;
+      try {
+        transport = await newSession();
+        await transport.handleRequest(req, res, body);
+      } finally {
+        opening -= 1;
+        // An initialize that did not establish a session leaves nothing behind.
+        if (transport !== undefined && (transport.sessionId === undefined || !sessions.has(transport.sessionId))) {
+          transport.close().catch(() => undefined);
+        }
+      }
       return;
     }
     if (id !== undefined) {

@@ -1,7 +1,7 @@
 // Domain normalisation: which site a host belongs to, and which referrers are public sites at all.
 
 import { describe, expect, it } from 'vitest';
-import { domainOfHost, isPublicSite, normalizeDomain, normalizeTarget, registrableDomain, sourceDomainOf } from '../src/hosts.js';
+import { domainOfHost, isHostedSite, isPublicSite, normalizeDomain, normalizeTarget, registrableDomain, sourceDomainOf } from '../src/hosts.js';
 
 /** Real-world-shaped hosts and the site (prospect) each belongs to. */
 const SITES: ReadonlyArray<[string, string]> = [
@@ -64,5 +64,12 @@ describe('isPublicSite', () => {
 
   it.each(['austinchamber.org', 'joe.wordpress.com', 'joe.blogspot.com', 'bbc.co.uk', 'xn--bcher-kva.de', 'city.austin.tx.us'])('%s is a public site', (domain) => {
     expect(isPublicSite(domain)).toBe(true);
+  });
+});
+
+describe('isHostedSite', () => {
+  it('tells a platform subdomain (asked of providers at subdomain scope) from a site of its own', () => {
+    expect(['joe.wordpress.com', 'joe.blogspot.com', 'joe.github.io', 'fixit.tumblr.com'].map(isHostedSite)).toEqual([true, true, true, true]);
+    expect(['austinchamber.org', 'wordpress.com', 'bbc.co.uk', 'localhost'].map(isHostedSite)).toEqual([false, false, false, false]);
   });
 });

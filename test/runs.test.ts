@@ -110,6 +110,53 @@ describe('run store', () => {
     expect(existsSync(join(dir, 'runs', 'run_corrupt.json'))).toBe(false);
   });
 
+  it('treats a run file that parses but holds no run as corrupt: removed, unknown, never a crash', async () => {
+    const good = sampleRun('run_badcontent');
+    const bad: unknown[] = [
+      { ...good, prospects: [null] },
+      { ...good, prospects: [{ ...good.prospects[0], score: 'high' }] },
+      { ...good, prospects: [{ ...good.prospects[0], competitors: 'rival.com' }] },
+      { ...good, competitor_domains: 'rival.com' },
+      { ...good, provider: 'ahrefs' },
+      { ...good, total_prospects: null },
+      [good],
+    ];
+    for (const run of bad) {
+      const logger = recordingLogger();
+      await writeFile(join(dir, 'runs', 'run_badcontent.json'), JSON.stringify({ savedAt: clock.now(), run })).catch(async () => {
+        await make().save(good);
+        await writeFile(join(dir, 'runs', 'run_badcontent.json'), JSON.stringify({ savedAt: clock.now(), run }));
+      });
+      expect(await make({ logger }).get('run_badcontent')).toBeUndefined();
+      expect(logger.lines.some((line) => /corrupt/.test(line.message))).toBe(true);
+      expect(existsSync(join(dir, 'runs', 'run_badcontent.json'))).toBe(false);
+    }
+    await writeFile(join(dir, 'runs', 'run_badcontent.json'), JSON.stringify({ savedAt: clock.now(), run: good }));
+    expect(await make().get('run_badcontent')).toEqual(good);
+  });
+
+  it('lists stored runs newest first, from memory and after a restart (older files without a head too)', async () => {
+    const store = make();
+    await store.save(sampleRun('run_first'));
+    clock.advance(60_000);
+    await store.save({ ...sampleRun('run_second'), your_domain: 'you.com', provider: 'moz' });
+    const old = { savedAt: clock.now() - 30_000, run: sampleRun('run_oldformat') };
+    await writeFile(join(dir, 'runs', 'run_oldformat.json'), JSON.stringify(old));
+    const { utimes } = await import('node:fs/promises');
+    await utimes(join(dir, 'runs', 'run_oldformat.json'), old.savedAt / 1000, old.savedAt / 1000);
+    clock.advance(60_000);
+    const listed = await make().list();
+    expect(listed.map((run) => [run.run_id, run.your_domain, run.provider, run.age_seconds])).toEqual([
+      ['run_second', 'you.com', 'moz', 60],
+      ['run_oldformat', 'me.com', 'dataforseo', 90],
+      ['run_first', 'me.com', 'dataforseo', 120],
+    ]);
+    expect(listed[0]).toMatchObject({ competitor_domains: ['rival.com', 'other.com'], total_prospects: 1 });
+    expect(listed.every((run) => run.bytes > 100)).toBe(true);
+    expect((await store.list()).map((run) => run.run_id)).toEqual(listed.map((run) => run.run_id));
+    expect(await make().list(1)).toHaveLength(1);
+  });
+
   it('sweeps expired run files from disk once a later process saves', async () => {
     await make({ ttlSeconds: 3600 }).save(sampleRun('run_old'));
     clock.advance(2 * 3600_000);

@@ -178,7 +178,7 @@ describe('list_prospects', () => {
     const gap = await gapOf(service.gap({ your_domain: 'me.com', competitor_domains: COMPETITORS }));
     // facebook.com is hidden by default, as in backlink_gap's top list, and counted.
     const page1 = await service.prospects({ run_id: gap.run_id, per_page: 10 });
-    expect(page1.meta).toEqual({ page: 1, per_page: 10, total: 63, total_pages: 7 });
+    expect(page1.meta).toEqual({ page: 1, per_page: 10, total: 63, total_pages: 7, offset: 0 });
     expect(page1.platforms_hidden).toBe(1);
     expect((await service.prospects({ run_id: gap.run_id, include_platforms: true })).meta.total).toBe(64);
     expect(page1.next_call?.arguments).toMatchObject({ run_id: gap.run_id, page: 2, per_page: 10 });

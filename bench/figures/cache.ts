@@ -242,10 +242,9 @@ export async function measureCacheGroup(options: GroupOptions): Promise<Row[]> {
       const converted = fromExternal(group, row, 7);
       if (converted.missNote === undefined) {
         converted.missNote =
-          'A disk hit reads the cacache index bucket, then the content file, verifies its sha256 (so a torn or corrupt ' +
-          'entry is a miss, never served) and parses the JSON; the verification and the index read are the cost over a plain ' +
-          'read. Closing it without giving up the integrity check means keeping the index in memory between reads, or storing ' +
-          'large answers compressed (fewer bytes to hash and read).' +
+          'A disk hit reads one entry file (header line, then the body), verifies its sha256 (so a torn or corrupt ' +
+          'entry is a miss, never served) and parses the JSON; the verification is the cost over a plain read. Closing it ' +
+          'without giving up the integrity check means storing large answers compressed (fewer bytes to hash and read).' +
           (floor && floor !== row && floor.unit === row.unit
             ? ` For scale: "${floor.figure}" alone takes ${floor.median} ${floor.unit} median on this machine, so the tier adds ` +
               `${(row.median - floor.median).toFixed(1)} ${row.unit} over the floor.`

@@ -5,7 +5,8 @@ import { bestLinkingPage } from './prospects.js';
 
 /** backlinks and dofollow_links count links to the competitors; referring_domains and own_backlinks
  *  are the prospect's own totals where a provider reports them (OneClickSEO); linking_page is the
- *  best page linking to a competitor (bestLinkingPage). New columns go at the end. */
+ *  best page linking to a competitor (bestLinkingPage); verified, link_live, links_to_you and contact
+ *  are check_prospects' findings. New columns go at the end. */
 export const CSV_COLUMNS = [
   'domain',
   'authority',
@@ -22,6 +23,10 @@ export const CSV_COLUMNS = [
   'own_backlinks',
   'route',
   'linking_page',
+  'verified',
+  'link_live',
+  'links_to_you',
+  'contact',
 ] as const;
 
 /** Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection), fullwidth forms included. */
@@ -52,6 +57,10 @@ export function prospectsToCsv(prospects: readonly Prospect[]): string {
       own_backlinks: numberField(prospect.provider_metrics?.oneclickseo?.backlinks),
       route: prospect.route ?? '',
       linking_page: bestLinkingPage(prospect)?.page.url ?? '',
+      verified: prospect.verified ?? '',
+      link_live: prospect.link_live === undefined ? '' : String(prospect.link_live),
+      links_to_you: prospect.links_to_you === undefined ? '' : String(prospect.links_to_you),
+      contact: [...(prospect.contact?.emails ?? []), ...(prospect.contact?.pages ?? []).map((page) => `${page.kind} ${page.url}`)].join(';'),
     };
     lines.push(CSV_COLUMNS.map((column) => csvField(fields[column])).join(','));
   }

@@ -126,15 +126,24 @@ export interface PageMeta {
   total: number;
   /** 0 when there are no items. */
   total_pages: number;
+  /** The 0-based index of the first item of `data`. */
+  offset: number;
 }
 
-/** One page, 1-based. A page past the end is empty; page and perPage below 1 count as 1. */
-export function pageOf<T>(items: readonly T[], page: number, perPage: number): { data: T[]; meta: PageMeta } {
+/** One page, 1-based, or the perPage items from `offset` (0-based) when given. A page past the end
+ *  is empty; page and perPage below 1 count as 1. */
+export function pageOf<T>(items: readonly T[], page: number, perPage: number, offset?: number): { data: T[]; meta: PageMeta } {
   const safePage = Number.isFinite(page) ? Math.max(1, Math.floor(page)) : 1;
   const safePerPage = Number.isFinite(perPage) ? Math.max(1, Math.floor(perPage)) : 1;
-  const start = (safePage - 1) * safePerPage;
+  const start = offset !== undefined && Number.isFinite(offset) ? Math.max(0, Math.floor(offset)) : (safePage - 1) * safePerPage;
   return {
     data: items.slice(start, start + safePerPage),
-    meta: { page: safePage, per_page: safePerPage, total: items.length, total_pages: Math.ceil(items.length / safePerPage) },
+    meta: {
+      page: Math.floor(start / safePerPage) + 1,
+      per_page: safePerPage,
+      total: items.length,
+      total_pages: Math.ceil(items.length / safePerPage),
+      offset: start,
+    },
   };
 }

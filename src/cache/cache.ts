@@ -1,8 +1,9 @@
-// Two-tier cache for paid upstream answers: a byte-bounded memory LRU in front of cacache on disk,
+// Two-tier cache for paid upstream answers: a byte-bounded memory LRU in front of one file per entry on disk,
 // with read-through single flight so one question is paid for once, however often it is asked.
 
-import { join } from 'node:path';
-import type cacache from 'cacache';
+import { createHash, randomBytes } from 'node:crypto';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../log.js';
 
@@ -12,7 +13,7 @@ export interface CacheOptions {
   dir: string;
   /** Default time to live of entries; 0 stores nothing (every read is a miss). */
   ttlSeconds: number;
-  /** Persistent tier bound; the oldest entries are evicted past it. */
+  /** Persistent tier bound, in bytes occupied on disk (files and folders); the oldest entries are evicted past it. */
   maxBytes: number;
   /** Memory tier bound (serialised JSON bytes). */
   memoryBytes: number;
@@ -78,24 +79,46 @@ interface Shared {
   fromStore: boolean;
 }
 
-interface EntryMetadata {
+/** The first line of every entry file; the JSON body follows it. */
+interface EntryHeader {
+  key: string;
   storedAt: number;
   expiresAt: number;
+  /** Body length in bytes and its sha256, so a torn or corrupt file is a miss, never a wrong answer. */
+  bytes: number;
+  sha256: string;
 }
 
-type Cacache = typeof cacache;
+/** One file on disk as a scan saw it. */
+interface ScannedFile {
+  path: string;
+  /** What the file occupies on disk (allocated blocks), not its length. */
+  onDisk: number;
+  modifiedAt: number;
+}
 
 /** Evict down to this share of maxBytes so a full cache does not evict on every write. */
 const EVICT_TO = 0.9;
-/** Re-scan the disk tier at most this often without cause, to notice other processes' writes. */
-const RESCAN_AFTER_MS = 60 * 60 * 1000;
-/** cacache.verify rehashes every content file: run it at most this often (it records its last run on disk). */
-const VERIFY_EVERY_MS = 24 * 60 * 60 * 1000;
+/** Re-scan the disk at most this often while writing, to see what other processes added. */
+const RESCAN_AFTER_MS = 30 * 1000;
+/** A temporary file older than this was left by a process that died mid-write. */
+const ABANDONED_AFTER_MS = 10 * 60 * 1000;
+/** Files stat'ed or removed per step of a scan; the event loop gets a turn between steps. */
+const SCAN_BATCH = 64;
+/** What a small file occupies at least, until a scan measures the real figure. */
+const BLOCK = 4096;
+/** Folders of the earlier layout (cacache's), removed by the first scan so they no longer hold space. */
+const LEGACY = ['index-v5', 'content-v2', 'tmp', '_lastverified'];
 
 export function createCache(options: CacheOptions): Cache {
   const now = options.now ?? Date.now;
   const { mode, logger } = options;
   const root = join(options.dir, 'cache');
+  // One file per key, named by the key's hash, in one flat folder (no shard folders left behind
+  // empty). A file is written in `incoming/` and renamed into place, which is atomic: writers in
+  // several processes replace each other's entry whole, and a reader always sees one complete file.
+  const entriesDir = join(root, 'entries-v1');
+  const incomingDir = join(root, 'incoming');
   const defaultTtlMs = Math.max(0, options.ttlSeconds) * 1000;
 
   const memory = new LRUCache<string, Stored>({
@@ -114,18 +137,12 @@ export function createCache(options: CacheOptions): Cache {
   let hits = 0;
   let misses = 0;
 
-  // Disk-tier bookkeeping: undefined until the first scan; adjusted by this process's own writes.
-  let library: Promise<Cacache> | undefined;
+  // Disk bookkeeping: undefined until the first scan; adjusted by this process's own writes.
   let disk: { entries: number; bytes: number } | undefined;
   let lastScanAt = 0;
+  let folders: Promise<void> | undefined;
   let maintaining: Promise<void> | undefined;
   let maintainAgain = false;
-
-  // Loaded on first use so that start-up neither reads the disk nor loads cacache's modules.
-  const load = (): Promise<Cacache> => {
-    library ??= import('cacache').then((module) => module.default);
-    return library;
-  };
 
   const track = <T>(promise: Promise<T>): Promise<T> => {
     pending.add(promise);
@@ -143,6 +160,7 @@ export function createCache(options: CacheOptions): Cache {
   };
 
   const ageOf = (storedAt: number) => Math.max(0, Math.round((now() - storedAt) / 1000));
+  const pathOf = (key: string) => join(entriesDir, createHash('sha256').update(key).digest('hex'));
 
   function remember(key: string, stored: Stored): void {
     const ttl = stored.expiresAt - now();
@@ -160,51 +178,50 @@ export function createCache(options: CacheOptions): Cache {
     return stored;
   }
 
-  /** Remove an entry and its content; used for expired, corrupt and evicted entries. */
-  async function removeEntry(library: Cacache, key: string, integrity: string | undefined): Promise<void> {
-    await library.rm.entry(root, key, { removeFully: true }).catch(() => undefined);
-    if (integrity) await library.rm.content(root, integrity).catch(() => undefined);
+  /** Remove the file read as `inode`, unless another process has since renamed a new entry over it. */
+  async function removeIfUnchanged(path: string, inode: number): Promise<void> {
+    const current = await stat(path).catch(() => undefined);
+    if (current === undefined || current.ino !== inode) return;
+    await unlink(path).catch(() => undefined);
+    if (disk !== undefined) disk = { entries: Math.max(0, disk.entries - 1), bytes: Math.max(0, disk.bytes - current.blocks * 512) };
   }
 
   async function readDisk(key: string): Promise<Stored | undefined> {
-    const library = await load();
-    let info: cacache.EntryInfo | null;
+    const path = pathOf(key);
+    let handle: FileHandle;
     try {
-      info = await library.get.info(root, key);
+      handle = await open(path, 'r');
     } catch (error) {
-      warnOnce(`index:${errorCode(error)}`, 'cache index unreadable; treating as a miss', { key: shortKey(key), error: errorCode(error) });
+      if (errorCode(error) !== 'ENOENT') {
+        warnOnce(`open:${errorCode(error)}`, 'cache entry unreadable; treating as a miss', { key: shortKey(key), error: errorCode(error) });
+      }
       return undefined;
     }
-    if (info === null) return undefined;
-    const metadata = parseMetadata(info.metadata);
-    if (metadata === undefined) {
-      discardCorrupt(library, key, info.integrity, 'metadata missing');
-      return undefined;
-    }
-    if (metadata.expiresAt <= now()) {
-      const integrity = info.integrity;
-      void track(removeEntry(library, key, integrity));
-      return undefined;
-    }
-    let value: unknown;
+    let data: Buffer;
+    let inode: number;
     try {
-      const data = await library.get.byDigest(root, info.integrity, { size: info.size });
-      value = JSON.parse(data.toString('utf8'));
-    } catch (error) {
-      discardCorrupt(library, key, info.integrity, errorCode(error));
+      inode = (await handle.stat()).ino;
+      data = await handle.readFile();
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+    const parsed = parseEntry(data, key);
+    if (typeof parsed === 'string') {
+      if (!warnedKeys.has(key)) {
+        warnedKeys.add(key);
+        logger.warn('cache entry corrupt or unreadable; removed and treated as a miss', { key: shortKey(key), reason: parsed });
+      }
+      void track(removeIfUnchanged(path, inode));
       return undefined;
     }
-    const stored: Stored = { value, storedAt: metadata.storedAt, expiresAt: metadata.expiresAt, bytes: info.size };
+    if (parsed.header.expiresAt <= now()) {
+      void track(removeIfUnchanged(path, inode));
+      return undefined;
+    }
+    const { storedAt, expiresAt, bytes } = parsed.header;
+    const stored: Stored = { value: parsed.value, storedAt, expiresAt, bytes };
     remember(key, stored);
     return stored;
-  }
-
-  function discardCorrupt(library: Cacache, key: string, integrity: string, reason: string): void {
-    if (!warnedKeys.has(key)) {
-      warnedKeys.add(key);
-      logger.warn('cache entry corrupt or unreadable; removed and treated as a miss', { key: shortKey(key), reason });
-    }
-    void track(removeEntry(library, key, integrity));
   }
 
   async function lookup(key: string): Promise<Stored | undefined> {
@@ -232,10 +249,10 @@ export function createCache(options: CacheOptions): Cache {
       remember(key, { value, storedAt, expiresAt, bytes: Buffer.byteLength(json) });
       return;
     }
-    const data = Buffer.from(json);
-    remember(key, { value, storedAt, expiresAt, bytes: data.length });
+    const body = Buffer.from(json);
+    remember(key, { value, storedAt, expiresAt, bytes: body.length });
     try {
-      await track(writeDisk(key, data, { storedAt, expiresAt }));
+      await track(writeDisk(key, body, storedAt, expiresAt));
     } catch (error) {
       warnOnce(`write:${errorCode(error)}`, 'cache write failed; the answer is kept in memory only', {
         error: errorCode(error),
@@ -244,21 +261,47 @@ export function createCache(options: CacheOptions): Cache {
     }
   }
 
-  async function writeDisk(key: string, data: Buffer, metadata: EntryMetadata): Promise<void> {
-    const library = await load();
-    const previous = await library.get.info(root, key).catch(() => null);
-    // sha256 checks as well as cacache's default sha512 against torn or corrupt files, and hashes
-    // about twice as fast, which is most of a 1 MB read's budget after the read itself.
-    const integrity = await library.put(root, key, data, { metadata, time: metadata.storedAt, algorithms: ['sha256'] });
-    // A replaced entry leaves its content unreferenced; remove it now rather than wait for verify.
-    if (previous !== null && previous.integrity !== integrity) {
-      await library.rm.content(root, previous.integrity).catch(() => undefined);
+  function makeFolders(): Promise<void> {
+    folders ??= Promise.all([mkdir(entriesDir, { recursive: true }), mkdir(incomingDir, { recursive: true })]).then(
+      () => undefined,
+      (error: unknown) => {
+        folders = undefined;
+        throw error;
+      },
+    );
+    return folders;
+  }
+
+  async function writeDisk(key: string, body: Buffer, storedAt: number, expiresAt: number): Promise<void> {
+    const header: EntryHeader = { key, storedAt, expiresAt, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+    const data = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body]);
+    const path = pathOf(key);
+    const temporary = join(incomingDir, `${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}`);
+    await makeFolders();
+    try {
+      await writeFile(temporary, data);
+    } catch (error) {
+      // The cache folder was removed while this process ran: make it again, once.
+      if (errorCode(error) !== 'ENOENT') throw error;
+      folders = undefined;
+      await makeFolders();
+      await writeFile(temporary, data);
     }
+    const previous = await stat(path).catch(() => undefined);
+    try {
+      await rename(temporary, path);
+    } catch (error) {
+      await unlink(temporary).catch(() => undefined);
+      throw error;
+    }
+    // Eviction goes oldest first by modification time; make it the stored time, at a finer grain than
+    // the file system's clock (and on the injected clock in tests).
+    await utimes(path, new Date(), new Date(storedAt)).catch(() => undefined);
     if (disk !== undefined) {
-      disk.bytes += data.length - (previous?.size ?? 0);
-      if (previous === null) disk.entries += 1;
+      disk.bytes += roundUp(data.length) - (previous === undefined ? 0 : previous.blocks * 512);
+      if (previous === undefined) disk.entries += 1;
     }
-    if (disk === undefined || disk.bytes > options.maxBytes || now() - lastScanAt > RESCAN_AFTER_MS) scheduleMaintenance();
+    if (disk === undefined || disk.bytes > options.maxBytes || now() - lastScanAt > RESCAN_AFTER_MS) void scheduleMaintenance();
   }
 
   function scheduleMaintenance(): Promise<void> {
@@ -267,6 +310,8 @@ export function createCache(options: CacheOptions): Cache {
       return maintaining;
     }
     const run = async () => {
+      // Off the request path: the write that asked for this returns first.
+      await new Promise((resolve) => setImmediate(resolve));
       do {
         maintainAgain = false;
         try {
@@ -282,48 +327,48 @@ export function createCache(options: CacheOptions): Cache {
     return maintaining;
   }
 
-  /** Scan the disk tier: drop expired entries, evict the oldest past maxBytes, reclaim content. */
+  /** Measure what the cache occupies on disk (files and folders) and evict the oldest entries past
+   *  maxBytes, in small steps so that requests served meanwhile are not held up. Expired entries are
+   *  removed when read, or evicted as the oldest. */
   async function maintain(): Promise<void> {
-    const library = await load();
-    const listing = Object.values(await library.ls(root));
-    const clock = now();
-    const live: Array<{ entry: cacache.EntryInfo; storedAt: number }> = [];
-    const removals: Array<Promise<void>> = [];
-    for (const entry of listing) {
-      const metadata = parseMetadata(entry.metadata);
-      if (metadata === undefined || metadata.expiresAt <= clock) removals.push(removeEntry(library, entry.key, entry.integrity));
-      else live.push({ entry, storedAt: metadata.storedAt });
-    }
-    await Promise.all(removals);
-    let bytes = live.reduce((sum, item) => sum + item.entry.size, 0);
+    lastScanAt = now();
+    await Promise.all(LEGACY.map((name) => rm(join(root, name), { recursive: true, force: true })));
+    const entries = await scanFolder(entriesDir);
+    const incoming = await scanFolder(incomingDir);
+    const abandonedBefore = Date.now() - ABANDONED_AFTER_MS;
+    const abandoned = incoming.files.filter((file) => file.modifiedAt < abandonedBefore);
+    await inBatches(abandoned, (file) => unlink(file.path).catch(() => undefined));
+    const rootFolder = await stat(root).catch(() => undefined);
+    const folderBytes = entries.folder + incoming.folder + (rootFolder === undefined ? 0 : rootFolder.blocks * 512);
+    const sum = (files: ScannedFile[]) => files.reduce((total, file) => total + file.onDisk, 0);
+    let bytes = folderBytes + sum(entries.files) + sum(incoming.files) - sum(abandoned);
     let evicted = 0;
     if (bytes > options.maxBytes) {
-      live.sort((a, b) => a.storedAt - b.storedAt);
+      const oldestFirst = [...entries.files].sort((a, b) => a.modifiedAt - b.modifiedAt);
       const target = options.maxBytes * EVICT_TO;
-      const stillReferenced = new Map<string, number>();
-      for (const { entry } of live) stillReferenced.set(entry.integrity, (stillReferenced.get(entry.integrity) ?? 0) + 1);
-      while (bytes > target && evicted < live.length) {
-        const oldest = live[evicted];
-        if (oldest === undefined) break;
-        evicted += 1;
-        bytes -= oldest.entry.size;
-        const references = (stillReferenced.get(oldest.entry.integrity) ?? 1) - 1;
-        stillReferenced.set(oldest.entry.integrity, references);
-        await removeEntry(library, oldest.entry.key, references === 0 ? oldest.entry.integrity : undefined);
+      const victims: ScannedFile[] = [];
+      for (const file of oldestFirst) {
+        if (bytes <= target) break;
+        victims.push(file);
+        bytes -= file.onDisk;
       }
+      await inBatches(victims, (file) => unlink(file.path).catch(() => undefined));
+      evicted = victims.length;
       logger.debug('cache evicted oldest entries', { evicted, bytes, maxBytes: options.maxBytes });
     }
-    disk = { entries: live.length - evicted, bytes };
-    lastScanAt = now();
-    if (evicted > 0 || removals.length > 0) await verifyOccasionally(library);
+    disk = { entries: entries.files.length - evicted, bytes };
   }
 
-  // Reclaims content orphaned by processes killed between writing content and its index line.
-  async function verifyOccasionally(library: Cacache): Promise<void> {
-    const lastRun = await library.verify.lastRun(root).catch(() => undefined);
-    // cacache stamps real time, so compare with the real clock, not the injected one.
-    if (lastRun !== undefined && Date.now() - lastRun.getTime() < VERIFY_EVERY_MS) return;
-    await library.verify(root);
+  async function scanFolder(folder: string): Promise<{ folder: number; files: ScannedFile[] }> {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    const itself = await stat(folder).catch(() => undefined);
+    const files: ScannedFile[] = [];
+    await inBatches(names, async (name) => {
+      const path = join(folder, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info?.isFile()) files.push({ path, onDisk: info.blocks * 512, modifiedAt: info.mtimeMs });
+    });
+    return { folder: itself === undefined ? 0 : itself.blocks * 512, files };
   }
 
   async function getOrFetch<T>(
@@ -404,11 +449,10 @@ export function createCache(options: CacheOptions): Cache {
     async delete(key: string): Promise<void> {
       memory.delete(key);
       if (mode !== 'persistent') return;
-      const library = await load();
-      const info = await library.get.info(root, key).catch(() => null);
-      if (info === null) return;
-      await track(removeEntry(library, key, info.integrity));
-      if (disk !== undefined) disk = { entries: Math.max(0, disk.entries - 1), bytes: Math.max(0, disk.bytes - info.size) };
+      const path = pathOf(key);
+      const info = await stat(path).catch(() => undefined);
+      if (info === undefined) return;
+      await track(removeIfUnchanged(path, info.ino));
     },
 
     getOrFetch,
@@ -435,11 +479,43 @@ export function createCache(options: CacheOptions): Cache {
   };
 }
 
-function parseMetadata(metadata: unknown): EntryMetadata | undefined {
-  if (typeof metadata !== 'object' || metadata === null) return undefined;
-  const { storedAt, expiresAt } = metadata as Record<string, unknown>;
-  if (typeof storedAt !== 'number' || typeof expiresAt !== 'number') return undefined;
-  return { storedAt, expiresAt };
+/** An entry file's header and value, or why it cannot be used. */
+function parseEntry(data: Buffer, key: string): { header: EntryHeader; value: unknown } | string {
+  const newline = data.indexOf(0x0a);
+  if (newline < 0) return 'no header';
+  let header: unknown;
+  try {
+    header = JSON.parse(data.subarray(0, newline).toString('utf8'));
+  } catch {
+    return 'header not JSON';
+  }
+  if (typeof header !== 'object' || header === null) return 'header not an object';
+  const { key: storedKey, storedAt, expiresAt, bytes, sha256 } = header as Record<string, unknown>;
+  if (typeof storedAt !== 'number' || typeof expiresAt !== 'number' || typeof bytes !== 'number' || typeof sha256 !== 'string') {
+    return 'header incomplete';
+  }
+  // Two keys whose hashes collide would share a file: never answer one with the other.
+  if (storedKey !== key) return 'another key';
+  const body = data.subarray(newline + 1);
+  if (body.length !== bytes) return 'truncated';
+  if (createHash('sha256').update(body).digest('hex') !== sha256) return 'checksum mismatch';
+  try {
+    return { header: { key, storedAt, expiresAt, bytes, sha256 }, value: JSON.parse(body.toString('utf8')) };
+  } catch {
+    return 'invalid_json';
+  }
+}
+
+/** Run `work` over `items` a batch at a time, giving the event loop a turn between batches. */
+async function inBatches<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < items.length; start += SCAN_BATCH) {
+    await Promise.all(items.slice(start, start + SCAN_BATCH).map(work));
+    if (start + SCAN_BATCH < items.length) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function roundUp(bytes: number): number {
+  return Math.ceil(bytes / BLOCK) * BLOCK;
 }
 
 function errorCode(error: unknown): string {

@@ -2,10 +2,9 @@
 // bounded concurrency and secret redaction. Every failure leaves here as a ProviderError.
 
 import { Agent, type Dispatcher } from 'undici';
-import type { ProviderName } from '../domain.js';
+import type { Cost, ProviderName } from '../domain.js';
 import { ProviderError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { redact } from '../log.js';
 import { USER_AGENT } from '../version.js';
 import {
   cancelledError,
@@ -13,7 +12,10 @@ import {
   looksLikeHtml,
   type NetworkKind,
   networkError,
+  mayHaveBeenBilled,
   rateLimitBeyondDeadline,
+  redact,
+  redactBody,
   redactUrl,
   statusError,
   type TimeoutKind,
@@ -39,7 +41,8 @@ export interface HttpClientOptions {
   maxAttempts?: number;
   /** Default 10_000. */
   connectTimeoutMs?: number;
-  /** Default 45_000. */
+  /** Default: the time left until the call's deadline (BACKLINK_GAP_DEADLINE_MS), so a provider's
+   *  documented long answers (DataForSEO Live: up to 120 s) are allowed when the deadline allows them. */
   headersTimeoutMs?: number;
   /** Default 30_000. */
   bodyTimeoutMs?: number;
@@ -64,15 +67,41 @@ export interface HttpRequest {
   /** false for calls that create a billable run: never repeated after a timeout or a network error
    *  once the request may have reached the server (the error says so). Default true. */
   idempotent?: boolean;
+  /** Set on every request that may cost money: the HTTP layer reports the spend, once per request
+   *  sent, and never repeats the request once it may have reached the provider (unless `repeatable`). */
+  billing?: Billing;
   /** Provider-specific mapping of an error (non-2xx) response; return undefined to use the default mapping. */
   mapError?: (response: { status: number; body: unknown; text: string; headers: Record<string, string> }) => ProviderError | undefined;
+}
+
+/**
+ * How a request is billed. The HTTP layer is the one place that reports spend, so no adapter can
+ * forget: `spend` (the call's `CallContext.spend`) is called once for each request that was billed or
+ * may have been:
+ * - a 2xx answer: what `charged` reads from it (the provider's own figure), else `price`;
+ * - no answer after the request was sent (timeout, reset, deadline, cancellation) or a 502/504
+ *   gateway answer (the provider behind it may have done the work): `price`, and the error says the
+ *   request may have been billed.
+ * Refusals (4xx, 500, 503) and failures before anything was sent are not reported.
+ */
+export interface Billing {
+  spend?: (cost: Cost) => void;
+  /** The documented price of this request (at most, where it depends on the answer). */
+  price: Cost;
+  /** Reads what the provider says it charged from a 2xx body; undefined keeps `price`. */
+  charged?: (body: unknown) => Cost | undefined;
+  /** The provider documents repeating this request as free or idempotent: it is then retried like
+   *  any other request. Default false: only a 429 or a failure before sending is repeated. */
+  repeatable?: boolean;
 }
 
 export interface HttpResponse<T = unknown> {
   status: number;
   headers: Record<string, string>;
-  /** Parsed JSON (null for a 204). */
+  /** Parsed JSON (null for a 204), with any secret the provider echoed back redacted. */
   body: T;
+  /** With `billing`: what was reported through `spend` for this call, every attempt included. */
+  cost?: Cost;
 }
 
 export interface HttpClient {
@@ -85,6 +114,11 @@ const DEFAULT_DEADLINE_MS = 50_000;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Statuses after which a billable (non-idempotent) call may be repeated: the server did no work. */
 const SAFE_FOR_BILLABLE = new Set([429, 503]);
+/** Statuses after which a billed call may be repeated (billing without `repeatable`): a 503 is not
+ *  documented as free by any provider, so only a rate limit is. */
+const SAFE_FOR_BILLED = new Set([429]);
+/** Gateway answers: the provider behind the gateway may have done (and billed) the work. */
+const GATEWAY_STATUSES = new Set([502, 504]);
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 /** Failures before the request left this machine: repeating them cannot double-bill. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -99,14 +133,14 @@ type Attempt<T> =
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const { provider, secrets, logger } = options;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
-  const headersTimeout = options.headersTimeoutMs ?? 45_000;
+  const fixedHeadersTimeout = options.headersTimeoutMs;
   const bodyTimeout = options.bodyTimeoutMs ?? 30_000;
   const backoffBaseMs = options.backoffBaseMs ?? 500;
   const userAgent = options.userAgent ?? USER_AGENT;
   const limiter = createLimiter(options.maxConcurrency ?? 4);
   const ownAgent =
     options.dispatcher === undefined
-      ? new Agent({ connect: { timeout: options.connectTimeoutMs ?? 10_000 }, headersTimeout, bodyTimeout, keepAliveTimeout: 10_000 })
+      ? new Agent({ connect: { timeout: options.connectTimeoutMs ?? 10_000 }, headersTimeout: 0, bodyTimeout, keepAliveTimeout: 10_000 })
       : undefined;
   const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Agent);
   const base = options.baseUrl.replace(/\/+$/, '');
@@ -126,8 +160,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     signal: AbortSignal,
     stopReason: () => Stop | undefined,
     number: number,
+    deadline: number,
+    charge: (body: unknown) => Cost | undefined,
   ): Promise<Attempt<T>> {
-    const idempotent = request.idempotent !== false;
+    const billed = request.billing !== undefined && request.billing.repeatable !== true;
+    // A billed request is repeated only where nothing can have been billed; `idempotent: false` keeps
+    // its own (older) rule that a 503 did no work.
+    const idempotent = request.idempotent !== false && !billed;
+    const safeStatuses = billed ? SAFE_FOR_BILLED : SAFE_FOR_BILLABLE;
     const headers: Record<string, string> = { 'user-agent': userAgent, accept: 'application/json' };
     for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
     let payload: string | undefined;
@@ -144,9 +184,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const stop = stopReason();
       const code = errorCode(error);
       logLine({ ...(status !== undefined && { status }), error: stop ?? code ?? 'unknown' });
-      if (stop === 'cancelled') return { ok: false, error: cancelledError(provider), retry: false };
-      if (stop === 'deadline') return { ok: false, error: timeoutError(provider, 'deadline', number, false), retry: false };
       const notSent = phase === 'send' && code !== undefined && NOT_SENT_CODES.has(code);
+      // Past this point the request may have reached the provider: a billed one counts as spent.
+      const mayBeBilled = billed && !notSent;
+      const refused = status !== undefined && (status < 200 || status >= 300) && !GATEWAY_STATUSES.has(status);
+      if (request.billing !== undefined && !notSent && !refused) charge(undefined);
+      if (stop === 'cancelled') return { ok: false, error: mayBeBilled ? mayHaveBeenBilled(cancelledError(provider)) : cancelledError(provider), retry: false };
+      if (stop === 'deadline') return { ok: false, error: timeoutError(provider, 'deadline', number, mayBeBilled), retry: false };
       const timeout = timeoutKind(code);
       if (timeout !== undefined) {
         // A stalled body is not repeated: the server answered and is slow to send it, so it would stall again.
@@ -170,7 +214,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         headers,
         ...(payload !== undefined && { body: payload }),
         signal,
-        headersTimeout,
+        // The call's deadline bounds the wait for headers unless the client fixed a shorter one.
+        headersTimeout: fixedHeadersTimeout ?? Math.max(1, deadline - Date.now()),
         bodyTimeout,
       });
     } catch (error) {
@@ -185,6 +230,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     } catch (error) {
       if (error instanceof BodyTooLarge) {
         logLine({ status, error: 'body_too_large' });
+        if (request.billing !== undefined && status >= 200 && status < 300) charge(undefined);
         return { ok: false, error: invalidResponseError(provider, status, `the answer is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`, secrets), retry: false };
       }
       return failed(error, 'body', status);
@@ -192,9 +238,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     logLine({ status });
 
     if (status >= 200 && status < 300) {
-      if (status === 204) return { ok: true, response: { status, headers: responseHeaders, body: null as T } };
+      if (status === 204) {
+        const cost = request.billing !== undefined ? charge(null) : undefined;
+        return { ok: true, response: { status, headers: responseHeaders, body: null as T, ...(cost !== undefined && { cost }) } };
+      }
       const parsed = parseJson(text);
       if (!parsed.ok) {
+        // Billed all the same: the provider answered.
+        if (request.billing !== undefined) charge(undefined);
         const type = responseHeaders['content-type'];
         const why =
           text.trim() === ''
@@ -204,7 +255,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
               : `the body is not valid JSON (${text.length} characters${type ? `, ${type}` : ''})`;
         return { ok: false, error: invalidResponseError(provider, status, why, secrets), retry: false };
       }
-      return { ok: true, response: { status, headers: responseHeaders, body: parsed.value as T } };
+      // An upstream that echoes a key back (in a URL, an account field) must not carry it into a result or the cache.
+      const body = redactBody(parsed.value, text, secrets) as T;
+      const cost = request.billing !== undefined ? charge(body) : undefined;
+      return { ok: true, response: { status, headers: responseHeaders, body, ...(cost !== undefined && { cost }) } };
     }
 
     const parsed = parseJson(text);
@@ -216,9 +270,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     } else {
       error = statusError({ provider, status, body, text, secrets, attempts: number, ...(retryAfterMs !== undefined && { retryAfterMs }) });
     }
+    const gateway = GATEWAY_STATUSES.has(status);
+    if (gateway && request.billing !== undefined) charge(undefined);
+    if (gateway && billed) error = mayHaveBeenBilled(error);
     // 500 is not repeated: an application error that a second identical call would meet again.
     const repeatable = status !== 500 && (RETRY_STATUSES.has(status) || (error.retryable && status > 500));
-    const retry = repeatable && (idempotent || SAFE_FOR_BILLABLE.has(status));
+    const retry = repeatable && (idempotent || safeStatuses.has(status));
     const waitMs = error.retryAfterMs ?? retryAfterMs;
     return { ok: false, error, retry, status, ...(waitMs !== undefined && { waitMs }) };
   }
@@ -245,16 +302,45 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const timer = setTimeout(() => halt('deadline'), remaining);
     const stopError = (): ProviderError => (stop === 'cancelled' ? cancelledError(provider) : timeoutError(provider, 'deadline', 0, false));
 
+    // What this call reported through billing.spend, over every attempt.
+    let spent: Cost | undefined;
+    const charge = (body: unknown): Cost | undefined => {
+      const billing = request.billing;
+      if (billing === undefined) return undefined;
+      let cost = billing.price;
+      if (body !== undefined) {
+        try {
+          cost = billing.charged?.(body) ?? billing.price;
+        } catch {
+          cost = billing.price;
+        }
+      }
+      if (!Number.isFinite(cost.amount) || cost.amount < 0) cost = billing.price;
+      spent = spent === undefined ? { ...cost } : { ...spent, amount: roundAmount(spent.amount + cost.amount) };
+      if (cost.amount > 0 && billing.spend !== undefined) {
+        try {
+          billing.spend(cost);
+        } catch (error) {
+          // Recording is the service's job; a failure there must not turn a paid answer into an error.
+          logger.warn('could not report spend', { provider, error: redact(String(error), secrets) });
+        }
+      }
+      return spent;
+    };
+
     try {
       for (let number = 1; ; number += 1) {
         let outcome: Attempt<T>;
         try {
-          outcome = await limiter.run(() => attempt<T>(request, url, shownPath, controller.signal, () => stop, number), controller.signal);
+          outcome = await limiter.run(
+            () => attempt<T>(request, url, shownPath, controller.signal, () => stop, number, deadline, charge),
+            controller.signal,
+          );
         } catch {
           // Only the wait for a free slot rejects, and only when the call was stopped.
           throw stopError();
         }
-        if (outcome.ok) return outcome.response;
+        if (outcome.ok) return spent === undefined ? outcome.response : { ...outcome.response, cost: spent };
         const { error } = outcome;
         if (!outcome.retry || number >= maxAttempts) {
           if (number > 1 && outcome.status !== undefined && outcome.retry) {
@@ -305,6 +391,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 }
 
 class BodyTooLarge extends Error {}
+
+/** Sums of money in floating point (DataForSEO's dollars) without 0.1 + 0.2 noise. */
+function roundAmount(amount: number): number {
+  return Math.round(amount * 1e9) / 1e9;
+}
 
 async function readText(body: Dispatcher.ResponseData['body']): Promise<string> {
   const chunks: Buffer[] = [];

@@ -4,7 +4,65 @@
 import { PROVIDER_VARIABLES } from '../config.js';
 import { PROVIDER_TITLES, type ProviderName } from '../domain.js';
 import { ProviderError, type ProviderErrorCode } from '../errors.js';
-import { redact } from '../log.js';
+import { redact as redactLong } from '../log.js';
+
+/**
+ * Secrets replaced by `***`, as is and URL-encoded. A secret shorter than 4 characters (implausible,
+ * but configurable) is still replaced, where it stands alone: not inside a longer word, so "ab1" is
+ * redacted from `apikey=ab1` but not from `tab1e`.
+ */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = redactLong(text, secrets);
+  for (const secret of secrets) {
+    if (secret.length === 0 || secret.length >= 4) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) {
+      out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(form)}(?![A-Za-z0-9])`, 'g'), '***');
+    }
+  }
+  return out;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whether `text` may hold a secret in any form redact() replaces (a cheap test before walking a body). */
+function mayHoldSecret(text: string, secrets: readonly string[]): boolean {
+  return secrets.some((secret) => {
+    if (secret.length === 0) return false;
+    // JSON text escapes '/' as '\/' at will and non-ASCII as \u escapes: look for a prefix too.
+    const head = secret.slice(0, Math.min(secret.length, 4));
+    return text.includes(secret) || text.includes(encodeURIComponent(secret)) || text.includes(head);
+  });
+}
+
+/** A parsed JSON body with every secret redacted from its strings (keys included), when the text may hold one. */
+export function redactBody(value: unknown, text: string, secrets: readonly string[]): unknown {
+  if (secrets.length === 0 || !mayHoldSecret(text, secrets)) return value;
+  const walk = (item: unknown): unknown => {
+    if (typeof item === 'string') return redact(item, secrets);
+    if (Array.isArray(item)) return item.map(walk);
+    if (item !== null && typeof item === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, inner] of Object.entries(item)) out[redact(key, secrets)] = walk(inner);
+      return out;
+    }
+    return item;
+  };
+  return walk(value);
+}
+
+/** The same error, saying the request may have reached the provider and been billed, so it was not repeated. */
+export function mayHaveBeenBilled(error: ProviderError): ProviderError {
+  const title = PROVIDER_TITLES[error.provider];
+  return new ProviderError({
+    code: error.code,
+    provider: error.provider,
+    message: `${error.message} The request may have reached ${title}, so it was not repeated (it may have been billed); check before running it again.`,
+    ...(error.status !== undefined && { status: error.status }),
+    ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
+  });
+}
 
 function credentialHint(provider: ProviderName): string {
   return provider === 'local' ? 'the dataset path' : PROVIDER_VARIABLES[provider];
@@ -15,7 +73,7 @@ export function redactUrl(url: URL, secrets: readonly string[]): string {
   const params = new URLSearchParams(url.search);
   const shown: string[] = [];
   for (const [name, value] of params) {
-    const secret = secrets.some((s) => s.length >= 4 && (value.includes(s) || value.includes(encodeURIComponent(s))));
+    const secret = secrets.some((s) => s.length > 0 && (value === s || (s.length >= 4 && (value.includes(s) || value.includes(encodeURIComponent(s))))));
     shown.push(`${encodeURIComponent(name)}=${secret ? '***' : encodeURIComponent(value)}`);
   }
   const path = shown.length > 0 ? `${url.pathname}?${shown.join('&')}` : url.pathname;

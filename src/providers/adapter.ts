@@ -5,10 +5,11 @@ import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { PROVIDER_VARIABLES } from '../config.js';
-import { PROVIDER_TITLES, type ProviderName } from '../domain.js';
+import { type Cost, PROVIDER_TITLES, type ProviderName } from '../domain.js';
 import { ProviderError, UsageError } from '../errors.js';
-import { createHttpClient, type HttpClient } from '../http/client.js';
+import { type Billing, createHttpClient, type HttpClient } from '../http/client.js';
 import type { Logger } from '../log.js';
+import type { CallContext } from './provider.js';
 
 export interface AdapterDependencies {
   logger: Logger;
@@ -69,4 +70,25 @@ export function adapterHttpClient(
     ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
     ...(deps.backoffBaseMs !== undefined && { backoffBaseMs: deps.backoffBaseMs }),
   });
+}
+
+/**
+ * The `billing` of one paid request: pass it to `http.requestJson({ ..., billing: billed(context, price) })`
+ * and the HTTP layer reports the spend through `context.spend` once per request sent (see Billing),
+ * never repeats it once it may have landed, and returns what it reported as `response.cost` (sum
+ * those for the result's `cost`). `charged` reads the provider's own figure from a 2xx body.
+ */
+export function billed(context: CallContext, price: Cost, charged?: (body: unknown) => Cost | undefined): Billing {
+  return {
+    price,
+    ...(context.spend !== undefined && { spend: context.spend }),
+    ...(charged !== undefined && { charged }),
+  };
+}
+
+/** Costs of one provider added up (an empty list is zero in `unit`). */
+export function sumCosts(provider: ProviderName, unit: Cost['unit'], costs: ReadonlyArray<Cost | undefined>): Cost {
+  let amount = 0;
+  for (const cost of costs) if (cost !== undefined) amount += cost.amount;
+  return { amount: Math.round(amount * 1e9) / 1e9, unit, provider };
 }

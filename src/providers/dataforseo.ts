@@ -27,7 +27,7 @@ import { PROVIDER_TITLES } from '../domain.js';
 import { ProviderError, UsageError, invalidInput } from '../errors.js';
 import { hostOf, sourceDomainOf } from '../hosts.js';
 import { redact } from '../log.js';
-import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured, parseResponse } from './adapter.js';
+import { type AdapterDependencies, accountHash, adapterHttpClient, billed, notConfigured, parseResponse, sumCosts } from './adapter.js';
 import type { Balance, CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'dataforseo';
@@ -165,14 +165,25 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
       throw new ProviderError({ code: 'invalid_response', provider: NAME, message: `${TITLE} answered without a task; try again later.` });
     }
     if (!isOk(task.status_code) || (envelope.tasks_error ?? 0) > 0) throw statusError(task.status_code, task.status_message, secrets);
+    const result = task.result?.[0];
+    if (result === undefined || result === null) {
+      // A task reported as done holds its result; none is not an empty answer (and must not be cached as one).
+      throw new ProviderError({
+        code: 'invalid_response',
+        provider: NAME,
+        message: `${TITLE} reported the task done (status ${task.status_code}) but sent no result. Nothing was cached; try again later.`,
+      });
+    }
     return {
-      result: task.result?.[0],
+      result,
       cost: task.cost ?? envelope.cost ?? 0,
       hundredScale: task.data === null || task.data === undefined || task.data.rank_scale === 'one_hundred',
     };
   };
 
-  const post = async (path: string, task: Record<string, unknown>, context: CallContext): Promise<Unwrapped> => {
+  /** One Live task. `rows` is the most rows it can return, for its price when no answer says the cost. */
+  const post = async (path: string, task: Record<string, unknown>, rows: number, context: CallContext): Promise<Unwrapped> => {
+    const costs: Array<Cost | undefined> = [];
     for (let attempt = 1; ; attempt += 1) {
       const response = await http.requestJson({
         method: 'POST',
@@ -182,10 +193,13 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
         body: [task],
         ...(context.signal !== undefined && { signal: context.signal }),
         ...(context.deadline !== undefined && { deadline: context.deadline }),
+        // Billed per request and row; the answer's own `cost` says what was charged (0 for an errored task).
+        billing: billed(context, usd(PRICE_PER_REQUEST + PRICE_PER_ROW * rows), chargedOf),
         mapError,
       });
+      costs.push(response.cost);
       try {
-        return unwrap(response.body);
+        return { ...unwrap(response.body), cost: sumCosts(NAME, 'usd', costs).amount };
       } catch (error) {
         // A rate limit reported inside a 200 is invisible to the HTTP layer's retries: one retry here.
         const wait = Math.round(retryWaitMs * (0.5 + Math.random()));
@@ -214,8 +228,8 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
       // Ranks on 0-100 instead of the default 0-1000.
       rank_scale: 'one_hundred',
     };
-    const answer = await post('/v3/backlinks/backlinks/live', task, context);
-    const result = answer.result === undefined || answer.result === null ? {} : parseResponse(NAME, backlinksResultSchema, answer.result);
+    const answer = await post('/v3/backlinks/backlinks/live', task, limit, context);
+    const result = parseResponse(NAME, backlinksResultSchema, answer.result);
     const items = result.items ?? [];
     const total = result.total_count ?? items.length;
     const nextOffset = cursor.offset + items.length;
@@ -252,8 +266,8 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
       order_by: [options.orderBy],
       rank_scale: 'one_hundred',
     };
-    const answer = await post('/v3/backlinks/domain_intersection/live', task, context);
-    const result = answer.result === undefined || answer.result === null ? {} : parseResponse(NAME, intersectionResultSchema, answer.result);
+    const answer = await post('/v3/backlinks/domain_intersection/live', task, options.limit, context);
+    const result = parseResponse(NAME, intersectionResultSchema, answer.result);
     const items = (result.items ?? []).flatMap((item) => {
       const stats = Object.values(item.domain_intersection).filter((value): value is IntersectionStats => value != null);
       const first = stats[0];
@@ -430,6 +444,14 @@ const ORDER_BY: Record<IntersectSort, string> = {
   source_spam_score: '1.backlinks_spam_score,desc',
   matching_target_count: '1.rank,desc',
 };
+
+/** What DataForSEO says a Live answer cost: the task's figure, else the envelope's; undefined when absent. */
+function chargedOf(body: unknown): Cost | undefined {
+  const envelope = envelopeSchema.safeParse(body);
+  if (!envelope.success) return undefined;
+  const amount = envelope.data.tasks?.[0]?.cost ?? envelope.data.cost;
+  return amount === null || amount === undefined ? undefined : { amount: roundUsd(amount), unit: 'usd', provider: NAME };
+}
 
 function callsFor(positives: number, minMatching: number): number {
   return positives <= 1 || minMatching >= positives ? 1 : positives;

@@ -19,9 +19,9 @@ import type {
 import { PROVIDER_TITLES } from '../domain.js';
 import { invalidInput, ProviderError } from '../errors.js';
 import { domainOfHost, hostOf, matchesScope, registrableDomain, sourceDomainOf, stripUrl } from '../hosts.js';
-import type { HttpRequest } from '../http/client.js';
+import type { Billing, HttpRequest } from '../http/client.js';
 import { upstreamDetail } from '../http/failures.js';
-import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured, parseResponse } from './adapter.js';
+import { type AdapterDependencies, accountHash, adapterHttpClient, billed, notConfigured, parseResponse } from './adapter.js';
 import type { Balance, CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'domdetailer';
@@ -59,10 +59,8 @@ const backlinksSchema = z.object({
       links_from_gov: count,
     })
     .nullish(),
-  backlinks: z
-    .array(rowSchema)
-    .nullish()
-    .transform((value) => value ?? []),
+  // Required: an answer without the rows array is not an empty sample (an error page, a changed API).
+  backlinks: z.array(rowSchema),
 });
 
 interface Row {
@@ -127,13 +125,14 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
   };
 
   /** GET with the key in the query string; the HTTP layer keeps it out of logs and errors. */
-  const get = async (path: string, query: Record<string, string | number>, context: CallContext): Promise<unknown> => {
+  const get = async (path: string, query: Record<string, string | number>, context: CallContext, billing?: Billing): Promise<unknown> => {
     if (apiKey === undefined) throw notConfigured(NAME);
     const response = await http.requestJson({
       method: 'GET',
       path,
       query: { apikey: apiKey, app: settings.app, ...query },
       mapError,
+      ...(billing !== undefined && { billing }),
       ...(context.signal !== undefined && { signal: context.signal }),
       ...(context.deadline !== undefined && { deadline: context.deadline }),
     });
@@ -143,19 +142,23 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
       const record = response.body as Record<string, unknown>;
       if (typeof record.error === 'string' && record.backlinks === undefined) {
         if (record.error === 'invalid_api_key') throw authFailed(response.status, upstreamDetail(record, '', secrets));
+        // Errors are documented with 4xx statuses; one inside a 200 is not an answer this server can trust.
         throw new ProviderError({
-          code: 'bad_request',
+          code: 'invalid_response',
           provider: NAME,
           status: response.status,
-          message: `${TITLE} rejected the request: ${upstreamDetail(record, '', secrets) ?? record.error}. Check the domain.`,
+          message: `${TITLE} answered HTTP ${response.status} with an error instead of backlinks: ${upstreamDetail(record, '', secrets) ?? record.error}. Nothing was cached; check the domain, try again later, or use another provider.`,
         });
       }
     }
     return response.body;
   };
 
+  const credits = (calls: number): Cost => ({ amount: calls * CREDITS_PER_CALL, unit: 'credits', provider: NAME });
+
   const fetchSample = async (domain: string, onePerDomain: boolean, context: CallContext): Promise<Sample> => {
-    const body = await get(settings.backlinksPath, { domain, ...(onePerDomain && { onePerDomain: 1 }) }, context);
+    // Every backlinks call costs 3 credits, whatever it returns (the seed documents no refund).
+    const body = await get(settings.backlinksPath, { domain, ...(onePerDomain && { onePerDomain: 1 }) }, context, billed(context, credits(1)));
     const parsed = parseResponse(NAME, backlinksSchema, body);
     const rows: Row[] = [];
     for (const row of parsed.backlinks) {
@@ -194,8 +197,6 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
     );
     return new Map(samples);
   };
-
-  const credits = (calls: number): Cost => ({ amount: calls * CREDITS_PER_CALL, unit: 'credits', provider: NAME });
 
   async function backlinks(query: BacklinksQuery, context: CallContext): Promise<BacklinksResult> {
     if (apiKey === undefined) throw notConfigured(NAME);

@@ -4,19 +4,33 @@
 // is a row across parallel typed arrays; per target registrable domain a posting list of link ids in
 // CSR form (offsets + one flat array). A query touches only the links of the targets it names.
 
-import { open, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { open, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { getDomain } from 'tldts';
 import { hostOf, sourceDomainOf, stripUrl } from '../hosts.js';
 import { BytePool } from './local/byte-pool.js';
 import { datasetError, readCsv, readLines } from './local/csv.js';
+import { decodeText } from './local/decode.js';
+import type { ExportLoad, LinkTexts } from './local/exports.js';
 import { type SourcePages, SourcePagesBuilder } from './local/source-pages.js';
 
 export interface DatasetFiles {
+  /** The links file, or for `exports` the folder (or the one export file) read. */
   links: string;
-  format: 'csv' | 'jsonl';
+  format: 'csv' | 'jsonl' | 'exports';
   domains?: string;
+}
+
+/** What a dataset read from vendor exports adds: the files, vendor figures and Search Console owners. */
+export interface ExportInfo {
+  load: ExportLoad;
+  /** Per referring domain id: vendor figures and how authority was made from them. */
+  vendor: Map<number, { metrics: Record<string, number>; raw?: number; scale?: string }>;
+  /** Domains linking to your own site (Search Console), by the site they are for (undefined: unnamed). */
+  owners: Array<{ domain?: string; ids: number[] }>;
+  /** Notes for an answer about `domains`: files used, export dates, warnings, files not read. */
+  notes: (domains: string[], owner?: string) => string[];
 }
 
 /** Per-domain figures from domains.csv, by domain id; NaN (or -1 for spam) is unknown. */
@@ -58,6 +72,7 @@ export async function resolveDatasetFiles(path: string, variable = 'BACKLINK_GAP
     );
   }
   if (info.isDirectory()) {
+    if (!(await isClassicFolder(absolute))) return { links: absolute, format: 'exports' };
     const csv = join(absolute, 'links.csv');
     const jsonl = join(absolute, 'links.jsonl');
     const [hasCsv, hasJsonl, domainsInfo] = await Promise.all([
@@ -81,12 +96,41 @@ export async function resolveDatasetFiles(path: string, variable = 'BACKLINK_GAP
     };
   }
   const extension = extname(absolute).toLowerCase();
-  if (extension === '.csv') return { links: absolute, format: 'csv' };
+  if (extension === '.csv' || extension === '.tsv' || extension === '.txt' || extension === '.zip') {
+    return !(await hasProjectHeader(absolute)) || extension !== '.csv' ? { links: absolute, format: 'exports' } : { links: absolute, format: 'csv' };
+  }
   if (extension === '.jsonl' || extension === '.ndjson') return { links: absolute, format: 'jsonl' };
   throw new UsageError(
     'dataset_error',
     `${absolute} (from ${variable}) is neither .csv nor .jsonl; give a links .csv or .jsonl file, or a folder holding links.csv.`,
   );
+}
+
+const CLASSIC_FILES = new Set(['links.csv', 'links.jsonl', 'domains.csv']);
+const EXPORT_EXTENSIONS = new Set(['.csv', '.tsv', '.txt', '.zip', '.jsonl', '.ndjson', '.xlsx', '.xls']);
+
+/** A folder in the project's own layout (links.csv|links.jsonl, domains.csv, nothing else to read),
+ *  read by the fast byte-level loader; anything else is a folder of exports. */
+async function isClassicFolder(folder: string): Promise<boolean> {
+  const names = (await readdir(folder, { withFileTypes: true }))
+    .filter((entry) => entry.isFile() && !entry.name.startsWith('.') && EXPORT_EXTENSIONS.has(extname(entry.name).toLowerCase()))
+    .map((entry) => entry.name);
+  if (names.some((name) => !CLASSIC_FILES.has(name))) return false;
+  return !names.includes('links.csv') || hasProjectHeader(join(folder, 'links.csv'));
+}
+
+/** Whether a CSV's first line is the project's own header (names source_url and target_url). */
+async function hasProjectHeader(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const text = decodeText(head.subarray(0, bytesRead));
+    const first = (text.split(/\r?\n/, 1)[0] ?? '').toLowerCase();
+    return bytesRead === 0 || (first.includes('source_url') && first.includes('target_url'));
+  } finally {
+    await handle.close();
+  }
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -170,7 +214,20 @@ export class LocalDataset {
     private readonly targetUrls: BytePool,
     private readonly anchors: BytePool,
     private readonly dates: BytePool,
+    /** Present when the dataset was read from vendor exports. */
+    readonly exports?: ExportInfo,
   ) {}
+
+  /** Ids of domains that link to `yourDomain` per a Search Console export (named for it, or naming no site). */
+  ownerSources(yourDomain: string): number[] {
+    if (this.exports === undefined) return [];
+    return this.exports.owners.filter((group) => group.domain === undefined || group.domain === yourDomain).flatMap((group) => group.ids);
+  }
+
+  /** How a domain's authority was made (vendor figures, scale), when it came from exports. */
+  vendorFigures(id: number): { metrics: Record<string, number>; raw?: number; scale?: string } | undefined {
+    return this.exports?.vendor.get(id);
+  }
 
   get domainCount(): number {
     return this.domainNames.length;
@@ -233,14 +290,54 @@ export class LocalDataset {
 }
 
 /** Load and index the dataset at `path` (a links file or a folder). */
-export async function loadDataset(path: string, options?: { variable?: string }): Promise<LocalDataset> {
+export async function loadDataset(path: string, options?: { variable?: string; now?: Date }): Promise<LocalDataset> {
   const files = await resolveDatasetFiles(path, options?.variable);
+  if (files.format === 'exports') return loadExports(files, options?.now ?? new Date());
   const builder = new IndexBuilder(files.links, await estimateLines(files.links));
   if (files.format === 'csv') await builder.readCsv();
   else await builder.readJsonl();
   const figures = builder.figureArrays();
   if (files.domains !== undefined) await builder.readDomains(files.domains, figures);
   return builder.finish(files, figures);
+}
+
+/** A folder (or one file) of vendor exports: each file's kind from its header, broken files reported in answers. */
+async function loadExports(files: DatasetFiles, now: Date): Promise<LocalDataset> {
+  const info = await stat(files.links);
+  const folder = info.isDirectory() ? files.links : dirname(files.links);
+  const only = info.isDirectory() ? undefined : basename(files.links);
+  // Loaded only for exports: the bundled sample and plain links files never need a CSV library.
+  const [{ authorityOf, readExports, sourceNotes }, { EXPORT_KINDS }] = await Promise.all([import('./local/exports.js'), import('./local/export-kinds.js')]);
+  const builder = new IndexBuilder(files.links, 16_384);
+  const load = await readExports(folder, (link, file, line) => builder.addTexts(link, file, line), now, only);
+  if (builder.size === 0) {
+    const problems = load.failures.map((failure) => `${failure.file}: ${failure.message}`);
+    const read = load.sources.map((source) => `${source.file} (${source.kind.title})`);
+    throw new UsageError(
+      'dataset_error',
+      `${files.links} holds no links.csv or links.jsonl and no links in an export file I can read${read.length > 0 ? ` (read: ${read.join(', ')})` : ''}${problems.length > 0 ? `. ${problems.join('. ')}` : ''}. Put Ahrefs, Semrush, Majestic or Moz backlink exports (CSV, as downloaded) or a links.csv there.`,
+    );
+  }
+  const ownerIds = load.owners.map((group) => ({ ...(group.domain !== undefined && { domain: group.domain }), ids: [...group.sources].map((domain) => builder.internDomain(domain)) }));
+  const figures = builder.figureArrays();
+  const labels = new Map(
+    EXPORT_KINDS.flatMap((kind) => kind.metrics ?? []).map((metric) => [metric.key, { label: metric.label, authority: metric.authority, pageLevel: metric.page_level === true }]),
+  );
+  const vendor: ExportInfo['vendor'] = new Map();
+  for (const [domain, found] of load.figures) {
+    const id = builder.findDomain(domain);
+    if (id === -1 || id >= figures.authority.length) continue;
+    const { authority, raw, scale } = authorityOf(found, labels);
+    if (authority !== undefined) figures.authority[id] = authority;
+    const spam = found.spam_score ?? found.metrics.spam_score;
+    if (spam !== undefined) figures.spam[id] = Math.round(spam);
+    if (found.backlinks !== undefined) figures.backlinks[id] = found.backlinks;
+    if (found.referring_domains !== undefined) figures.referringDomains[id] = found.referring_domains;
+    const metrics = Object.fromEntries(Object.entries(found.metrics).filter(([key]) => key !== 'spam_score'));
+    vendor.set(id, { metrics, ...(raw !== undefined && { raw }), ...(scale !== undefined && { scale }) });
+  }
+  const notes = (domains: string[], owner?: string) => sourceNotes(load, domains, owner);
+  return builder.finish(files, figures, { load, vendor, owners: ownerIds, notes });
 }
 
 /** Lines in a file, estimated from the average length of its first 256 KB (arrays are sized once). */
@@ -370,7 +467,7 @@ class IndexBuilder {
   private readonly ranges = new Int32Array(LINK_COLUMNS.length * 2);
 
   constructor(
-    private readonly file: string,
+    private file: string,
     expectedLinks: number,
   ) {
     const capacity = Math.max(1024, expectedLinks);
@@ -416,6 +513,39 @@ class IndexBuilder {
     if (columns === undefined) {
       throw datasetError(this.file, 1, `the file is empty; the first line must be the header ${LINK_COLUMNS.slice(0, 4).join(',')}`);
     }
+  }
+
+  get size(): number {
+    return this.linkCount;
+  }
+
+  /** One link given as texts (an export row); throws a dataset error naming `file` and `line` for a bad one. */
+  private textScratch = Buffer.allocUnsafe(4096);
+  addTexts(texts: LinkTexts, file: string, line: number): void {
+    this.file = file;
+    const ranges = this.ranges;
+    let needed = 0;
+    for (const cell of texts) needed += Buffer.byteLength(cell);
+    if (this.textScratch.length < needed) this.textScratch = Buffer.allocUnsafe(needed * 2);
+    const scratch = this.textScratch;
+    let position = 0;
+    texts.forEach((cell, column) => {
+      ranges[column * 2] = position;
+      position += scratch.write(cell, position);
+      ranges[column * 2 + 1] = position;
+    });
+    this.addLink(scratch, line);
+  }
+
+  /** The id of a registrable domain, interned if new. */
+  internDomain(name: string): number {
+    return this.domain(name);
+  }
+
+  /** -1 when the domain never appeared. */
+  findDomain(name: string): number {
+    const bytes = Buffer.from(name, 'utf8');
+    return this.domainPool.find(bytes, 0, bytes.length);
   }
 
   async readJsonl(): Promise<void> {
@@ -725,7 +855,7 @@ class IndexBuilder {
     }
   }
 
-  finish(files: DatasetFiles, figures: FigureArrays): LocalDataset {
+  finish(files: DatasetFiles, figures: FigureArrays, exportInfo?: ExportInfo): LocalDataset {
     const linkCount = this.linkCount;
     // Views of the filled part: copying would briefly hold two copies of the largest arrays.
     const linkSourceDomain = this.linkSourceDomain.subarray(0, linkCount);
@@ -792,6 +922,7 @@ class IndexBuilder {
       this.targetUrls,
       this.anchors,
       this.dates,
+      exportInfo,
     );
   }
 }
@@ -846,5 +977,6 @@ function linkHeader(file: string, buffer: Buffer, starts: Int32Array, ends: Int3
 
 /** File name for messages. */
 export function datasetLabel(files: DatasetFiles): string {
+  if (files.format === 'exports') return `exports in ${basename(files.links)}`;
   return files.domains === undefined ? basename(files.links) : `${basename(files.links)} + ${basename(files.domains)}`;
 }

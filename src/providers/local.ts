@@ -2,9 +2,10 @@
 // (BACKLINK_GAP_DATA) or the bundled synthetic sample. Free, offline, loaded lazily on first use.
 
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BacklinksResult, GapResult, IntersectResult } from '../domain.js';
+import { sourceDomainOf } from '../hosts.js';
 import type { Logger } from '../log.js';
 import { packageRoot } from '../package-root.js';
 import { datasetLabel, type LocalDataset, loadDataset } from './local-dataset.js';
@@ -25,7 +26,7 @@ interface Loaded {
   scratch: Scratch;
 }
 
-export function createLocalProvider(options: { dataPath?: string; logger: Logger }): Provider {
+export function createLocalProvider(options: { dataPath?: string; logger: Logger; /** For export ages (tests). */ now?: () => Date }): Provider {
   const synthetic = options.dataPath === undefined;
   const path = options.dataPath === undefined ? sampleDataPath() : resolve(options.dataPath);
   const cost = noCost('local', 'none');
@@ -38,7 +39,13 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
     if (loading !== undefined && loadedAs === datasetIdentity(path)) return loading;
     loadedAs = datasetIdentity(path);
     const started = performance.now();
-    const attempt = loadDataset(path, synthetic ? { variable: 'the bundled sample path' } : {}).then((data) => {
+    const attempt = loadDataset(path, {
+      ...(synthetic && { variable: 'the bundled sample path' }),
+      ...(options.now !== undefined && { now: options.now() }),
+    }).then((data) => {
+      for (const failure of data.exports?.load.failures ?? []) {
+        options.logger.warn('local export not read', { file: failure.file, problem: failure.message });
+      }
       options.logger.info('local dataset loaded', {
         files: datasetLabel(data.files),
         links: data.linkCount,
@@ -62,6 +69,10 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
     return loaded;
   };
 
+  /** The export files an answer used, their dates and warnings (nothing for a plain links file). */
+  const exportNotes = (data: LocalDataset, domains: string[], owner?: string): string[] =>
+    data.exports === undefined ? [] : data.exports.notes(domains, owner);
+
   return {
     name: 'local',
     describe(): ProviderDescription {
@@ -80,7 +91,8 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
     async gap(query, context): Promise<GapResult> {
       const { data, scratch } = await ready(context);
       const answer = gapQuery(data, scratch, query);
-      const notes = synthetic ? [SAMPLE_NOTE, ...answer.notes] : answer.notes;
+      const sources = exportNotes(data, [query.your_domain, ...query.competitor_domains], query.your_domain);
+      const notes = synthetic ? [SAMPLE_NOTE, ...answer.notes] : [...answer.notes, ...sources];
       return {
         prospects: answer.prospects,
         total_prospects: answer.total_prospects,
@@ -94,13 +106,16 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
     async intersect(query, context): Promise<IntersectResult> {
       const { data, scratch } = await ready(context);
       const answer = intersectQuery(data, scratch, query);
-      return { ...answer, cost, ...(synthetic && { synthetic: true, notes: [SAMPLE_NOTE] }) };
+      const domains = [...query.positive_targets, ...query.negative_targets].map((target) => sourceDomainOf(target.target));
+      const notes = synthetic ? [SAMPLE_NOTE] : exportNotes(data, domains);
+      return { ...answer, cost, ...(synthetic && { synthetic: true }), ...(notes.length > 0 && { notes }) };
     },
 
     async backlinks(query, context): Promise<BacklinksResult> {
       const { data, scratch } = await ready(context);
       const answer = backlinksQuery(data, scratch, query);
-      return { target: query.target, ...answer, cost, ...(synthetic && { synthetic: true, notes: [SAMPLE_NOTE] }) };
+      const notes = synthetic ? [SAMPLE_NOTE] : exportNotes(data, [sourceDomainOf(query.target)]);
+      return { target: query.target, ...answer, cost, ...(synthetic && { synthetic: true }), ...(notes.length > 0 && { notes }) };
     },
 
     estimate() {
@@ -113,7 +128,14 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
  *  account in every cache key, so an edited dataset is never answered from the past, in any process. */
 function datasetIdentity(path: string): string {
   const parts = [path];
-  for (const file of [path, join(path, 'links.csv'), join(path, 'links.jsonl'), join(path, 'domains.csv')]) {
+  // A folder of exports holds any files: all of them count (readdir fails for a single file).
+  let files = [path];
+  try {
+    files = [path, ...readdirSync(path).filter((name) => !name.startsWith('.')).sort().map((name) => join(path, name))];
+  } catch {
+    // A single file, or nothing there yet.
+  }
+  for (const file of files) {
     try {
       const info = statSync(file);
       if (info.isFile()) parts.push(`${file}:${info.size}:${info.mtimeMs}`);

@@ -10,7 +10,7 @@ import { PROVIDER_TITLES } from '../domain.js';
 import { ProviderError, UsageError } from '../errors.js';
 import { sourceDomainOf } from '../hosts.js';
 import { redact } from '../log.js';
-import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured, parseResponse } from './adapter.js';
+import { type AdapterDependencies, accountHash, adapterHttpClient, billed, notConfigured, parseResponse, sumCosts } from './adapter.js';
 import type { CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'moz';
@@ -19,6 +19,8 @@ const MAX_TARGETS = 6;
 const MAX_ROWS_PER_CALL = 50;
 /** Moz returns at most 500 results for one query, whatever the paging. */
 const MAX_ROWS_PER_QUERY = 500;
+/** 500 results at 50 a call. */
+const MAX_CALLS_PER_QUERY = MAX_ROWS_PER_QUERY / MAX_ROWS_PER_CALL;
 /** link_intersect is a weighted endpoint: each returned row consumes 5 rows of quota. */
 const ROWS_PER_RESULT = 5;
 const CREDENTIALS_HINT = 'check MOZ_API_TOKEN or MOZ_ACCESS_ID/MOZ_SECRET_KEY';
@@ -40,8 +42,9 @@ const responseSchema = z.object({
 interface Gathered {
   rows: MozResult[];
   next_token?: string;
-  /** Rows Moz returned across every call, including any page read twice after a restart. */
-  charged: number;
+  /** What every call cost, including any page read twice after a restart (reported through spend). */
+  cost: Cost;
+  notes: string[];
 }
 
 export function createMozProvider(settings: MozSettings, deps: AdapterDependencies): Provider {
@@ -90,7 +93,7 @@ export function createMozProvider(settings: MozSettings, deps: AdapterDependenci
     return undefined;
   };
 
-  const call = async (body: Record<string, unknown>, context: CallContext) => {
+  const call = async (body: Record<string, unknown> & { limit: number }, context: CallContext) => {
     const response = await http.requestJson({
       method: 'POST',
       path: '/v2/link_intersect',
@@ -98,12 +101,22 @@ export function createMozProvider(settings: MozSettings, deps: AdapterDependenci
       body,
       ...(context.signal !== undefined && { signal: context.signal }),
       ...(context.deadline !== undefined && { deadline: context.deadline }),
+      // Moz bills the rows it returns: at most `limit` of them, 5 rows of quota each.
+      billing: billed(context, rows(ROWS_PER_RESULT * body.limit), (answer) => {
+        const results = (answer as { results?: unknown } | null)?.results;
+        return Array.isArray(results) ? rows(ROWS_PER_RESULT * results.length) : undefined;
+      }),
       mapError,
     });
-    return parseResponse(NAME, responseSchema, response.body);
+    return { page: parseResponse(NAME, responseSchema, response.body), cost: response.cost };
   };
 
-  /** Follow next_token until `limit` rows are gathered; restart once from the first page if a token we got expires. */
+  /**
+   * Follow next_token until `limit` rows are gathered, within Moz's documented ceiling (500 results,
+   * 50 a call: 10 calls). A token of this same call that expires (410) restarts once from the first
+   * page, paying again for the rows re-read, which the result says. A page of rows already read under
+   * a fresh token is no progress: paging stops with an error instead of paying on.
+   */
   async function gather(query: IntersectQuery, context: CallContext): Promise<Gathered> {
     credentials();
     const total = query.positive_targets.length + query.negative_targets.length;
@@ -123,18 +136,32 @@ export function createMozProvider(settings: MozSettings, deps: AdapterDependenci
     const limit = Math.min(query.limit, MAX_ROWS_PER_QUERY);
     const gathered: MozResult[] = [];
     const seen = new Set<string>();
-    let charged = 0;
+    const costs: Array<Cost | undefined> = [];
+    const notes: string[] = [];
     let nextToken = query.next_token;
     let restarted = false;
     let calls = 0;
+    /** Calls since the first page was (re)read: Moz serves at most MAX_CALLS_PER_QUERY of them. */
+    let callsThisPass = 0;
     /** After a restart, rows already gathered that the first pages will return again. */
     let toSkip = 0;
+    let repaid = 0;
+    const paid = () => sumCosts(NAME, 'rows', costs).amount;
     while (gathered.length < limit) {
+      if (callsThisPass >= MAX_CALLS_PER_QUERY) {
+        notes.push(`${TITLE} serves at most ${MAX_ROWS_PER_QUERY} results (${MAX_CALLS_PER_QUERY} calls of ${MAX_ROWS_PER_CALL}) for one query: stopped after ${calls} calls with ${gathered.length} rows.`);
+        nextToken = undefined;
+        break;
+      }
       const first = calls === 0;
       let page: z.infer<typeof responseSchema>;
       try {
         const size = Math.min(MAX_ROWS_PER_CALL, limit - gathered.length + toSkip);
-        page = await call({ ...base, limit: size, ...(nextToken !== undefined && { next_token: nextToken }) }, context);
+        calls += 1;
+        callsThisPass += 1;
+        const answer = await call({ ...base, limit: size, ...(nextToken !== undefined && { next_token: nextToken }) }, context);
+        costs.push(answer.cost);
+        page = answer.page;
       } catch (error) {
         if (!(error instanceof ProviderError) || error.code !== 'expired' || nextToken === undefined) throw error;
         if (first || query.next_token !== undefined || restarted) {
@@ -142,18 +169,19 @@ export function createMozProvider(settings: MozSettings, deps: AdapterDependenci
             code: 'expired',
             provider: NAME,
             status: 410,
-            message: `${TITLE} says the next_token has expired (HTTP 410). Repeat the call without next_token to start from the first page.`,
+            message: `${TITLE} says the next_token has expired (HTTP 410)${calls > 1 ? ` after ${calls - 1} pages (${paid()} rows of quota spent and recorded)` : ''}. Repeat the call without next_token to start from the first page.`,
           });
         }
         // A token from this same call expired: read again from the first page, skipping rows already gathered.
         restarted = true;
         nextToken = undefined;
         toSkip = gathered.length;
-        calls += 1;
+        repaid = gathered.length;
+        callsThisPass = 0;
         continue;
       }
-      calls += 1;
-      charged += page.results.length;
+      const skipping = toSkip;
+      let added = 0;
       for (const row of page.results) {
         if (seen.has(row.page)) {
           toSkip = Math.max(0, toSkip - 1);
@@ -161,12 +189,24 @@ export function createMozProvider(settings: MozSettings, deps: AdapterDependenci
         }
         seen.add(row.page);
         gathered.push(row);
+        added += 1;
       }
       context.progress?.(gathered.length, limit, `${TITLE}: ${gathered.length} of ${limit} rows`);
-      nextToken = page.next_token === null || page.next_token === '' ? undefined : page.next_token;
+      const fresh = page.next_token === null || page.next_token === undefined || page.next_token === '' ? undefined : page.next_token;
+      if (fresh !== undefined && page.results.length > 0 && added === 0 && skipping === 0) {
+        throw new ProviderError({
+          code: 'invalid_response',
+          provider: NAME,
+          message: `${TITLE} answered call ${calls} with only rows already read and a new next_token, so paging stopped (${calls} calls, ${paid()} rows of quota spent and recorded). Try again later with a smaller limit, or use another provider.`,
+        });
+      }
+      nextToken = fresh;
       if (nextToken === undefined || page.results.length === 0) break;
     }
-    return { rows: gathered.slice(0, limit), charged, ...(nextToken !== undefined && { next_token: nextToken }) };
+    if (restarted) {
+      notes.push(`${TITLE} expired this call's next_token (HTTP 410), so it was read again from the first page: ${repaid} rows were paid twice (${calls} calls in all).`);
+    }
+    return { rows: gathered.slice(0, limit), cost: sumCosts(NAME, 'rows', costs), notes, ...(nextToken !== undefined && { next_token: nextToken }) };
   }
 
   async function intersect(query: IntersectQuery, context: CallContext): Promise<IntersectResult> {
@@ -175,7 +215,8 @@ export function createMozProvider(settings: MozSettings, deps: AdapterDependenci
       results: gathered.rows.map((row) => toRow(row, query)),
       ...(gathered.next_token !== undefined && { next_token: gathered.next_token }),
       ...(gathered.next_token === undefined && query.next_token === undefined && { total: gathered.rows.length }),
-      cost: rows(ROWS_PER_RESULT * gathered.charged),
+      cost: gathered.cost,
+      ...(gathered.notes.length > 0 && { notes: gathered.notes }),
     };
   }
 
@@ -204,7 +245,7 @@ export function createMozProvider(settings: MozSettings, deps: AdapterDependenci
       domains.add(prospect.domain);
       prospects.push(prospect);
     }
-    const notes: string[] = [];
+    const notes: string[] = [...gathered.notes];
     let total = prospects.length;
     if (gathered.next_token !== undefined) {
       // Moz reports no total; one more than we hold says "more exist" to the cache above.
@@ -216,7 +257,7 @@ export function createMozProvider(settings: MozSettings, deps: AdapterDependenci
     return {
       prospects,
       total_prospects: total,
-      cost: rows(ROWS_PER_RESULT * gathered.charged),
+      cost: gathered.cost,
       status: 'complete',
       ...(notes.length > 0 && { notes }),
     };
@@ -286,10 +327,17 @@ function toProspect(row: IntersectRow): ProspectCore {
   const authority = row.domain_authority;
   const spam = row.spam_score;
   const pages = row.matching_source_pages?.map((source) => source.page) ?? [];
+  // matching_source_pages holds the highest page-authority page linking to each target: the best
+  // linking page per competitor. Moz gives no anchor, rel or dates at root_domain scope.
+  const byCompetitor: NonNullable<ProspectCore['by_competitor']> = {};
+  for (const source of row.matching_source_pages ?? []) {
+    if (byCompetitor[source.target] === undefined) byCompetitor[source.target] = { page: { url: absoluteUrl(source.page) } };
+  }
   return {
     domain: row.source_domain,
     ...(authority !== undefined && { authority }),
     competitors: row.matching_targets,
+    ...(Object.keys(byCompetitor).length > 0 && { by_competitor: byCompetitor }),
     ...(spam !== undefined && { spam_score: spam }),
     ...(pages.length > 0 && { source_pages: [...new Set(pages)] }),
     provider_metrics: {
@@ -301,6 +349,12 @@ function toProspect(row: IntersectRow): ProspectCore {
     },
     found_by: [NAME],
   };
+}
+
+/** Moz canonicalises pages without a scheme ("www.example.com/a"); http:// reaches either scheme
+ *  (sites redirect to https), where guessing https could point at nothing. */
+function absoluteUrl(page: string): string {
+  return /^https?:\/\//i.test(page) ? page : `http://${page}`;
 }
 
 function upstreamMessage(body: unknown): string | undefined {

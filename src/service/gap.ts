@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { facetsOf } from '../analysis/facets.js';
 import { mergeProspects } from '../analysis/merge.js';
 import { filterProspects, hidesPlatformsByDefault, type ProspectFilter } from '../analysis/prospects.js';
-import { rankProspects } from '../analysis/rank.js';
+import { droppedReferrersNote, rankPublicProspects } from '../analysis/rank.js';
 import { cacheKey } from '../cache/key.js';
 import type { DryRun, GapQuery, GapResult, GapRun, ProspectCore, ProviderName } from '../domain.js';
 import { DEFAULTS, PROVIDER_TITLES } from '../domain.js';
@@ -131,12 +131,16 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
             ok.map(({ provider, outcome }) => ({ provider: provider.name, prospects: outcome.result.prospects })),
             query.competitor_domains,
           );
-    const ranked = rankProspects(cores, query.competitor_domains).filter((p) => p.competitor_overlap >= query.min_competitors);
+    // Referrers that are not public sites (localhost, IPs, junk) are left out here, and counted.
+    const { prospects: publicRanked, dropped } = rankPublicProspects(cores, query.competitor_domains);
+    const ranked = publicRanked.filter((p) => p.competitor_overlap >= query.min_competitors);
     const kept = ranked.slice(0, query.limit);
     const results = ok.map(({ outcome }) => outcome.result);
     const pending = results.find((result) => result.status === 'pending');
     const totalProspects =
-      single !== undefined ? Math.max(single.outcome.result.total_prospects, kept.length) : Math.max(ranked.length, ...results.map((r) => r.total_prospects));
+      single !== undefined
+        ? Math.max(single.outcome.result.total_prospects - dropped, kept.length)
+        : Math.max(ranked.length, ...results.map((r) => r.total_prospects));
     const synthetic = results.some((result) => result.synthetic === true);
     const providerName: ProviderName | 'all' = input.provider === 'all' ? 'all' : ok[0]!.provider.name;
 
@@ -169,6 +173,8 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
     const visible = filterProspects(kept, selection);
     const hiddenByDefault = kept.filter((prospect) => hidesPlatformsByDefault(selection, prospect.category));
     const notes = results.flatMap((result) => result.notes ?? []);
+    const droppedNote = droppedReferrersNote(dropped);
+    if (droppedNote !== undefined) notes.push(droppedNote);
     if (pending) {
       notes.unshift(
         `The ${PROVIDER_TITLES[pending.cost.provider]} run is still running. Call list_prospects with run_id "${runId}" in a minute, or backlink_gap again with the same arguments; neither starts or pays for a new run.`,

@@ -2,7 +2,9 @@
 // runs and ranking. Tools and the CLI only parse arguments and render what this returns; each
 // operation lives in its own file beside the shared pieces (spending, paging).
 
+import { createWebFetcher } from '../http/web.js';
 import { createBacklinks } from './backlinks.js';
+import { createCheck } from './check.js';
 import { createGap } from './gap.js';
 import { createIntersect } from './intersect.js';
 import { createProspects } from './prospects.js';
@@ -12,10 +14,12 @@ import { createUsage } from './usage.js';
 
 export { DEFAULTS, type DryRun, isDryRun } from '../domain.js';
 export type * from './types.js';
+export type { RunSummary } from '../runs.js';
 
 export function createService(deps: ServiceDependencies): Service {
   const shared: OperationDependencies = { ...deps, now: deps.now ?? Date.now, spending: createSpending(deps) };
-  const { prospects, prospectsCsv, loadRun } = createProspects(shared);
+  const { prospects, prospectsCsv, loadRun, listRuns } = createProspects(shared);
+  const web = deps.web ?? createWebFetcher({ allowLoopback: deps.config.fetchAllowLoopback, logger: deps.logger });
   return {
     gap: createGap(shared),
     prospects,
@@ -24,5 +28,8 @@ export function createService(deps: ServiceDependencies): Service {
     intersect: createIntersect(shared),
     usage: createUsage(shared),
     run: loadRun,
+    runs: listRuns,
+    check: createCheck({ ...shared, web, loadRun }),
+    close: () => web.close(),
   };
 }

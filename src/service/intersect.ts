@@ -87,21 +87,22 @@ export function createIntersect(deps: OperationDependencies): (input: IntersectI
     const context = spending.contextFor(options);
     const outcome = await spending.paid<IntersectResult>(provider, { kind: 'intersect', query }, key, input.fresh, accept, context, (charged) => call(query, charged));
     const rows = outcome.result.results.slice(cursor.s, cursor.s + limit);
-    const next = nextCursor(cursor, rows.length, outcome.result.results.length, outcome.result.next_token, queryHash);
+    const continuation = (served: number) => {
+      const token = nextCursor(cursor, served, outcome.result.results.length, outcome.result.next_token, queryHash);
+      if (token === undefined) return undefined;
+      const args = { ...withoutPaging(input), positive_targets: positives, negative_targets: negatives, source_scope: sourceScope, limit, next_token: token };
+      return { next_token: token, next_call: { tool: 'link_intersect', arguments: args } };
+    };
     return {
       ...provenanceOf(providerName, outcome),
       positive_targets: positives,
       negative_targets: negatives,
+      min_matching_targets: minMatching,
       source_scope: sourceScope,
       results: rows,
       ...(outcome.result.total !== undefined && { total: outcome.result.total }),
-      ...(next !== undefined && {
-        next_token: next,
-        next_call: {
-          tool: 'link_intersect',
-          arguments: { ...withoutPaging(input), positive_targets: positives, negative_targets: negatives, source_scope: sourceScope, limit, next_token: next },
-        },
-      }),
+      ...continuation(rows.length),
+      resumeAfter: continuation,
     };
   }
 

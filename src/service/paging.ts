@@ -1,6 +1,7 @@
 // Paging: our cursors over cached upstream pages, and the next call that continues an answer.
 
 import { createHash } from 'node:crypto';
+import { DEFAULTS } from '../domain.js';
 import { invalidInput } from '../errors.js';
 import type { NextCall, ProspectsInput } from './types.js';
 
@@ -59,9 +60,24 @@ export function withoutPaging<T extends { cursor?: string; next_token?: string; 
   return rest;
 }
 
-/** The list_prospects call for the page after this one, unless this is the last. */
-export function nextPage(runId: string, input: ProspectsInput, meta: { page: number; total_pages: number }): { next_call?: NextCall } {
-  if (meta.page >= meta.total_pages) return {};
-  const { run_id: _ignored, ...rest } = input;
-  return { next_call: { tool: 'list_prospects', arguments: { run_id: runId, ...rest, page: meta.page + 1 } } };
+/** The list_prospects call that starts at row `start` (0-based) of the filtered run, unless it is past the end. */
+export function prospectsFrom(runId: string, input: ProspectsInput, start: number, total: number): NextCall | undefined {
+  if (start >= total) return undefined;
+  const { run_id: _ignored, page: _page, offset: _offset, ...rest } = input;
+  const perPage = input.per_page ?? DEFAULTS.perPage;
+  // On a page boundary the plain page number reads better than an offset.
+  const position = start % perPage === 0 ? { page: start / perPage + 1 } : { offset: start };
+  return { tool: 'list_prospects', arguments: { run_id: runId, ...rest, ...position } };
+}
+
+/** The list_prospects call for the rows after this page, and the one for the rows after the first
+ *  `served` of it (an answer cut to fit resumes there). */
+export function nextPage(
+  runId: string,
+  input: ProspectsInput,
+  meta: { offset: number; per_page: number; total: number },
+  shown: number,
+): { next_call?: NextCall; resumeAfter: (served: number) => NextCall | undefined } {
+  const next = prospectsFrom(runId, input, meta.offset + shown, meta.total);
+  return { ...(next !== undefined && { next_call: next }), resumeAfter: (served) => prospectsFrom(runId, input, meta.offset + served, meta.total) };
 }

@@ -25,8 +25,12 @@ import type { Ledger } from '../ledger.js';
 import type { Logger } from '../log.js';
 import type { Capability } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { RunStore } from '../runs.js';
+import type { RunStore, RunSummary } from '../runs.js';
+import type { WebFetcher } from '../http/web.js';
+import type { CheckInput, CheckOutcome } from './check.js';
 import type { Spending } from './spending.js';
+
+export type { CheckInput, CheckOutcome } from './check.js';
 export interface ServiceDependencies {
   config: Config;
   registry: ProviderRegistry;
@@ -35,6 +39,8 @@ export interface ServiceDependencies {
   ledger: Ledger;
   logger: Logger;
   now?: () => number;
+  /** check_prospects' public-web fetcher; default: one built from the config (tests pass their own). */
+  web?: WebFetcher;
 }
 
 export interface CallOptions {
@@ -110,6 +116,8 @@ export interface ProspectsInput {
   order?: 'asc' | 'desc';
   page?: number;
   per_page?: number;
+  /** First row to show, 0-based, instead of `page` (the next call of an answer cut to fit gives it). */
+  offset?: number;
   include_platforms?: boolean;
   category?: Category[];
   exclude_category?: Category[];
@@ -123,11 +131,16 @@ export interface ProspectsOutcome {
   your_domain: string;
   competitor_domains: string[];
   data: Prospect[];
-  meta: { page: number; per_page: number; total: number; total_pages: number };
+  /** `offset`: the 0-based row `data` starts at (page - 1) × per_page unless the call gave an offset. */
+  meta: { page: number; per_page: number; total: number; total_pages: number; offset: number };
   /** Platform and suspected-spam prospects left out by default (include_platforms: true shows them); absent when none. */
   platforms_hidden?: number;
   synthetic?: boolean;
+  /** Caveats of this page: rows left out (non-public referrers, platforms), a sort the provider cannot apply. */
+  notes?: string[];
   next_call?: NextCall;
+  /** The call that starts at the row after the first `served` rows of `data` (when an answer is cut to fit). */
+  resumeAfter?: (served: number) => NextCall | undefined;
 }
 
 // ---- get_backlinks ------------------------------------------------------------------------------
@@ -178,12 +191,16 @@ export interface IntersectInput {
 export interface IntersectOutcome extends Provenance {
   positive_targets: Target[];
   negative_targets: Target[];
+  /** A source links to at least this many positive targets (default 1). */
+  min_matching_targets: number;
   source_scope: SourceScope;
   results: IntersectRow[];
   total?: number;
   next_token?: string;
   notes?: string[];
   next_call?: NextCall;
+  /** The token and call that resume after the first `served` rows (when an answer is cut to fit). */
+  resumeAfter?: (served: number) => { next_token: string; next_call: NextCall } | undefined;
 }
 
 // ---- usage --------------------------------------------------------------------------------------
@@ -228,6 +245,11 @@ export interface Service {
   usage(options?: CallOptions): Promise<UsageOutcome>;
   /** Read a stored run (resources). */
   run(runId: string): Promise<GapRun>;
+  /** Stored runs, most recent first (the backlink-gap://runs resource). */
+  runs(): Promise<RunSummary[]>;
+  check(input: CheckInput, options?: CallOptions): Promise<CheckOutcome>;
+  /** Release the web fetcher's sockets. */
+  close(): Promise<void>;
 }
 
 /** What every operation file is built from: the service's dependencies plus the shared pieces. */

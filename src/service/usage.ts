@@ -1,12 +1,32 @@
 // usage: what each provider can do, has spent today and this month, its balance, and the cache.
+// Balances are read upstream at most once a minute per provider (and once for concurrent calls).
 
 import { PROVIDER_TITLES } from '../domain.js';
 import { describeError } from '../errors.js';
-import type { CallContext } from '../providers/provider.js';
+import type { ProviderName } from '../domain.js';
+import type { Balance, CallContext } from '../providers/provider.js';
 import type { CallOptions, OperationDependencies, UsageOutcome } from './types.js';
 
+const BALANCE_TTL_MS = 60_000;
+
 export function createUsage(deps: OperationDependencies): (options?: CallOptions) => Promise<UsageOutcome> {
-  const { config, registry, cache, ledger } = deps;
+  const { config, registry, cache, ledger, now } = deps;
+  const balances = new Map<ProviderName, { at: number; balance: Promise<Balance> }>();
+
+  /** A provider's balance, read again only when the last reading is a minute old; failures are not kept. */
+  function balanceOf(name: ProviderName, read: (context: CallContext) => Promise<Balance>): Promise<Balance> {
+    const held = balances.get(name);
+    if (held !== undefined && now() - held.at < BALANCE_TTL_MS) return held.balance;
+    // Shared by every caller in the next minute, so it is not tied to one caller's cancellation.
+    const context: CallContext = { deadline: Date.now() + Math.min(config.deadlineMs, 8_000) };
+    const balance = read(context);
+    const entry = { at: now(), balance };
+    balances.set(name, entry);
+    balance.catch(() => {
+      if (balances.get(name) === entry) balances.delete(name);
+    });
+    return balance;
+  }
 
   async function usage(options?: CallOptions): Promise<UsageOutcome> {
     const configured = new Set(registry.configured());
@@ -37,8 +57,8 @@ export function createUsage(deps: OperationDependencies): (options?: CallOptions
         entry.pricing = description.pricing;
         if (provider.balance) {
           try {
-            const context: CallContext = { deadline: Date.now() + Math.min(config.deadlineMs, 8_000), ...(options?.signal && { signal: options.signal }) };
-            const balance = await provider.balance(context);
+            options?.signal?.throwIfAborted();
+            const balance = await balanceOf(name, provider.balance.bind(provider));
             entry.balance = { amount: balance.amount, unit: balance.unit, ...(balance.note !== undefined && { note: balance.note }) };
           } catch (error) {
             entry.balance_error = describeError(error);

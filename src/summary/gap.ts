@@ -47,6 +47,8 @@ export function prospectLine(prospect: Prospect, index: number, competitorCount:
   if (follow !== undefined) parts.push(follow);
   if (prospect.spam_score !== undefined) parts.push(`s${Math.round(prospect.spam_score)}`);
   if (prospect.route !== undefined) parts.push(prospect.route);
+  const checked = checkedText(prospect);
+  if (checked !== undefined) parts.push(checked);
   if (withPage && format === 'concise') {
     const best = bestLinkingPage(prospect);
     if (best !== undefined) parts.push(pageText(best.page, prospect.domain, 60));
@@ -93,6 +95,17 @@ function competitorLines(prospect: Prospect): string {
     return examples.length > 0 ? `\n   e.g. ${examples.slice(0, 2).map(shortUrl).join(' ')}` : '\n   pages unknown';
   }
   return `\n${lines.join('\n')}`;
+}
+
+/** What check_prospects found, once it has checked the prospect: "live 12-01" / "gone 12-01", "links to you", a contact. */
+function checkedText(prospect: Prospect): string | undefined {
+  if (prospect.verified === undefined) return undefined;
+  const state = prospect.link_live === undefined ? 'unreadable' : prospect.link_live ? 'live' : 'gone';
+  const parts = [`${state} ${prospect.verified.slice(5, 10)}`];
+  if (prospect.links_to_you) parts.push('links to you');
+  const contact = prospect.contact?.emails?.[0] ?? prospect.contact?.pages?.[0]?.url;
+  if (contact !== undefined) parts.push(`contact ${contact}`);
+  return parts.join(' · ');
 }
 
 function counts(record: Record<string, number | undefined>, labels?: (key: string) => string): string {

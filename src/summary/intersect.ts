@@ -22,10 +22,14 @@ export function intersectLine(row: IntersectRow, index: number, positives: numbe
   return line;
 }
 
-export function renderIntersect(outcome: IntersectOutcome, rowCount: number, format: ResponseFormat, offset: number): string {
+/** `cutToFit`: rows of the answer left out to fit the size (the next call starts with them). */
+export function renderIntersect(outcome: IntersectOutcome, rowCount: number, format: ResponseFormat, offset: number, cutToFit = 0): string {
   const describe = (t: { target: string; scope: string }) => (t.scope === 'root_domain' ? t.target : `${t.target} (${t.scope})`);
+  const positives = outcome.positive_targets.length;
+  const threshold = outcome.min_matching_targets ?? 1;
   const lines = [
-    `Sources (${outcome.source_scope}) linking to ${outcome.positive_targets.map(describe).join(', ')}` +
+    `Sources (${outcome.source_scope}) linking to at least ${threshold} of ${positives}${threshold === 1 ? ' (min_matching_targets, default 1)' : ''}: ` +
+      `${outcome.positive_targets.map(describe).join(', ')}` +
       `${outcome.negative_targets.length > 0 ? ` but not ${outcome.negative_targets.map(describe).join(', ')}` : ''} via ${outcome.provider}` +
       `${outcome.total !== undefined ? `: ${outcome.total} match` : ''}`,
     provenanceLine(outcome),
@@ -38,8 +42,8 @@ export function renderIntersect(outcome: IntersectOutcome, rowCount: number, for
     });
   if (outcome.results.length === 0) lines.push('No sources match; lower min_matching_targets or drop a negative target.');
   const tail: string[] = [];
-  const cut = outcome.results.length - rowCount;
-  if (cut > 0) tail.push(`${cut} rows cut to fit; use a smaller limit`);
+  const cut = outcome.results.length - rowCount + cutToFit;
+  if (cut > 0) tail.push(`${cut} rows left out to fit the answer size (the next call starts with them)`);
   if (outcome.next_call) tail.push(`next: ${nextCallText(outcome.next_call)}`);
   if (tail.length > 0) lines.push(tail.join(' · '));
   return lines.join('\n');

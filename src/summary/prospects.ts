@@ -4,14 +4,19 @@ import type { NextCall, ProspectsInput, ProspectsOutcome } from '../service/inde
 import { nextCallText } from './format.js';
 import { PROSPECT_LEGEND, prospectLine, type ResponseFormat } from './gap.js';
 
-/** `input` is the call that asked (its filters are named when nothing matches). */
-export function renderProspects(outcome: ProspectsOutcome, rowCount: number, format: ResponseFormat, input?: ProspectsInput): string {
+/** `input` is the call that asked (its filters are named when nothing matches); `cutToFit` rows of
+ *  the page were left out to fit the answer size (the outcome's next call starts with them). */
+export function renderProspects(outcome: ProspectsOutcome, rowCount: number, format: ResponseFormat, input?: ProspectsInput, cutToFit = 0): string {
   const { meta } = outcome;
   const n = outcome.competitor_domains.length;
-  const first = (meta.page - 1) * meta.per_page;
+  const first = meta.offset;
+  const aligned = first % meta.per_page === 0;
+  const position = aligned
+    ? `page ${meta.page} of ${Math.max(1, meta.total_pages)}`
+    : `rows ${first + 1}-${first + Math.min(rowCount, outcome.data.length)} of ${meta.total}`;
   const lines = [
     `Run ${outcome.run_id} (${outcome.your_domain} vs ${n} competitors, ${outcome.provider}${outcome.synthetic ? ', SYNTHETIC sample' : ''}): ` +
-      `page ${meta.page} of ${Math.max(1, meta.total_pages)} · ${meta.total} match · free (reads the stored run)`,
+      `${position} · ${meta.total} match · free (reads the stored run)`,
   ];
   if (input?.dofollow !== undefined) {
     lines.push(
@@ -25,12 +30,12 @@ export function renderProspects(outcome: ProspectsOutcome, rowCount: number, for
     lines.push(prospectLine(prospect, first + index, n, format));
   });
   if (outcome.data.length === 0) lines.push(emptyPage(outcome, input));
-  const cut = outcome.data.length - rowCount;
+  const cut = outcome.data.length - rowCount + cutToFit;
   const tail: string[] = [];
   if (outcome.platforms_hidden !== undefined) tail.push(`${outcome.platforms_hidden} platform/spam hidden (include_platforms: true shows them)`);
-  if (cut > 0) tail.push(`${cut} rows of this page cut to fit; use a smaller per_page`);
+  if (cut > 0) tail.push(`${cut} rows of this page left out to fit the answer size (the next call starts with them)`);
   if (outcome.next_call) tail.push(`next: ${nextCallText(outcome.next_call)}`);
-  else if (meta.total > 0 && meta.page === meta.total_pages) tail.push(`last page (${meta.total_pages} of ${meta.total_pages})`);
+  else if (meta.total > 0 && first + rowCount >= meta.total) tail.push(`last page (${meta.total_pages} of ${meta.total_pages})`);
   if (tail.length > 0) lines.push(tail.join(' · '));
   return lines.join('\n');
 }

@@ -1,6 +1,8 @@
 // backlink_gap: who links to my competitors but not to me, ranked, kept as a run.
 
+import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { GAP_VIEW_META } from '../app/resource.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { GapOutcome, Service } from '../service/index.js';
@@ -20,12 +22,12 @@ const domainString = z.string().max(2048);
 export const backlinkGapInput = z.strictObject({
   your_domain: domainString.describe('Your site: domain or URL'),
   competitor_domains: z.array(domainString).min(1).max(20).describe('1-20 competitor domains'),
-  limit: z.number().int().min(1).max(1000).default(100).describe('Prospects the run keeps (default 100)'),
-  min_competitors: z.number().int().min(1).max(20).optional().describe('Only prospects linking to at least this many competitors'),
-  top: z.number().int().min(1).max(50).default(15).describe('Rows shown now (default 15)'),
-  include_platforms: z.boolean().optional().describe('Keep social/platform/spam domains (hidden by default)'),
+  limit: z.number().int().min(1).max(1000).default(100).describe('Prospects the run keeps'),
+  min_competitors: z.number().int().min(1).max(20).optional().describe('At least this many competitors linked'),
+  top: z.number().int().min(1).max(50).default(15).describe('Rows shown now'),
+  include_platforms: z.boolean().optional().describe('true shows platform/spam domains'),
   ...selectionFields('backlink_gap'),
-  provider: z.enum([...PROVIDER_NAMES, 'all']).optional().describe('Data source, or "all" to merge; default: the configured default'),
+  provider: z.enum([...PROVIDER_NAMES, 'all']).optional().describe('Data source; "all" merges them'),
   response_format: formatField,
   fresh: freshField,
   dry_run: dryRunField,
@@ -38,7 +40,8 @@ export const backlinkGapOutput = z.looseObject({
 });
 
 export function registerBacklinkGap(server: McpServer, service: Service, logger: Logger): void {
-  server.registerTool(
+  registerAppTool(
+    server,
     'backlink_gap',
     {
       title: 'Backlink gap',
@@ -46,6 +49,7 @@ export function registerBacklinkGap(server: McpServer, service: Service, logger:
       inputSchema: backlinkGapInput,
       outputSchema: backlinkGapOutput,
       annotations: ANNOTATIONS,
+      _meta: GAP_VIEW_META,
     },
     guarded('backlink_gap', logger, async (args: z.infer<typeof backlinkGapInput>, extra) => {
       const outcome = await service.gap(args, callOptions(extra));

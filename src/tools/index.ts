@@ -4,6 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Logger } from '../log.js';
 import type { Service } from '../service/index.js';
 import { registerBacklinkGap } from './backlink-gap.js';
+import { registerCheckProspects } from './check-prospects.js';
 import { registerGetBacklinks } from './get-backlinks.js';
 import { registerLinkIntersect } from './link-intersect.js';
 import { registerListProspects } from './list-prospects.js';
@@ -15,4 +16,5 @@ export function registerTools(server: McpServer, service: Service, logger: Logge
   registerGetBacklinks(server, service, logger);
   registerLinkIntersect(server, service, logger);
   registerUsage(server, service, logger);
+  registerCheckProspects(server, service, logger);
 }

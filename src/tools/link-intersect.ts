@@ -4,7 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { IntersectOutcome, Service } from '../service/index.js';
-import { DEFAULTS, isDryRun } from '../domain.js';
+import { DEFAULTS, type IntersectRow, isDryRun } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { renderIntersect } from '../summary/intersect.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, renderDryRun, success } from './result.js';
@@ -55,14 +55,27 @@ export function registerLinkIntersect(server: McpServer, service: Service, logge
 }
 
 export function renderIntersectResult(outcome: IntersectOutcome, format: 'concise' | 'detailed', budget: number) {
-  const structuredFor = (count: number) => ({
-    ...outcome,
-    results: outcome.results.slice(0, count).map((row) => {
-      if (format === 'detailed') return row;
-      const { title: _t, ...concise } = row;
-      return concise;
-    }),
-  });
-  const fits = fitRows(outcome.results, (rows) => renderIntersect({ ...outcome, results: [...rows] }, rows.length, format, 0) + JSON.stringify(structuredFor(rows.length)), budget);
-  return { text: renderIntersect(outcome, fits, format, 0), structured: structuredFor(fits) };
+  const { resumeAfter, ...answer } = outcome;
+  const structuredFor = (rows: readonly IntersectRow[], paging: Pick<IntersectOutcome, 'next_token' | 'next_call'>) => {
+    const { next_token: _token, next_call: _call, ...rest } = answer;
+    return {
+      ...rest,
+      results: rows.map((row) => {
+        if (format === 'detailed') return row;
+        const { title: _t, ...concise } = row;
+        return concise;
+      }),
+      ...paging,
+    };
+  };
+  const paging = { ...(answer.next_token && { next_token: answer.next_token }), ...(answer.next_call && { next_call: answer.next_call }) };
+  const fits = fitRows(
+    answer.results,
+    (rows) => renderIntersect({ ...answer, results: [...rows] }, rows.length, format, 0) + JSON.stringify(structuredFor(rows, paging)),
+    budget,
+  );
+  // Rows cut to fit are not skipped: the next call starts at the first row left out.
+  const resumed = fits < answer.results.length ? (resumeAfter?.(fits) ?? {}) : paging;
+  const cut = { ...answer, ...resumed, results: answer.results.slice(0, fits) };
+  return { text: renderIntersect(cut, fits, format, 0, answer.results.length - fits), structured: structuredFor(cut.results, resumed) };
 }

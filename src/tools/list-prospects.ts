@@ -1,10 +1,12 @@
 // list_prospects: page, filter, sort and export a stored gap run, for free.
 
+import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { GAP_VIEW_META } from '../app/resource.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { ProspectsInput, ProspectsOutcome, Service } from '../service/index.js';
-import { DEFAULTS } from '../domain.js';
+import type { NextCall, ProspectsInput, ProspectsOutcome, Service } from '../service/index.js';
+import { DEFAULTS, type Prospect } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { conciseProspect } from '../summary/pages.js';
 import { renderProspects } from '../summary/prospects.js';
@@ -19,13 +21,14 @@ export const listProspectsInput = z.strictObject({
   min_authority: z.number().int().min(0).max(100).optional().describe('Authority 0-100 at least'),
   max_spam: z.number().int().min(0).max(100).optional().describe('Spam score at most'),
   dofollow: z.boolean().optional(),
-  competitor: z.string().max(2048).optional().describe('Only prospects linking to this competitor'),
+  competitor: z.string().max(2048).optional().describe('Links to this competitor'),
   q: z.string().max(200).optional().describe('Text in the domain or category'),
   sort: z.enum(['score', 'rank', 'backlinks', 'referring_domains', 'overlap']).default('score').describe('rank = authority'),
   order: z.enum(['asc', 'desc']).default('desc'),
   page: z.number().int().min(1).max(10_000).default(1),
-  per_page: z.number().int().min(1).max(100).default(50).describe('1-100, default 50'),
-  include_platforms: z.boolean().optional().describe('Keep social/platform/spam domains (hidden by default)'),
+  per_page: z.number().int().min(1).max(100).default(50),
+  offset: z.number().int().min(0).max(100_000).optional().describe('First row, 0-based, instead of page (next calls give it)'),
+  include_platforms: z.boolean().optional().describe('true shows platform/spam domains'),
   ...selectionFields('list_prospects'),
   format: z.enum(['table', 'csv']).default('table').describe('csv: all matching rows as CSV'),
   response_format: formatField,
@@ -36,7 +39,8 @@ export const listProspectsOutput = z.looseObject({
 });
 
 export function registerListProspects(server: McpServer, service: Service, logger: Logger): void {
-  server.registerTool(
+  registerAppTool(
+    server,
     'list_prospects',
     {
       title: 'List prospects of a gap run',
@@ -44,6 +48,7 @@ export function registerListProspects(server: McpServer, service: Service, logge
       inputSchema: listProspectsInput,
       outputSchema: listProspectsOutput,
       annotations: ANNOTATIONS,
+      _meta: GAP_VIEW_META,
     },
     guarded('list_prospects', logger, async (args: z.infer<typeof listProspectsInput>, extra) => {
       const { format, response_format, ...query } = args;
@@ -59,14 +64,27 @@ export function registerListProspects(server: McpServer, service: Service, logge
 }
 
 export function renderProspectsResult(outcome: ProspectsOutcome, format: 'concise' | 'detailed', budget: number, input?: ProspectsInput) {
-  const structuredFor = (count: number) => ({
-    ...outcome,
-    data: outcome.data.slice(0, count).map((prospect) => {
-      if (format === 'detailed') return prospect;
-      const { found_by: _foundBy, ...concise } = conciseProspect(prospect);
-      return concise;
-    }),
-  });
-  const fits = fitRows(outcome.data, (rows) => renderProspects({ ...outcome, data: [...rows] }, rows.length, format, input) + JSON.stringify(structuredFor(rows.length)), budget);
-  return { text: renderProspects(outcome, fits, format, input), structured: structuredFor(fits) };
+  const { resumeAfter, ...answer } = outcome;
+  const structuredFor = (rows: readonly Prospect[], next: NextCall | undefined) => {
+    const { next_call: _call, ...rest } = answer;
+    return {
+      ...rest,
+      data: rows.map((prospect) => {
+        if (format === 'detailed') return prospect;
+        const { found_by: _foundBy, ...concise } = conciseProspect(prospect);
+        return concise;
+      }),
+      ...(next !== undefined && { next_call: next }),
+    };
+  };
+  const fits = fitRows(
+    answer.data,
+    (rows) => renderProspects({ ...answer, data: [...rows] }, rows.length, format, input) + JSON.stringify(structuredFor(rows, answer.next_call)),
+    budget,
+  );
+  // Rows cut to fit are not lost: the next call starts at the first row left out.
+  const next = fits < answer.data.length ? resumeAfter?.(fits) : answer.next_call;
+  const { next_call: _call, ...rest } = answer;
+  const cut: ProspectsOutcome = { ...rest, data: answer.data.slice(0, fits), ...(next !== undefined && { next_call: next }) };
+  return { text: renderProspects(cut, fits, format, input, answer.data.length - fits), structured: structuredFor(cut.data, next) };
 }

@@ -24,17 +24,15 @@ export const dryRunField = z.boolean().optional().describe('true: only estimate 
 // category fields and facets, and a wrong value is refused with the list.
 const categoryValue = z.string().pipe(z.enum(CATEGORIES));
 const routeValue = z.string().pipe(z.enum(ROUTES));
-/** Category and acquisition-route selection, the same in backlink_gap and list_prospects (whose
- *  descriptions point to backlink_gap's, which name the routes). */
+/** Category and acquisition-route selection, the same in backlink_gap and list_prospects; only
+ *  backlink_gap's spells out the routes (tools/list stays under its token budget). */
 export function selectionFields(tool: 'backlink_gap' | 'list_prospects') {
+  const gap = tool === 'backlink_gap';
   return {
-    category: z.array(categoryValue).optional().describe('Only these categories, e.g. ["chamber_or_association"]'),
+    category: z.array(categoryValue).optional(),
     exclude_category: z.array(categoryValue).optional(),
-    route: z
-      .array(routeValue)
-      .optional()
-      .describe(tool === 'backlink_gap' ? `Only these routes: ${ROUTES.join(' ')}` : 'Only these routes, as in backlink_gap'),
-    exclude_route: z.array(routeValue).optional().describe('e.g. ["paid_listing"]'),
+    route: gap ? z.array(routeValue).optional().describe(ROUTES.join(' ')) : z.array(routeValue).optional(),
+    exclude_route: gap ? z.array(routeValue).optional().describe('e.g. ["paid_listing"]') : z.array(routeValue).optional(),
   };
 }
 

@@ -98,7 +98,7 @@ describe('pageOf', () => {
   const items = Array.from({ length: 23 }, (_, index) => index);
 
   it('returns the requested 1-based page with totals', () => {
-    expect(pageOf(items, 3, 10)).toEqual({ data: [20, 21, 22], meta: { page: 3, per_page: 10, total: 23, total_pages: 3 } });
+    expect(pageOf(items, 3, 10)).toEqual({ data: [20, 21, 22], meta: { page: 3, per_page: 10, total: 23, total_pages: 3, offset: 20 } });
   });
 
   it('splits any list into pages that put it back together', () => {
@@ -114,7 +114,8 @@ describe('pageOf', () => {
 
   it('returns an empty page past the end and zero pages for nothing', () => {
     expect(pageOf(items, 4, 10).data).toEqual([]);
-    expect(pageOf([], 1, 10).meta).toEqual({ page: 1, per_page: 10, total: 0, total_pages: 0 });
+    expect(pageOf([], 1, 10).meta).toEqual({ page: 1, per_page: 10, total: 0, total_pages: 0, offset: 0 });
+    expect(pageOf(items, 1, 10, 13)).toEqual({ data: [13, 14, 15, 16, 17, 18, 19, 20, 21, 22], meta: { page: 2, per_page: 10, total: 23, total_pages: 3, offset: 13 } });
   });
 });
 
@@ -127,8 +128,8 @@ describe('prospectsToCsv', () => {
     expect(csv).toBe(
       [
         CSV_COLUMNS.join(','),
-        'yelp.com,90,80,several,directory,alpha.com;beta.com,10,true,5,moz;dataforseo,,,,,',
-        'unknown.com,,40,one,other,alpha.com,,,,local,,,,,',
+        'yelp.com,90,80,several,directory,alpha.com;beta.com,10,true,5,moz;dataforseo,,,,,,,,,',
+        'unknown.com,,40,one,other,alpha.com,,,,local,,,,,,,,,',
         '',
       ].join('\n'),
     );
@@ -154,6 +155,20 @@ describe('prospectsToCsv', () => {
     expect(cells).toMatchObject({ backlinks: '12', dofollow_links: '4', referring_domains: '4200', own_backlinks: '91000', route: 'free_listing', linking_page: 'PAGE' });
   });
 
+  it('has what check_prospects found: verified, link_live, links_to_you and contact routes', () => {
+    const csv = prospectsToCsv([
+      prospect('checked.org', {
+        verified: '2026-12-01T08:00:00.000Z',
+        link_live: false,
+        links_to_you: true,
+        contact: { emails: ['ed@checked.org'], pages: [{ kind: 'write_for_us', url: 'https://checked.org/write-for-us' }] },
+      }),
+    ]);
+    const [header, row] = csv.split('\n');
+    expect(header!.split(',').slice(-4)).toEqual(['verified', 'link_live', 'links_to_you', 'contact']);
+    expect(row!.split(',').slice(-4)).toEqual(['2026-12-01T08:00:00.000Z', 'false', 'true', 'ed@checked.org;write_for_us https://checked.org/write-for-us']);
+  });
+
   it('quotes commas, quotes and line breaks, and neutralises formulas', () => {
     const rows = prospectsToCsv([
       prospect('=HYPERLINK("http://evil.example","click")', { competitors: ['a,b.com'] }),
@@ -162,9 +177,9 @@ describe('prospectsToCsv', () => {
     ])
       .split('\n')
       .slice(1);
-    expect(rows[0]).toBe(`"'=HYPERLINK(""http://evil.example"",""click"")",,50,one,other,"a,b.com",,,,local,,,,,`);
+    expect(rows[0]).toBe(`"'=HYPERLINK(""http://evil.example"",""click"")",,50,one,other,"a,b.com",,,,local,,,,,,,,,`);
     expect(rows[1]).toBe(`'@sum(1+1),,50,one,other,"line`);
-    expect(rows[2]).toBe(`break",,,,local,,,,,`);
-    expect(rows[3]).toBe(`'+1,,50,one,other,'-2,,,,local,,,,,`);
+    expect(rows[2]).toBe(`break",,,,local,,,,,,,,,`);
+    expect(rows[3]).toBe(`'+1,,50,one,other,'-2,,,,local,,,,,,,,,`);
   });
 });

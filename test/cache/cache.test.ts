@@ -1,9 +1,9 @@
 // The two-tier cache: single flight, freshness, acceptance, expiry, restarts, corruption, bounds and modes.
 
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import cacache from 'cacache';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CacheOptions, createCache } from '../../src/cache/cache.js';
 import { cacheKey } from '../../src/cache/key.js';
@@ -18,6 +18,7 @@ import {
   recordingLogger,
   removeTempDir,
   runTwoWriterProcesses,
+  runWriterProcesses,
 } from './helpers.js';
 
 let dir: string;
@@ -42,6 +43,21 @@ function make(overrides: Partial<CacheOptions> = {}) {
     now: clock.now,
     ...overrides,
   });
+}
+
+/** Where the persistent tier keeps a key's entry. */
+function entryPath(key: string): string {
+  return join(dir, 'cache', 'entries-v1', createHash('sha256').update(key).digest('hex'));
+}
+
+/** Bytes allocated on disk under a folder, its own and its sub-folders' included, as `du` counts them. */
+async function occupiedBytes(folder: string): Promise<number> {
+  const { readdir, stat } = await import('node:fs/promises');
+  let total = (await stat(folder)).blocks * 512;
+  for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
+    total += (await stat(join(entry.parentPath, entry.name))).blocks * 512;
+  }
+  return total;
 }
 
 const neverFetch = async (): Promise<never> => {
@@ -177,7 +193,7 @@ describe('expiry', () => {
     const second = make({ ttlSeconds: 60 });
     expect(await second.get('k')).toBeUndefined();
     await second.flush();
-    expect(await cacache.get.info(join(dir, 'cache'), 'k')).toBeNull();
+    expect(existsSync(entryPath('k'))).toBe(false);
     await second.close();
   });
 });
@@ -225,6 +241,23 @@ describe('persistence', () => {
     expect((await reader.stats()).misses).toBe(0);
     await reader.close();
   });
+
+  it('one answer written again while another replaces it leaves a readable entry', async () => {
+    const one = make();
+    const two = make();
+    const answer = (key: string, which: string) => ({ key, which, filler: 'a'.repeat(3000) });
+    for (let index = 0; index < 20; index += 1) {
+      const key = `k${index}`;
+      await one.set(key, answer(key, 'x'));
+      await Promise.all([two.set(key, answer(key, 'y')), one.set(key, answer(key, 'x'))]);
+    }
+    await Promise.all([one.close(), two.close()]);
+    const reader = make();
+    const unreadable: string[] = [];
+    for (let index = 0; index < 20; index += 1) if ((await reader.get(`k${index}`)) === undefined) unreadable.push(`k${index}`);
+    expect(unreadable).toEqual([]);
+    await reader.close();
+  });
 });
 
 describe('several processes', () => {
@@ -239,6 +272,24 @@ describe('several processes', () => {
     }
     await reader.close();
   });
+
+  it('three real processes writing the same keys at once leave every key readable, none to pay again', async () => {
+    await runWriterProcesses(dir, 20, ['one', 'two', 'three']);
+    const reader = make({ now: Date.now });
+    const unreadable: number[] = [];
+    for (let index = 0; index < 20; index += 1) {
+      const hit = await reader.get<{ key: string; answer: number; filler: string }>(`shared:${index}`);
+      if (hit === undefined) {
+        unreadable.push(index);
+        continue;
+      }
+      expect(hit.value.key).toBe(`shared:${index}`);
+      expect([0, 1, 2]).toContain(hit.value.answer);
+      expect(hit.value.filler).toHaveLength(4000 + index);
+    }
+    expect(unreadable).toEqual([]);
+    await reader.close();
+  });
 });
 
 describe('corruption', () => {
@@ -246,9 +297,9 @@ describe('corruption', () => {
     const cache = make();
     await cache.set(key, { rows: Array.from({ length: 50 }, (_, index) => `row-${index}`) });
     await cache.close();
-    const info = await cacache.get.info(join(dir, 'cache'), key);
-    if (info === null) throw new Error('entry was not written');
-    return info.path;
+    const path = entryPath(key);
+    if (!existsSync(path)) throw new Error('entry was not written');
+    return path;
   }
 
   async function expectMissRemovedLoggedOnce(key: string, logger: RecordingLogger) {
@@ -256,7 +307,7 @@ describe('corruption', () => {
     expect(await cache.get(key)).toBeUndefined();
     expect(await cache.get(key)).toBeUndefined();
     await cache.flush();
-    expect(await cacache.get.info(join(dir, 'cache'), key)).toBeNull();
+    expect(existsSync(entryPath(key))).toBe(false);
     expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
     // And the cache still works for that key.
     expect(await cache.getOrFetch(key, async () => ({ ok: true }))).toEqual({ value: { ok: true }, cached: false });
@@ -274,28 +325,32 @@ describe('corruption', () => {
 
   it('garbage in a content file is a miss, removed and logged once', async () => {
     const path = await storeThenLocate('garbage');
-    const original = (await import('node:fs/promises')).readFile(path);
-    await writeFile(path, Buffer.alloc((await original).length, 0x41));
+    const original = await readFile(path);
+    const header = original.subarray(0, original.indexOf(0x0a) + 1);
+    await writeFile(path, Buffer.concat([header, Buffer.alloc(original.length - header.length, 0x41)]));
     await expectMissRemovedLoggedOnce('garbage', recordingLogger());
   });
 
   it('an entry whose content is not JSON is a miss, removed and logged once', async () => {
     const now = clock.now();
-    await cacache.put(join(dir, 'cache'), 'not-json', '{"rows": [1, 2', { metadata: { storedAt: now, expiresAt: now + 60_000 } });
+    const body = Buffer.from('{"rows": [1, 2');
+    const header = { key: 'not-json', storedAt: now, expiresAt: now + 60_000, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+    await mkdir(join(dir, 'cache', 'entries-v1'), { recursive: true });
+    await writeFile(entryPath('not-json'), Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body]));
     await expectMissRemovedLoggedOnce('not-json', recordingLogger());
   });
 });
 
 describe('bounds', () => {
   it('evicts the oldest disk entries first when past maxBytes', async () => {
-    const cache = make({ maxBytes: 10_000 });
+    const cache = make({ maxBytes: 100_000 });
     for (let index = 0; index < 12; index += 1) {
-      await cache.set(`k${index}`, { index, filler: 'y'.repeat(1500) });
+      await cache.set(`k${index}`, { index, filler: 'y'.repeat(9000) });
       clock.advance(1_000);
       await cache.flush();
     }
     await cache.close();
-    const reader = make({ maxBytes: 10_000 });
+    const reader = make({ maxBytes: 100_000 });
     const present: number[] = [];
     for (let index = 0; index < 12; index += 1) if ((await reader.get(`k${index}`)) !== undefined) present.push(index);
     // What survives is a suffix: the newest entries, none older than an evicted one.
@@ -304,8 +359,27 @@ describe('bounds', () => {
     expect(present).toEqual(Array.from({ length: present.length }, (_, offset) => 12 - present.length + offset));
     expect(present).toContain(11);
     const stats = await reader.stats();
-    expect(stats.persistent?.bytes).toBeLessThanOrEqual(10_000);
+    expect(stats.persistent?.bytes).toBeLessThanOrEqual(100_000);
     expect(stats.persistent?.entries).toBe(present.length);
+    await reader.close();
+  });
+
+  it('keeps what the cache occupies on disk (files and folders) within maxBytes', async () => {
+    const maxBytes = 1024 * 1024;
+    const cache = make({ maxBytes });
+    for (let batch = 0; batch < 8; batch += 1) {
+      await Promise.all(Array.from({ length: 50 }, (_, index) => cache.set(`k${batch}:${index}`, { batch, index, filler: 'q'.repeat(5000) })));
+      clock.advance(1_000);
+    }
+    await cache.flush();
+    // 400 entries of ~5 kB would occupy ~3.2 MB; every byte under the cache folder counts, as du would.
+    expect(await occupiedBytes(join(dir, 'cache'))).toBeLessThanOrEqual(maxBytes);
+    // The newest entries are the ones kept.
+    expect((await cache.get('k7:49'))?.value).toMatchObject({ batch: 7, index: 49 });
+    await cache.close();
+    const reader = make({ maxBytes });
+    expect(await reader.get('k0:0')).toBeUndefined();
+    expect((await reader.get('k7:0'))?.value).toMatchObject({ batch: 7, index: 0 });
     await reader.close();
   });
 

@@ -71,16 +71,26 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => voi
 
 /** Run two writer processes at once on one dir (see fixtures/writer-process.ts). */
 export async function runTwoWriterProcesses(dir: string, count: number): Promise<void> {
+  await spawnWriters(dir, count, ['one', 'two'], false);
+}
+
+/** Run one writer process per label on one dir, started together, each writing the same keys in
+ *  rounds with answers the others also write. */
+export async function runWriterProcesses(dir: string, count: number, labels: string[]): Promise<void> {
+  await spawnWriters(dir, count, labels, true);
+}
+
+async function spawnWriters(dir: string, count: number, labels: string[], together: boolean): Promise<void> {
   const { execFile } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const script = fileURLToPath(new URL('./fixtures/writer-process.ts', import.meta.url));
   const run = (label: string) =>
     new Promise<void>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', script, dir, label, String(count)], { timeout: 60_000 }, (error, stdout, stderr) => {
+      execFile(process.execPath, ['--import', 'tsx', script, dir, label, String(count), ...(together ? [String(labels.length)] : [])], { timeout: 60_000 }, (error, stdout, stderr) => {
         if (error) reject(new Error(`${label} failed: ${error.message}\n${stderr}`));
         else if (!stdout.includes(`${label} done`)) reject(new Error(`${label} did not finish: ${stdout}${stderr}`));
         else resolve();
       });
     });
-  await Promise.all([run('one'), run('two')]);
+  await Promise.all(labels.map(run));
 }

@@ -1,4 +1,6 @@
+import { Agent, type Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Cost } from '../../src/domain.js';
 import { ProviderError } from '../../src/errors.js';
 import { createHttpClient, type HttpClient, type HttpClientOptions } from '../../src/http/client.js';
 import { captureLogger, type FakeServer, type Handler, json, startFakeServer, until } from './fake-server.js';
@@ -350,5 +352,150 @@ describe('redaction', () => {
       }),
     );
     expect(error.message).toBe('bad key ***');
+  });
+});
+
+describe('billing: each billed request reported once, none repeated once it may have landed', () => {
+  const price = { amount: 3, unit: 'credits' as const, provider: 'domdetailer' as const };
+  const billingOf = (spent: Cost[], charged?: (body: unknown) => Cost | undefined) => ({
+    price,
+    spend: (cost: Cost) => spent.push(cost),
+    ...(charged !== undefined && { charged }),
+  });
+
+  it('reports an answered request once, at what the answer says it cost, and returns it as cost', async () => {
+    const { client } = await setup((_request, response) => json(response, 200, { cost: 2 }));
+    const spent: Cost[] = [];
+    const answer = await client.requestJson({
+      method: 'GET',
+      path: '/x',
+      billing: billingOf(spent, (body) => ({ ...price, amount: (body as { cost: number }).cost })),
+    });
+    expect(spent).toEqual([{ ...price, amount: 2 }]);
+    expect(answer.cost).toEqual({ ...price, amount: 2 });
+  });
+
+  it('reports a 200 it cannot read at the price: the provider answered, so it billed', async () => {
+    const { client } = await setup((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<html>oops</html>');
+    });
+    const spent: Cost[] = [];
+    const error = await failure(client.requestJson({ method: 'GET', path: '/x', billing: billingOf(spent) }));
+    expect(error.code).toBe('invalid_response');
+    expect(spent).toEqual([price]);
+  });
+
+  it('does not repeat a billed request after a reset or a 502/503/504, reports the possible spend, and says so', async () => {
+    const resetMidBody: Handler = (_request, response, socket) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      response.write('{"data": [');
+      setTimeout(() => socket.destroy(), 10);
+    };
+    const handlers: Array<[string, Handler, boolean]> = [
+      ['reset', resetMidBody, true],
+      ['502', (_request, response) => json(response, 502, {}), true],
+      ['503', (_request, response) => json(response, 503, {}), false],
+      ['504', (_request, response) => json(response, 504, {}), true],
+    ];
+    for (const [name, handler, mayBeBilled] of handlers) {
+      const { server, client } = await setup(handler);
+      const spent: Cost[] = [];
+      const error = await failure(client.requestJson({ method: 'GET', path: '/x', billing: billingOf(spent) }));
+      expect(error.code, name).toBe('upstream_unavailable');
+      expect(server.received, name).toHaveLength(1);
+      expect(spent, name).toEqual(mayBeBilled ? [price] : []);
+      if (mayBeBilled) expect(error.message, name).toMatch(/may have been billed/);
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it('reports a request that never answers before the deadline as possibly billed', async () => {
+    const { server, client } = await setup(() => {});
+    const spent: Cost[] = [];
+    const error = await failure(client.requestJson({ method: 'GET', path: '/x', deadline: Date.now() + 300, billing: billingOf(spent) }));
+    expect(error.code).toBe('timeout');
+    expect(error.message).toMatch(/may have been billed/);
+    expect(server.received).toHaveLength(1);
+    expect(spent).toEqual([price]);
+  });
+
+  it('repeats a billed request after a 429 (refused, not billed) and reports only the answer', async () => {
+    let calls = 0;
+    const { server, client } = await setup((_request, response) => {
+      calls += 1;
+      if (calls === 1) json(response, 429, {}, { 'retry-after': '0' });
+      else json(response, 200, { ok: true });
+    });
+    const spent: Cost[] = [];
+    const answer = await client.requestJson({ method: 'GET', path: '/x', billing: billingOf(spent) });
+    expect(server.received).toHaveLength(2);
+    expect(spent).toEqual([price]);
+    expect(answer.cost).toEqual(price);
+  });
+
+  it('repeats a refused connection (nothing sent) and reports nothing', async () => {
+    const { server, client } = await setup(() => {});
+    await server.close();
+    const spent: Cost[] = [];
+    const error = await failure(client.requestJson({ method: 'GET', path: '/x', billing: billingOf(spent) }));
+    expect(error.message).toContain('refused');
+    expect(spent).toEqual([]);
+  });
+
+  it('a request documented as repeatable is retried after a reset, each attempt reported', async () => {
+    let calls = 0;
+    const { server, client } = await setup((_request, response, socket) => {
+      calls += 1;
+      if (calls === 1) socket.destroy();
+      else json(response, 200, { ok: true });
+    });
+    const spent: Cost[] = [];
+    const answer = await client.requestJson({ method: 'GET', path: '/x', billing: { ...billingOf(spent), repeatable: true } });
+    expect(server.received).toHaveLength(2);
+    expect(spent).toEqual([price, price]);
+    expect(answer.cost).toEqual({ ...price, amount: 6 });
+  });
+});
+
+describe('header timeout', () => {
+  it('follows the call deadline, so a documented 120 s Live call may take its time', async () => {
+    server = await startFakeServer((_request, response) => json(response, 200, { ok: true }));
+    const asked: Array<number | null | undefined> = [];
+    class Recording extends Agent {
+      override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+        asked.push(options.headersTimeout);
+        return super.dispatch(options, handler);
+      }
+    }
+    const dispatcher = new Recording();
+    client = createHttpClient({ provider: 'dataforseo', baseUrl: server.origin, secrets: [], logger: captureLogger().logger, dispatcher });
+    await client.requestJson({ method: 'POST', path: '/v3/backlinks/domain_intersection/live', body: [{}], deadline: Date.now() + 130_000 });
+    await dispatcher.close();
+    expect(asked[0]).toBeGreaterThan(120_000);
+  });
+});
+
+describe('secrets echoed in a 2xx body', () => {
+  it('are redacted before the body reaches the adapter, short keys included', async () => {
+    const SHORT = 'k9x';
+    const { client } = await setup((_request, response) =>
+      json(response, 200, {
+        echo: `https://api.example/q?apikey=${SECRET}&x=1`,
+        nested: [{ account: SECRET, [`key_${SECRET}`]: 1 }],
+        short: `apikey=${SHORT}`,
+        word: 'k9xylophone stays',
+      }),
+    );
+    const shortClient = createHttpClient({ provider: 'domdetailer', baseUrl: server!.origin, secrets: [SECRET, SHORT], logger: captureLogger().logger });
+    const answer = await shortClient.requestJson({ method: 'GET', path: '/x' });
+    await shortClient.close();
+    const text = JSON.stringify(answer.body);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('apikey=k9x');
+    expect(answer.body).toMatchObject({ short: 'apikey=***', word: 'k9xylophone stays', nested: [{ account: '***' }] });
+    const plain = await client.requestJson({ method: 'GET', path: '/x' });
+    expect(JSON.stringify(plain.body)).not.toContain(SECRET);
   });
 });

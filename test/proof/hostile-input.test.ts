@@ -290,6 +290,49 @@ describe('hand-written hostile input, in process', () => {
   });
 });
 
+describe('a stdin message over the transport limit', () => {
+  it('is answered with an error naming the limit and logged, and the server reads on', { timeout: 60_000 }, async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI, ROOT } = await import('./harness.js');
+    const dir = tempDir('oversize');
+    const child = spawn(process.execPath, [CLI, 'serve'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, BACKLINK_GAP_CACHE_DIR: dir },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const answered = (id: number) => stdout.split('\n').some((line) => line.includes(`"id":${id}`));
+    const waitFor = async (id: number) => {
+      for (let waited = 0; !answered(id) && child.exitCode === null && waited < 30_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    try {
+      const send = (message: unknown) => child.stdin.write(`${JSON.stringify(message)}\n`);
+      send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+      await waitFor(1);
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      // As the TypeScript SDK writes it: the id last, after 11 MB of arguments.
+      send({ method: 'tools/call', params: { name: 'usage', arguments: { padding: 'p'.repeat(11 * 1024 * 1024) } }, jsonrpc: '2.0', id: 7 });
+      send({ jsonrpc: '2.0', id: 8, method: 'tools/list' });
+      await waitFor(8);
+      const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id?: number; error?: { message: string }; result?: unknown });
+      const refused = lines.find((line) => line.id === 7);
+      expect(refused?.error?.message).toMatch(/over this server's 10 MB limit/);
+      expect(lines.find((line) => line.id === 8)?.result).toBeDefined();
+      expect(child.exitCode).toBeNull();
+      expect(stderr).toMatch(/over the size limit/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
+
 describe('hostile input over stdio, against the built server', () => {
   let session: StdioSession;
   beforeAll(async () => {

@@ -76,6 +76,27 @@ describe('HTTP transport with a token', () => {
     expect((await post({ authorization: `Bearer ${TOKEN}`, origin: `http://127.0.0.1:${port}` })).status).toBe(200);
   });
 
+  it('compares Origin and Host whole: a name that starts like loopback is foreign', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    for (const origin of ['http://127.evil.com', 'http://127.0.0.1.evil.com', 'http://localhost.evil.com', 'http://127.0.0.1@evil.com', 'ftp://127.0.0.1']) {
+      expect((await post({ ...auth, origin })).status, origin).toBe(403);
+    }
+    const { request } = await import('node:http');
+    const withHost = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers: { ...MCP_HEADERS, host, ...auth } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(INITIALIZE));
+      });
+    for (const host of ['127.evil.com', `127.evil.com:${port}`, 'localhost.evil.com', '127.0.0.1.evil.com']) expect(await withHost(host), host).toBe(403);
+    expect(await withHost(`localhost:${port}`)).toBe(200);
+    expect(await withHost(`127.0.0.2:${port}`)).toBe(200);
+    expect((await post({ ...auth, origin: `http://localhost:${port}` })).status).toBe(200);
+  });
+
   it('answers 413 to a body over the limit', async () => {
     const big = JSON.stringify({ ...INITIALIZE, params: { ...INITIALIZE.params, padding: 'x'.repeat(8 * 1024) } });
     expect((await post({ authorization: `Bearer ${TOKEN}` }, big)).status).toBe(413);
@@ -126,6 +147,57 @@ describe('HTTP transport limits', () => {
       });
       expect(stale.status).toBe(404);
       await client.close().catch(() => undefined);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('HTTP session cap', () => {
+  const initialize = (base: string) => fetch(`${base}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(INITIALIZE) });
+
+  it('answers 503 with Retry-After past BACKLINK_GAP_MAX_SESSIONS, and accepts again once a session closes', async () => {
+    const { app, base } = await startApp({ BACKLINK_GAP_MAX_SESSIONS: '3' });
+    try {
+      const ids: string[] = [];
+      for (let index = 0; index < 3; index += 1) {
+        const response = await initialize(base);
+        expect(response.status).toBe(200);
+        ids.push(response.headers.get('mcp-session-id') ?? '');
+        await response.body?.cancel();
+      }
+      const refused = await initialize(base);
+      expect(refused.status).toBe(503);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await refused.text()).toMatch(/BACKLINK_GAP_MAX_SESSIONS/);
+      expect(app.sessions()).toBe(3);
+      const closed = await fetch(`${base}/mcp`, {
+        method: 'DELETE',
+        headers: { ...MCP_HEADERS, 'mcp-session-id': ids[0] ?? '', 'mcp-protocol-version': '2025-06-18' },
+      });
+      expect(closed.status).toBe(200);
+      const again = await initialize(base);
+      expect(again.status).toBe(200);
+      await again.body?.cancel();
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('holds live sessions at the cap under a flood of initializes', async () => {
+    const { app, base } = await startApp({ BACKLINK_GAP_MAX_SESSIONS: '20' });
+    try {
+      const statuses: number[] = [];
+      for (let wave = 0; wave < 10; wave += 1) {
+        const responses = await Promise.all(Array.from({ length: 20 }, () => initialize(base)));
+        for (const response of responses) {
+          statuses.push(response.status);
+          await response.body?.cancel();
+        }
+        expect(app.sessions()).toBeLessThanOrEqual(20);
+      }
+      expect(statuses.filter((status) => status === 200)).toHaveLength(20);
+      expect(statuses.filter((status) => status === 503)).toHaveLength(180);
     } finally {
       await app.stop();
     }

@@ -105,6 +105,30 @@ const env = (dir: string) => ({
   BACKLINK_GAP_DEADLINE_MS: '1500',
 });
 
+describe('implausible keys', () => {
+  it('a key shorter than 4 characters is refused at start-up, naming its variable', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { CLI, ROOT } = await import('./harness.js');
+    for (const [name, value] of [
+      ['MOZ_API_TOKEN', 'abc'],
+      ['BACKLINK_GAP_HTTP_TOKEN', 'x'],
+      ['DOMDETAILER_API_KEY', 'k1'],
+    ] as const) {
+      const result = spawnSync(process.execPath, [CLI, 'serve'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: tempDir('short-key'), BACKLINK_GAP_CACHE: 'off', [name]: value },
+        input: '',
+        timeout: 15_000,
+        encoding: 'utf8',
+      });
+      expect(result.status, name).not.toBe(0);
+      expect(result.stderr).toContain(name);
+      expect(result.stderr).toMatch(/shorter than 4 characters/);
+      expect(result.stdout).toBe('');
+    }
+  });
+});
+
 describe('no key leaks, whatever fails upstream', () => {
   it('over stdio: tool results, stderr and cache files are clean', { timeout: 180_000 }, async () => {
     const dir = tempDir('secrets-stdio');

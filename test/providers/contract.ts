@@ -268,6 +268,24 @@ export function runProviderContract(spec: ContractSpec): void {
           expect(error.code).toBe('invalid_response');
         });
 
+        // A 200 is not an empty answer unless it has the documented fields: an error-shaped or unknown
+        // body would otherwise become "0 backlinks", billed and cached for a day.
+        const unexpected: Array<[string, unknown]> = [
+          ['an error-shaped body', { error: 'internal_error', message: 'Something went wrong, try later' }],
+          ['an unknown object', { ok: true, note: 'maintenance' }],
+          ['an empty object', {}],
+          ['null', null],
+        ];
+        for (const [what, body] of unexpected) {
+          it(`reports a 200 with ${what} as invalid_response, not an empty result`, async () => {
+            const seen = answer(testCase, () => ({ status: testCase.documentedResponse.status, body }));
+            const error = await failure(testCase);
+            expect(error.code).toBe('invalid_response');
+            expect(error.provider).toBe(spec.name);
+            expect(seen).toHaveLength(1);
+          });
+        }
+
         it('reports a well-formed answer of the wrong shape as invalid_response', async () => {
           answer(testCase, () => ({ status: testCase.documentedResponse.status, body: [42, 'not the documented shape'] }));
           const error = await failure(testCase);

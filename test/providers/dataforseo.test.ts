@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BacklinksQuery, BacklinksResult, GapQuery, GapResult, IntersectQuery, IntersectResult } from '../../src/domain.js';
+import type { BacklinksQuery, BacklinksResult, Cost, GapQuery, GapResult, IntersectQuery, IntersectResult } from '../../src/domain.js';
 import { ProviderError, UsageError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import { createDataForSeoProvider } from '../../src/providers/dataforseo.js';
@@ -250,6 +250,20 @@ describe('dataforseo status codes inside a 200', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('a task reported done with no result is invalid_response, not an empty answer', async () => {
+    for (const result of [null, []]) {
+      const body = envelope({});
+      (body.tasks[0] as { result: unknown }).result = result;
+      const agent = new MockAgent();
+      agent.disableNetConnect();
+      const provider = createDataForSeoProvider({ login: LOGIN, password: PASSWORD, baseUrl: ORIGIN }, { logger: silent, dispatcher: agent, backoffBaseMs: 1 });
+      recorder(agent, () => ({ status: 200, body }));
+      const error = await provider.backlinks?.(backlinksQuery, {}).catch((caught: unknown) => caught);
+      expect((error as ProviderError).code).toBe('invalid_response');
+      await agent.close();
+    }
+  });
+
   it('an envelope-level failure with no tasks is mapped too', async () => {
     recorder(agent, () => ({ status: 200, body: { status_code: 40100, status_message: 'You are not authorized.', tasks_error: 0, tasks: null } }));
     const error = await provider.backlinks?.(backlinksQuery, {}).catch((caught: unknown) => caught);
@@ -382,6 +396,38 @@ describe('dataforseo gap and intersect', () => {
     expect(result.total_prospects).toBe(3);
     expect(result.cost).toEqual({ amount: 0.06012, unit: 'usd', provider: 'dataforseo' });
     expect(progress.sort()).toEqual([1, 2, 3]);
+  });
+
+  it('a fan-out where one call fails still reports the spend of the calls that were answered', async () => {
+    recorder(agent, (request) => {
+      const target = (taskOf(request).targets as Record<string, string>)['1'] as string;
+      if (target === 'rival-three.com') return { status: 402, body: { status_code: 40200, status_message: 'Payment Required.' } };
+      const items = byCompetitor[target] ?? [];
+      return { status: 200, body: envelope({ total_count: items.length, items }, { cost: 0.02 + 0.00003 * items.length }) };
+    });
+    const spent: Cost[] = [];
+    const error = await provider
+      .gap?.(
+        { your_domain: 'mysite.com', competitor_domains: ['rival-one.com', 'rival-two.com', 'rival-three.com'], limit: 50, min_competitors: 1 },
+        { spend: (cost) => spent.push(cost) },
+      )
+      .catch((caught: unknown) => caught);
+    expect((error as ProviderError).code).toBe('no_credits');
+    expect(spent.map((cost) => cost.amount).sort()).toEqual([0.02006, 0.02006]);
+    expect(spent.every((cost) => cost.unit === 'usd' && cost.provider === 'dataforseo')).toBe(true);
+  });
+
+  it('a Live call is not repeated after a reset: it may have been billed, and is counted at its price', async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/v3/backlinks/domain_intersection/live', method: 'POST' })
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    const spent: Cost[] = [];
+    const error = await provider.gap?.({ ...gapQuery, limit: 100 }, { spend: (cost) => spent.push(cost) }).catch((caught: unknown) => caught);
+    expect((error as ProviderError).code).toBe('upstream_unavailable');
+    expect((error as ProviderError).message).toMatch(/may have been billed/);
+    // $0.02 a request + $0.00003 a row, for the 100 rows asked.
+    expect(spent).toEqual([{ amount: 0.023, unit: 'usd', provider: 'dataforseo' }]);
   });
 
   it('keeps only referring domains found for min_competitors competitors', async () => {

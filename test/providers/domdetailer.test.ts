@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BacklinksQuery, BacklinksResult, IntersectQuery } from '../../src/domain.js';
+import type { BacklinksQuery, BacklinksResult, Cost, IntersectQuery } from '../../src/domain.js';
 import { ProviderError, UsageError } from '../../src/errors.js';
 import { createDomDetailerProvider } from '../../src/providers/domdetailer.js';
 import type { Provider } from '../../src/providers/provider.js';
@@ -252,6 +252,42 @@ describe('domdetailer', () => {
       );
       expect(both.prospects.map((prospect) => prospect.domain)).toEqual(['dir.net']);
       expect(provider.estimate({ kind: 'gap', query: { your_domain: 'me.com', competitor_domains: ['a.com', 'b.com'], limit: 10, min_competitors: 1 } }).amount).toBe(9);
+    });
+  });
+
+  describe('spend', () => {
+    it('reports each backlinks call of a gap as it is answered, even when another call fails', async () => {
+      agent
+        .get(ORIGIN)
+        .intercept({ path: (actual) => actual.includes('domain=rival-two.com'), method: 'GET' })
+        .reply(402, JSON.stringify({ error: 'no_credits', message: 'out of credits' }))
+        .persist();
+      serve({ 'me.com': [row('https://shared.org/x', 'https://me.com/')], 'rival-one.com': [row('https://a.org/y', 'https://rival-one.com/')] });
+      const spent: Cost[] = [];
+      const error = await (provider.gap as NonNullable<Provider['gap']>)(
+        { your_domain: 'me.com', competitor_domains: ['rival-one.com', 'rival-two.com'], limit: 10, min_competitors: 1 },
+        { spend: (cost) => spent.push(cost) },
+      ).catch((caught: unknown) => caught);
+      expect((error as ProviderError).code).toBe('no_credits');
+      expect(spent).toEqual([
+        { amount: 3, unit: 'credits', provider: 'domdetailer' },
+        { amount: 3, unit: 'credits', provider: 'domdetailer' },
+      ]);
+    });
+
+    it('does not repeat a backlinks call after a 503 or a reset', async () => {
+      let calls = 0;
+      agent
+        .get(ORIGIN)
+        .intercept({ path: (actual) => actual.startsWith('/api2/backlinks.php?'), method: 'GET' })
+        .reply(() => {
+          calls += 1;
+          return { statusCode: 503, data: '{}' };
+        })
+        .persist();
+      const error = (await backlinksOf(provider)(seedQuery, {}).catch((caught: unknown) => caught)) as ProviderError;
+      expect(error.code).toBe('upstream_unavailable');
+      expect(calls).toBe(1);
     });
   });
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GapQuery, GapResult, IntersectQuery, IntersectResult } from '../../src/domain.js';
+import type { Cost, GapQuery, GapResult, IntersectQuery, IntersectResult } from '../../src/domain.js';
 import { ProviderError, UsageError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import { createMozProvider } from '../../src/providers/moz.js';
@@ -195,6 +195,82 @@ describe('moz link_intersect', () => {
     expect(new Set(result.results.map((row) => row.source)).size).toBe(60);
   });
 
+  it('reports each billed page through spend as it arrives: two pages then a 410 are two spends', async () => {
+    const seen = recorder(agent, (request, index) => {
+      if (index < 2) return { status: 200, body: { results: rows(index * 50, request.body.limit as number), next_token: `token-${index + 1}` } };
+      return { status: 410, body: { message: 'The next token has expired' } };
+    });
+    const spent: Cost[] = [];
+    const error = await provider
+      .intersect?.({ ...intersectQuery, limit: 150, next_token: 'from-an-earlier-call' }, { spend: (cost) => spent.push(cost) })
+      .catch((caught: unknown) => caught);
+    expect((error as ProviderError).code).toBe('expired');
+    expect((error as ProviderError).message).toContain('500 rows of quota spent and recorded');
+    expect(seen).toHaveLength(3);
+    expect(spent).toEqual([
+      { amount: 250, unit: 'rows', provider: 'moz' },
+      { amount: 250, unit: 'rows', provider: 'moz' },
+    ]);
+  });
+
+  it('a restart after its own token expires is recorded and said: the rows read twice are paid twice', async () => {
+    let expiredOnce = false;
+    recorder(agent, (request) => {
+      const token = request.body.next_token as string | undefined;
+      if (token === undefined) return { status: 200, body: { results: rows(0, request.body.limit as number), next_token: 'token-1' } };
+      if (!expiredOnce) {
+        expiredOnce = true;
+        return { status: 410, body: { message: 'The next token has expired' } };
+      }
+      return { status: 200, body: { results: rows(50, request.body.limit as number), next_token: '' } };
+    });
+    const spent: Cost[] = [];
+    const result = (await provider.intersect?.({ ...intersectQuery, limit: 60 }, { spend: (cost) => spent.push(cost) })) as IntersectResult;
+    expect(result.results).toHaveLength(60);
+    // 50 + 50 (the first page again) + 10 rows, 5 rows of quota each.
+    expect(spent.map((cost) => cost.amount)).toEqual([250, 250, 50]);
+    expect(result.cost).toEqual({ amount: 550, unit: 'rows', provider: 'moz' });
+    expect(result.notes?.join(' ')).toMatch(/50 rows were paid twice/);
+  });
+
+  it('stops with an error when a fresh next_token brings only rows already read (no progress)', async () => {
+    const seen = recorder(agent, (_request, index) => ({ status: 200, body: { results: rows(0, 50), next_token: `fresh-${index}` } }));
+    const spent: Cost[] = [];
+    const error = await provider.intersect?.({ ...intersectQuery, limit: 500 }, { spend: (cost) => spent.push(cost) }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).code).toBe('invalid_response');
+    expect((error as ProviderError).message).toMatch(/only rows already read/);
+    expect(seen).toHaveLength(2);
+    expect(spent).toHaveLength(2);
+  });
+
+  it('stops at the documented ceiling of 10 calls for one query, and says so', async () => {
+    // One new row a page, always with a token: without the ceiling this pages for ever.
+    const seen = recorder(agent, (_request, index) => ({ status: 200, body: { results: rows(index, 1), next_token: `token-${index + 1}` } }));
+    const result = (await provider.intersect?.({ ...intersectQuery, limit: 500 }, {})) as IntersectResult;
+    expect(seen).toHaveLength(10);
+    expect(result.results).toHaveLength(10);
+    expect(result.next_token).toBeUndefined();
+    expect(result.notes?.join(' ')).toMatch(/at most 500 results \(10 calls of 50\)/);
+  });
+
+  it('does not repeat a page after a 502 or a 504, and counts it as possibly billed', async () => {
+    for (const status of [502, 504]) {
+      const seen = recorder(agent, () => ({ status, body: { message: 'bad gateway' } }));
+      const spent: Cost[] = [];
+      const error = await provider.intersect?.({ ...intersectQuery, limit: 20 }, { spend: (cost) => spent.push(cost) }).catch((caught: unknown) => caught);
+      expect((error as ProviderError).code).toBe('upstream_unavailable');
+      expect((error as ProviderError).message).toMatch(/may have reached .* billed/);
+      expect(seen).toHaveLength(1);
+      // At most the 20 rows asked for, 5 rows of quota each.
+      expect(spent).toEqual([{ amount: 100, unit: 'rows', provider: 'moz' }]);
+      await agent.close();
+      agent = new MockAgent();
+      agent.disableNetConnect();
+      provider = createMozProvider({ token: TOKEN, baseUrl: ORIGIN }, { logger: silent, dispatcher: agent, backoffBaseMs: 1 });
+    }
+  });
+
   it('a 410 on the caller-supplied next_token is expired, telling to repeat without it', async () => {
     const seen = recorder(agent, () => ({ status: 410, body: { message: 'Gone' } }));
     const error = await provider.intersect?.({ ...intersectQuery, next_token: 'stale' }, {}).catch((caught: unknown) => caught);
@@ -290,6 +366,10 @@ describe('moz gap', () => {
         authority: 71,
         competitors: ['rival-one.com', 'rival-two.com'],
         source_pages: ['localnews.com/a', 'localnews.com/b'],
+        by_competitor: {
+          'rival-one.com': { page: { url: 'http://localnews.com/a' } },
+          'rival-two.com': { page: { url: 'http://localnews.com/b' } },
+        },
         provider_metrics: { moz: { authority: 71, authority_raw: 71, authority_scale: 'domain_authority 1-100' } },
         found_by: ['moz'],
       },

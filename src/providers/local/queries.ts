@@ -202,13 +202,19 @@ export function gapQuery(data: LocalDataset, scratch: Scratch, query: GapQuery):
   });
 
   const you = data.domainId(query.your_domain);
+  // Search Console's links export says who links to you even when no backlinks export of your site exists.
+  const owners = data.ownerSources(query.your_domain);
+  for (const source of owners) {
+    const slot = source << 2;
+    if (state[slot] === epoch) state[slot + 3]! |= LINKS_TO_YOU;
+  }
   if (you !== -1) {
     excluded.add(you);
     for (let position = data.postingOffsets[you]!; position < data.postingOffsets[you + 1]!; position++) {
       const slot = linkSourceDomain[postings[position]!]! << 2;
       if (state[slot] === epoch) state[slot + 3]! |= LINKS_TO_YOU;
     }
-  } else {
+  } else if (owners.length === 0) {
     notes.push(`${query.your_domain} has no backlinks in the local dataset, so no prospect is excluded as already linking to you.`);
   }
 
@@ -282,12 +288,14 @@ export function gapQuery(data: LocalDataset, scratch: Scratch, query: GapQuery):
     });
     const pages: string[] = [];
     for (let slot = 0; slot < exampleCount[source]!; slot++) pages.push(data.sourceUrl(examples[source * EXAMPLE_PAGES + slot]!));
+    const vendor = data.vendorFigures(source);
     const metrics: ProviderMetrics = {
       ...(figures.authority !== undefined && {
         authority: figures.authority,
-        authority_raw: figures.authority,
-        authority_scale: 'authority 0-100',
+        ...(vendor === undefined ? { authority_raw: figures.authority } : vendor.raw !== undefined && { authority_raw: vendor.raw }),
+        authority_scale: vendor?.scale ?? 'authority 0-100',
       }),
+      ...(vendor !== undefined && Object.keys(vendor.metrics).length > 0 && { vendor_metrics: vendor.metrics }),
       ...(figures.spam_score !== undefined && { spam_score: figures.spam_score }),
       backlinks: links(source),
       ...(figures.referring_domains !== undefined && { referring_domains: figures.referring_domains }),

@@ -1,0 +1,45 @@
+// check_prospects: fetch linking pages live (free) to see if competitor links are still there and how to ask the site.
+
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Logger } from '../log.js';
+import type { Service } from '../service/index.js';
+import { renderCheck } from '../summary/check.js';
+import { callOptions, formatField, guarded, success } from './result.js';
+
+export const CHECK_PROSPECTS_DESCRIPTION = `Fetch linking pages live (free, no provider cost): is each competitor link still there (rel, anchor, text around it), does the page link to you, status, title; and how to ask the site (mailto, contact, write-for-us, advertise, submit-listing, membership, sponsorship pages).
+run_id (+ domains; default top 10) stores results into the run (list_prospects, CSV); or urls + competitor_domains. Cached 7 days; robots.txt honoured; public addresses only.`;
+
+const domainString = z.string().max(2048);
+
+export const checkProspectsInput = z.strictObject({
+  run_id: z.string().max(200).optional().describe('From backlink_gap'),
+  domains: z.array(domainString).max(25).optional().describe('Prospects of the run'),
+  urls: z.array(domainString).max(50).optional().describe('Linking pages, instead of run_id'),
+  competitor_domains: z.array(domainString).max(20).optional().describe('With urls'),
+  your_domain: domainString.optional().describe('With urls'),
+  fresh: z.boolean().optional().describe('true: refetch within the 7-day cache'),
+  response_format: formatField,
+});
+
+export const checkProspectsOutput = z.looseObject({
+  prospects: z.array(z.looseObject({ domain: z.string(), link_live: z.boolean().optional() })).optional(),
+});
+
+export function registerCheckProspects(server: McpServer, service: Service, logger: Logger): void {
+  server.registerTool(
+    'check_prospects',
+    {
+      title: 'Check prospects live',
+      description: CHECK_PROSPECTS_DESCRIPTION,
+      inputSchema: checkProspectsInput,
+      outputSchema: checkProspectsOutput,
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    guarded('check_prospects', logger, async (args: z.infer<typeof checkProspectsInput>, extra) => {
+      const { response_format, ...input } = args;
+      const outcome = await service.check(input, callOptions(extra));
+      return success(renderCheck(outcome, response_format), { ...outcome });
+    }),
+  );
+}
