@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { measureApp } from './figures/app.js';
 import { measureCacheGroup } from './figures/cache.js';
 import { measureCheck } from './figures/check.js';
 import { measureFanout } from './figures/fanout.js';
@@ -26,6 +27,7 @@ const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   cache: measureCacheGroup,
   tokens: measureTokens,
   memory: measureMemory,
+  app: measureApp,
   check: measureCheck,
 };
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // bin entry: parses arguments, then serves MCP (stdio or HTTP) or runs one command for a person at a terminal.
 
+import { isAbsolute, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ZodType, z } from 'zod';
 import type { DryRun } from './domain.js';
@@ -9,24 +10,32 @@ import { loadConfig } from './config.js';
 import { describeError } from './errors.js';
 import type { Runtime } from './runtime.js';
 
+/** One line per command, for --help and `help`. */
+const COMMANDS: Array<[string, string]> = [
+  ['serve', 'MCP server over stdio (the default: what MCP clients launch); --http for Streamable HTTP'],
+  ['gap', 'who links to your competitors but not to you, ranked and kept as a run'],
+  ['prospects', "filter, sort, page or export a gap run's prospects (free)"],
+  ['backlinks', 'the links pointing to a domain, subdomain or page'],
+  ['intersect', 'sources linking to several targets and to none of others'],
+  ['usage', 'providers, spend against budget, balances and cache'],
+  ['check', 'fetch linking pages live (free): is each competitor link still there, and how to reach the site'],
+  ['help', 'this list; help COMMAND shows one command\'s options'],
+];
+
+/** Help texts; BIN stands for the command the user actually typed (see invocation()). */
 const HELP: Record<string, string> = {
-  main: `backlink-gap-mcp — backlink gap research for AI assistants (MCP) and the terminal
+  main: `backlink-gap-mcp: backlink gap research for AI assistants (MCP) and the terminal
 
-Usage:
-  backlink-gap-mcp [serve]                      MCP server over stdio (what MCP clients launch)
-  backlink-gap-mcp serve --http [--port 3000] [--host 127.0.0.1] [--stateless]
-  backlink-gap-mcp gap YOUR_DOMAIN --competitors a.com,b.com [options]
-  backlink-gap-mcp prospects RUN_ID [--min-authority 30 --page 2 ...]
-  backlink-gap-mcp backlinks TARGET [--mode one_per_domain]
-  backlink-gap-mcp intersect --positive a.com,b.com [--negative you.com] [--min-matching 2]
-  backlink-gap-mcp usage
-  backlink-gap-mcp check RUN_ID [--domains a.org,b.org] | --urls URL,URL --competitors a.com,b.com [--you me.com]
+Usage: BIN COMMAND [options]      (no command: serve over stdio)
 
-Every command takes --json (the structured result) and --help.
+Commands:
+${COMMANDS.map(([name, line]) => `  ${name.padEnd(10)}  ${line}`).join('\n')}
+
+Every command takes --json (the structured result) and --help. BIN --version prints the version.
 With no provider key set, the bundled synthetic sample (plumbers in Austin, TX) is used:
-  backlink-gap-mcp gap bluebonnetplumbing.com --competitors austinplumbingco.com,capitalcityplumbers.com,lonestarrooter.com
+  BIN gap bluebonnetplumbing.com --competitors austinplumbingco.com,capitalcityplumbers.com,lonestarrooter.com
 Configuration is by environment variables; see the README.`,
-  gap: `backlink-gap-mcp gap YOUR_DOMAIN --competitors a.com,b.com [options]
+  gap: `BIN gap YOUR_DOMAIN --competitors a.com,b.com [options]
   --competitors LIST      1-20 competitor domains, comma-separated (required)
   --limit N               prospects the run keeps (1-1000, default 100)
   --min-competitors N     only prospects linking to at least N competitors
@@ -38,29 +47,49 @@ Configuration is by environment variables; see the README.`,
   --detailed              reasons, source pages, per-provider figures
   --fresh                 bypass the cache (pays again)
   --dry-run               estimate the cost only
+  --html FILE             also write the run as a standalone interactive report (opens offline)
   --json                  print the structured result`,
-  prospects: `backlink-gap-mcp prospects RUN_ID [options]
+  prospects: `BIN prospects RUN_ID [options]
   --min-authority N  --max-spam N  --dofollow | --nofollow  --competitor DOMAIN  --q TEXT
   --sort score|rank|backlinks|referring_domains|overlap  --order asc|desc
   --route LIST  --exclude-route LIST  --category LIST  --exclude-category LIST (comma-separated)
-  --page N  --per-page N (1-100)  --include-platforms  --csv (every matching row as CSV)  --detailed  --json`,
-  backlinks: `backlink-gap-mcp backlinks TARGET [options]
+  --page N  --per-page N (1-100)  --include-platforms  --csv (every matching row as CSV)  --detailed  --json
+  --html FILE  write the whole run as a standalone interactive report (matrix, filters, CSV export)`,
+  backlinks: `BIN backlinks TARGET [options]
   --mode as_is|one_per_domain|one_per_anchor  --limit N (1-1000)  --dofollow | --nofollow
   --anchor TEXT  --min-authority N  --cursor CURSOR  --provider NAME  --detailed  --fresh  --dry-run  --json`,
-  intersect: `backlink-gap-mcp intersect --positive a.com,b.com [options]
+  intersect: `BIN intersect --positive a.com,b.com [options]
   --positive LIST         targets sources must link to (domain, or scope:target e.g. page:https://a.com/x)
   --negative LIST         targets sources must not link to (at most 6 targets in all)
   --min-matching N  --source-scope page|root_domain  --sort source_domain_authority|source_spam_score|matching_target_count
   --limit N (1-50)  --next-token TOKEN  --provider NAME  --detailed  --fresh  --dry-run  --json`,
-  usage: `backlink-gap-mcp usage [--json]   providers, spend against budget, balances, cache`,
-  check: `backlink-gap-mcp check RUN_ID [--domains a.org,b.org]      (default: the run's top 10)
-backlink-gap-mcp check --urls URL,URL --competitors a.com,b.com [--you me.com]
+  usage: `BIN usage [--json]   providers, spend against budget, balances, cache`,
+  check: `BIN check RUN_ID [--domains a.org,b.org]      (default: the run's top 10)
+BIN check --urls URL,URL --competitors a.com,b.com [--you me.com]
   Fetches the linking pages live (free): is each competitor link still there, rel, anchor, contact routes.
   --fresh (ignore the 7-day cache)  --detailed  --json`,
-  serve: `backlink-gap-mcp serve [--http] [--port 3000] [--host 127.0.0.1] [--stateless]
+  serve: `BIN serve [--http] [--port 3000] [--host 127.0.0.1] [--stateless]
   Without --http: MCP over stdio. With --http: Streamable HTTP at /mcp (GET /healthz for load balancers).
   Binding to anything but loopback requires BACKLINK_GAP_HTTP_TOKEN.`,
 };
+
+/** The command as the user would type it again: `npx backlink-gap-mcp` once installed from npm,
+ *  `backlink-gap-mcp` when installed globally, `node dist/cli.js` in a clone. */
+function invocation(script: string | undefined = process.argv[1], cwd: string = process.cwd()): string {
+  if (script === undefined) return 'backlink-gap-mcp';
+  const path = script.replaceAll('\\', '/');
+  // npm i -g puts the package under <prefix>/lib/node_modules and the command on PATH; npx and a
+  // local install run it from a node_modules folder (its .bin link, or the file itself).
+  if (path.includes('/lib/node_modules/')) return 'backlink-gap-mcp';
+  if (path.includes('/node_modules/')) return 'npx backlink-gap-mcp';
+  if (!path.endsWith('.js')) return 'backlink-gap-mcp';
+  const shown = relative(cwd, script);
+  return `node ${shown.startsWith('..') || isAbsolute(shown) ? script : shown}`;
+}
+
+function helpText(name: string): string {
+  return (HELP[name] ?? HELP.main ?? '').replaceAll('BIN', invocation());
+}
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -91,6 +120,7 @@ const OPTIONS = {
   page: { type: 'string' },
   'per-page': { type: 'string' },
   csv: { type: 'boolean' },
+  html: { type: 'string' },
   mode: { type: 'string' },
   anchor: { type: 'string' },
   cursor: { type: 'string' },
@@ -127,6 +157,25 @@ function integer(values: Values, name: keyof Values): number | undefined {
   return number;
 }
 
+/** --port: a whole number from 0 (any free port) to 65535; 3000 when not given. */
+function portOf(raw: string | undefined): number {
+  if (raw === undefined) return 3000;
+  const port = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(port)) throw new CliError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(raw)})`);
+  if (port < 0 || port > 65535) throw new CliError(`--port ${raw} is out of range: a port is 0 to 65535 (0 picks a free one)`);
+  return port;
+}
+
+/** What a person can do about a failure to listen, or undefined when it is not theirs to fix. */
+function listenProblem(error: unknown, port: string, host: string): string | undefined {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+  if (code === 'EADDRINUSE') return `--port ${port} is already in use on ${host}: stop what is listening there, or pick another port with --port.`;
+  if (code === 'EACCES') return `--port ${port} on ${host} needs privileges this user does not have (ports below 1024 usually do): pick a port from 1024 up.`;
+  if (code === 'EADDRNOTAVAIL') return `--host ${host} is not an address of this machine: use 127.0.0.1, or one of its own addresses.`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `--host ${host} does not resolve to an address: use 127.0.0.1, or an IP address.`;
+  return undefined;
+}
+
 function followFlag(values: Values): boolean | undefined {
   if (values.dofollow && values.nofollow) throw new CliError('give --dofollow or --nofollow, not both');
   if (values.dofollow) return true;
@@ -143,7 +192,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nRun backlink-gap-mcp --help for usage.\n`);
+    process.stderr.write(`${(error as Error).message}\nRun ${invocation()} --help for usage.\n`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -154,11 +203,20 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.help) {
-    process.stdout.write(`${HELP[command] ?? HELP.main}\n`);
+    process.stdout.write(`${helpText(positionals[0] ?? 'main')}\n`);
+    return 0;
+  }
+  if (command === 'help') {
+    const topic = positionals[1];
+    if (topic !== undefined && !(topic in HELP && topic !== 'main')) {
+      process.stderr.write(`No help for "${topic}": it is not a command.\n\n${helpText('main')}\n`);
+      return 2;
+    }
+    process.stdout.write(`${helpText(topic ?? 'main')}\n`);
     return 0;
   }
   if (!(command in HELP) || command === 'main') {
-    process.stderr.write(`Unknown command "${command}".\n\n${HELP.main}\n`);
+    process.stderr.write(`Unknown command "${command}".\n\n${helpText('main')}\n`);
     return 2;
   }
 
@@ -173,8 +231,17 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'serve') {
     if (values.http) {
       const { serveHttp } = await import('./serve-http.js');
-      const port = integer(values, 'port') ?? 3000;
-      await serveHttp(config, { port, host: values.host ?? '127.0.0.1', stateless: values.stateless === true });
+      const host = values.host ?? '127.0.0.1';
+      let port: number;
+      try {
+        port = portOf(values.port);
+        await serveHttp(config, { port, host, stateless: values.stateless === true });
+      } catch (error) {
+        const problem = error instanceof CliError ? error.message : listenProblem(error, values.port ?? '3000', host);
+        if (problem === undefined) throw error;
+        process.stderr.write(`${problem}\nRun ${invocation()} serve --help for usage.\n`);
+        return 2;
+      }
     } else {
       const { serveStdio } = await import('./serve-stdio.js');
       await serveStdio(config);
@@ -188,7 +255,7 @@ async function main(argv: string[]): Promise<number> {
     return await runCommand(command, values, positionals.slice(1), runtime);
   } catch (error) {
     if (error instanceof CliError) {
-      process.stderr.write(`${error.message}\nRun backlink-gap-mcp ${command} --help for usage.\n`);
+      process.stderr.write(`${error.message}\nRun ${invocation()} ${command} --help for usage.\n`);
       return 2;
     }
     const { BacklinkGapError } = await import('./errors.js');
@@ -198,6 +265,15 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await runtime.close();
   }
+}
+
+/** `--html FILE`: the run as the gap view with its prospects embedded, readable offline. */
+async function writeReport(service: Runtime['service'], runId: string, file: string): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  const { standaloneReport, viewRunOf } = await import('./app/resource.js');
+  const run = await service.run(runId);
+  await writeFile(file, await standaloneReport(viewRunOf(run)));
+  process.stderr.write(`Wrote ${file}: the ${run.prospects.length} prospects of run ${run.run_id}; open it in a browser (no network needed).\n`);
 }
 
 async function runCommand(command: string, values: Values, args: string[], runtime: Runtime): Promise<number> {
@@ -233,7 +309,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
   switch (command) {
     case 'gap': {
       const { backlinkGapInput, renderGapResult } = await import('./tools/backlink-gap.js');
-      if (!args[0]) throw new CliError('give your domain: backlink-gap-mcp gap YOUR_DOMAIN --competitors a.com,b.com');
+      if (!args[0]) throw new CliError(`give your domain: ${invocation()} gap YOUR_DOMAIN --competitors a.com,b.com`);
       const input = validate(
         backlinkGapInput,
         defined({
@@ -249,6 +325,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
       );
       const outcome = await runtime.service.gap(input);
       if (isDryRun(outcome)) return printDryRun(outcome);
+      if (values.html) await writeReport(runtime.service, outcome.run_id, values.html);
       if (values.json) {
         printJson(renderGapResult(outcome, input.response_format, TOKEN_CAP).structured);
         return 0;
@@ -259,7 +336,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
     }
     case 'prospects': {
       const { listProspectsInput, renderProspectsResult } = await import('./tools/list-prospects.js');
-      if (!args[0]) throw new CliError('give a run id from `backlink-gap-mcp gap`: backlink-gap-mcp prospects RUN_ID');
+      if (!args[0]) throw new CliError(`give a run id from \`${invocation()} gap\`: ${invocation()} prospects RUN_ID`);
       const input = validate(
         listProspectsInput,
         defined({
@@ -280,6 +357,10 @@ async function runCommand(command: string, values: Values, args: string[], runti
         }),
       );
       const { format, response_format, ...query } = input;
+      if (values.html) {
+        await writeReport(runtime.service, query.run_id, values.html);
+        return 0;
+      }
       if (format === 'csv') {
         out((await runtime.service.prospectsCsv(query)).csv);
         return 0;
@@ -295,7 +376,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
     }
     case 'backlinks': {
       const { getBacklinksInput, renderBacklinksResult } = await import('./tools/get-backlinks.js');
-      if (!args[0]) throw new CliError('give a target: backlink-gap-mcp backlinks example.com');
+      if (!args[0]) throw new CliError(`give a target: ${invocation()} backlinks example.com`);
       const input = validate(
         getBacklinksInput,
         defined({

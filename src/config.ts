@@ -238,6 +238,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.DATAFORSEO_LOGIN === undefined) !== (e.DATAFORSEO_PASSWORD === undefined)) {
     throw new UsageError('config_error', 'Invalid configuration: DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD must be set together.');
   }
+  const keyed: Record<Exclude<ProviderName, 'local'>, boolean> = {
+    localseodata: e.LOCALSEODATA_API_KEY !== undefined,
+    oneclickseo: e.ONECLICKSEO_API_KEY !== undefined,
+    moz: e.MOZ_API_TOKEN !== undefined || (e.MOZ_ACCESS_ID !== undefined && e.MOZ_SECRET_KEY !== undefined),
+    domdetailer: e.DOMDETAILER_API_KEY !== undefined,
+    dataforseo: e.DATAFORSEO_LOGIN !== undefined && e.DATAFORSEO_PASSWORD !== undefined,
+  };
+  const chosen = e.BACKLINK_GAP_PROVIDER;
+  // A default provider without its key would quietly answer from the sample instead: refuse it.
+  if (chosen !== undefined && chosen !== 'local' && !keyed[chosen]) {
+    throw new UsageError(
+      'config_error',
+      `Invalid configuration: BACKLINK_GAP_PROVIDER is ${chosen}, but ${PROVIDER_VARIABLES[chosen]} ${chosen === 'dataforseo' ? 'are' : 'is'} not set. Set ${chosen === 'dataforseo' ? 'them' : 'it'}, or unset BACKLINK_GAP_PROVIDER to use the local data (no key needed).`,
+    );
+  }
   return {
     ...(e.BACKLINK_GAP_DATA !== undefined && { dataPath: e.BACKLINK_GAP_DATA }),
     ...(e.BACKLINK_GAP_PROVIDER !== undefined && { defaultProvider: e.BACKLINK_GAP_PROVIDER }),

@@ -304,6 +304,12 @@ export interface BacklinkMetrics {
   nofollow?: number;
   edu_links?: number;
   gov_links?: number;
+  /** Pages of the target site the provider knows (DomDetailer `page_count`). */
+  page_count?: number;
+  /** Links out of the target site (DomDetailer `links_out`). */
+  links_out?: number;
+  /** Percent (0-100) of the target's backlinks that are nofollow, as the provider reports it. */
+  nofollow_ratio?: number;
 }
 
 export interface BacklinksResult {

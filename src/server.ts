@@ -9,6 +9,7 @@ import { registerGapView } from './app/resource.js';
 import { describeError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Service } from './service/index.js';
+import { interceptArgumentErrors } from './tools/arguments.js';
 import { registerTools } from './tools/index.js';
 import { VERSION } from './version.js';
 
@@ -48,6 +49,7 @@ export function createServer(deps: ServerDependencies): McpServer {
     { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: NO_ELICITATION },
   );
   registerTools(server, deps.service, deps.logger);
+  interceptArgumentErrors(server);
   const toolList = deps.toolList;
   if (toolList) server.server.setRequestHandler(ListToolsRequestSchema, () => toolList);
   else withoutSchemaDialect(server);

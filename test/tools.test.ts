@@ -45,7 +45,7 @@ function linkCounts(source: string, competitor: string): { links: number; dofoll
 describe('tools/list', () => {
   it('lists the tools with strict schemas, annotations and short descriptions', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['backlink_gap', 'get_backlinks', 'link_intersect', 'list_prospects', 'usage']));
+    expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['backlink_gap', 'check_prospects', 'get_backlinks', 'link_intersect', 'list_prospects', 'usage']));
     for (const tool of tools) {
       expect(tool.description!.length).toBeLessThan(1500);
       expect(tool.inputSchema.additionalProperties).toBe(false);
@@ -74,7 +74,7 @@ describe('tools/list', () => {
     const description = (name: string) => tools.find((tool) => tool.name === name)!.description!;
     expect(description('backlink_gap')).toMatch(/df 4\/12/);
     expect(description('backlink_gap')).not.toMatch(/get_backlinks on a prospect/);
-    expect(description('get_backlinks')).toMatch(/links TO the target/);
+    expect(description('get_backlinks')).toMatch(/links pointing TO a domain/);
     expect(description('get_backlinks')).toMatch(/over every link matching the filters/);
     expect(description('link_intersect')).toMatch(/at least min_matching_targets \(default 1\)/);
     expect(description('link_intersect')).not.toMatch(/get_backlinks on a source/);

@@ -107,9 +107,13 @@ async function loadWholeRun(connection: HostConnection, run: ViewRun): Promise<v
 }
 
 function show(run: ViewRun): void {
+  const first = state.run === undefined;
   state.run = run;
   state.error = undefined;
   render();
+  performance.mark('gap-view-built');
+  // The next frame after the first rows are in the document: the benchmark's "first render".
+  if (first) requestAnimationFrame(() => performance.mark('gap-view-rendered'));
   if (host?.canCallTools && run.prospects.length < run.total) void loadWholeRun(host, run);
 }
 
@@ -266,41 +270,45 @@ function table(run: ViewRun, rows: ViewProspect[]): HTMLElement {
     ...run.competitor_domains.map((domain, index) => el('th', { scope: 'col', class: 'competitor', title: domain }, `C${index + 1}`)),
     el('th', { scope: 'col', class: 'competitor you', title: `${run.your_domain}: no prospect links here, by definition` }, 'You'),
   );
+  // Rows as one escaped HTML string and one listener on the body: a thousand rows of fourteen cells
+  // built node by node took over a second on this machine; one parse takes a fraction of that.
   const body = el('tbody', {});
-  for (const prospect of rows) {
-    const pick = el('input', { type: 'checkbox', 'aria-label': `Shortlist ${prospect.domain}`, 'data-domain': prospect.domain });
-    pick.checked = state.shortlist.has(prospect.domain);
-    pick.addEventListener('change', () => {
-      if (pick.checked) state.shortlist.add(prospect.domain);
-      else state.shortlist.delete(prospect.domain);
-      renderShortlist();
-    });
-    const df = prospect.dofollow_links !== undefined ? `${prospect.dofollow_links}/${prospect.backlinks ?? '?'}` : prospect.dofollow === undefined ? '' : prospect.dofollow ? 'yes' : 'no';
-    body.append(
-      el(
-        'tr',
-        { 'data-domain': prospect.domain },
-        el('td', {}, pick),
-        el('th', { scope: 'row', class: 'domain' }, prospect.domain),
-        el('td', { class: 'num' }, String(prospect.score)),
-        el('td', { class: 'num' }, prospect.authority?.toString() ?? ''),
-        el('td', {}, prospect.tier ?? ''),
-        el('td', {}, prospect.category ?? ''),
-        el('td', {}, prospect.route ?? ''),
-        el('td', { class: 'num' }, df),
-        el('td', { class: 'num' }, prospect.spam_score?.toString() ?? ''),
-        ...run.competitor_domains.map((competitor) => {
-          const mark = markOf(prospect, competitor);
-          return el('td', { class: `mark ${mark}`, 'data-mark': mark, title: `${competitor}: ${MARK_TITLE[mark]}` }, MARK_TEXT[mark]);
-        }),
-        el('td', { class: 'mark you' }, ''),
-      ),
-    );
-  }
+  body.innerHTML = rows.map((prospect) => rowHtml(run, prospect)).join('');
+  body.addEventListener('change', (event) => {
+    const pick = event.target as HTMLInputElement;
+    const domain = pick.dataset.domain;
+    if (domain === undefined) return;
+    if (pick.checked) state.shortlist.add(domain);
+    else state.shortlist.delete(domain);
+    renderShortlist();
+  });
   return el(
     'div',
     { class: 'table-wrap' },
     el('table', { class: 'prospects', 'aria-label': 'Prospects against competitors' }, el('thead', {}, head), body),
+  );
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (character) => ESCAPES[character]!);
+}
+
+function rowHtml(run: ViewRun, prospect: ViewProspect): string {
+  const domain = escapeHtml(prospect.domain);
+  const cell = (value: string | number | undefined, numeric = false) => `<td${numeric ? ' class="num"' : ''}>${value === undefined ? '' : escapeHtml(String(value))}</td>`;
+  const df = prospect.dofollow_links !== undefined ? `${prospect.dofollow_links}/${prospect.backlinks ?? '?'}` : prospect.dofollow === undefined ? '' : prospect.dofollow ? 'yes' : 'no';
+  const marks = run.competitor_domains
+    .map((competitor) => {
+      const mark = markOf(prospect, competitor);
+      return `<td class="mark ${mark}" data-mark="${mark}" title="${escapeHtml(competitor)}: ${MARK_TITLE[mark]}">${MARK_TEXT[mark]}</td>`;
+    })
+    .join('');
+  const checked = state.shortlist.has(prospect.domain) ? ' checked' : '';
+  return (
+    `<tr data-domain="${domain}"><td><input type="checkbox" aria-label="Shortlist ${domain}" data-domain="${domain}"${checked}></td>` +
+    `<th scope="row" class="domain">${domain}</th>${cell(prospect.score, true)}${cell(prospect.authority, true)}${cell(prospect.tier)}` +
+    `${cell(prospect.category)}${cell(prospect.route)}${cell(df, true)}${cell(prospect.spam_score, true)}${marks}<td class="mark you"></td></tr>`
   );
 }
 
@@ -380,6 +388,7 @@ async function start(): Promise<void> {
   try {
     host = await connectToHost({
       onToolResult: (result) => {
+        performance.mark('gap-view-result');
         const run = runOf(result.structuredContent as Record<string, unknown> | undefined);
         if (run) show(run);
         else {

@@ -86,6 +86,7 @@ const intersectionStatsSchema = z.object({
   referring_domains: count,
   referring_pages: count,
   referring_pages_nofollow: count,
+  referring_links_attributes: z.record(z.string(), z.number().nullish()).nullish(),
 });
 type IntersectionStats = z.infer<typeof intersectionStatsSchema>;
 const intersectionResultSchema = z.object({
@@ -96,6 +97,14 @@ const intersectionResultSchema = z.object({
 });
 
 const userDataSchema = z.object({ money: z.object({ balance: z.number() }) });
+
+// bulk_ranks/live: result[0].items of { target, rank } (providers.md §5.10 [SPEC]; dataforseo/TypeScriptClient
+// BacklinksBulkRanksLiveResultInfo / Item).
+const bulkRanksResultSchema = z.object({
+  items: z.array(z.object({ target: z.string(), rank: z.number().nullish() })).nullish(),
+});
+/** bulk_ranks takes up to 1,000 targets a call. */
+const MAX_BULK_TARGETS = 1000;
 
 interface Unwrapped {
   result: unknown;
@@ -109,8 +118,12 @@ interface Referrer {
   domain: string;
   /** Indexes of the positive targets it links to. */
   matched: Set<number>;
+  /** The rank this referrer passes to the targets (domain_intersection's per-target `rank`): a
+   *  selection and ordering signal, never the referrer's own authority (see bulk_ranks). */
   rank?: number;
   rankRaw?: number;
+  /** Links to each positive target (by index), and of those dofollow, where the answer says. */
+  perTarget: Map<number, { links?: number; dofollowLinks?: number }>;
   backlinks?: number;
   spam?: number;
   referringDomains?: number;
@@ -126,8 +139,11 @@ interface Intersection {
   capped: boolean;
 }
 
-export function createDataForSeoProvider(settings: DataForSeoSettings, deps: AdapterDependencies): Provider {
+/** `bulkRanks` (default on): read each gap prospect's own rank with one bulk_ranks/live call; off
+ *  leaves authority unknown. (A setting for config.ts to expose, e.g. DATAFORSEO_BULK_RANKS=0.) */
+export function createDataForSeoProvider(settings: DataForSeoSettings & { bulkRanks?: boolean }, deps: AdapterDependencies): Provider {
   const { login, password } = settings;
+  const bulkRanks = settings.bulkRanks !== false;
   const basic = login !== undefined && password !== undefined ? Buffer.from(`${login}:${password}`).toString('base64') : undefined;
   const secrets = [login, password, basic].filter((value): value is string => value !== undefined);
   const http = adapterHttpClient(NAME, settings.baseUrl, secrets, deps, CONCURRENCY);
@@ -257,7 +273,7 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
     excluded: string[],
     options: { limit: number; offset: number; orderBy: string },
     context: CallContext,
-  ): Promise<{ items: { domain: string; stats: IntersectionStats[] }[]; total: number; cost: number; hundredScale: boolean }> {
+  ): Promise<{ items: { domain: string; stats: Array<[number, IntersectionStats]> }[]; total: number; cost: number; hundredScale: boolean }> {
     const task: Record<string, unknown> = {
       targets: Object.fromEntries(targets.map((target, index) => [String(index + 1), target])),
       ...(excluded.length > 0 && { exclude_targets: excluded }),
@@ -269,9 +285,12 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
     const answer = await post('/v3/backlinks/domain_intersection/live', task, options.limit, context);
     const result = parseResponse(NAME, intersectionResultSchema, answer.result);
     const items = (result.items ?? []).flatMap((item) => {
-      const stats = Object.values(item.domain_intersection).filter((value): value is IntersectionStats => value != null);
+      // Keys "1", "2", … are the 1-based positions of `targets` in this call.
+      const stats = Object.entries(item.domain_intersection).flatMap(([key, value]): Array<[number, IntersectionStats]> =>
+        value == null || !/^\d+$/.test(key) ? [] : [[Number(key) - 1, value]],
+      );
       const first = stats[0];
-      return first === undefined ? [] : [{ domain: sourceDomainOf(first.target), stats }];
+      return first === undefined ? [] : [{ domain: sourceDomainOf(first[1].target), stats }];
     });
     return { items, total: result.total_count ?? items.length, cost: answer.cost, hundredScale: answer.hundredScale };
   }
@@ -328,7 +347,13 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
       cost += answer.cost;
       if (answer.total > answer.items.length) capped = true;
       for (const item of answer.items) {
-        const found = referrerOf(item.domain, item.stats, new Set([index]), answer.hundredScale);
+        // This call had one target: its stats belong to positive `index`.
+        const found = referrerOf(
+          item.domain,
+          item.stats.map(([, stat]) => [index, stat] as [number, IntersectionStats]),
+          new Set([index]),
+          answer.hundredScale,
+        );
         const earlier = merged.get(item.domain);
         merged.set(item.domain, earlier === undefined ? found : mergeReferrers(earlier, found));
       }
@@ -336,22 +361,59 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
     return { referrers: [...merged.values()].filter((referrer) => referrer.matched.size >= minMatching), cost, capped };
   }
 
+  /**
+   * The referrers' own ranks from bulk_ranks/live (one call per 1,000), billed like any call. A
+   * failure other than cancellation leaves authority unknown with a note: the intersection it
+   * follows is paid for already and stays usable.
+   */
+  async function ownRanks(domains: string[], context: CallContext, notes: string[]): Promise<{ ranks: Map<string, { authority: number; raw: number }>; cost: number }> {
+    const ranks = new Map<string, { authority: number; raw: number }>();
+    let cost = 0;
+    for (let start = 0; start < domains.length; start += MAX_BULK_TARGETS) {
+      const targets = domains.slice(start, start + MAX_BULK_TARGETS);
+      let answer: Unwrapped;
+      let items: z.infer<typeof bulkRanksResultSchema>['items'];
+      try {
+        answer = await post('/v3/backlinks/bulk_ranks/live', { targets, rank_scale: 'one_hundred' }, targets.length, context);
+        items = parseResponse(NAME, bulkRanksResultSchema, answer.result).items;
+      } catch (error) {
+        if (error instanceof ProviderError && error.code === 'cancelled') throw error;
+        const said = error instanceof ProviderError ? error.message : 'an unexpected failure';
+        notes.push(`${TITLE} bulk_ranks failed, so authority is unknown for ${domains.length - start} prospects: ${said}`);
+        break;
+      }
+      cost += answer.cost;
+      for (const item of items ?? []) {
+        const authority = normaliseRank(item.rank, answer.hundredScale);
+        if (authority !== undefined && item.rank != null) ranks.set(sourceDomainOf(item.target), { authority, raw: item.rank });
+      }
+    }
+    return { ranks, cost };
+  }
+
   async function gap(query: GapQuery, context: CallContext): Promise<GapResult> {
     credentials();
     const competitors = query.competitor_domains;
     const limit = clampLimit(query.limit);
     const found = await intersectDomains(competitors, [query.your_domain], Math.max(1, query.min_competitors), { limit, offset: 0, orderBy: '1.rank,desc' }, context);
+    // Which prospects are kept follows the rank each passes to the competitors (what upstream sorts by).
     const ranked = found.referrers
       .filter((referrer) => referrer.domain !== query.your_domain)
       .sort((a, b) => b.matched.size - a.matched.size || (b.rank ?? -1) - (a.rank ?? -1) || a.domain.localeCompare(b.domain));
+    const kept = ranked.slice(0, query.limit);
     const notes: string[] = [];
     if (found.capped) {
       notes.push(`${TITLE} returned at most ${limit} referring domains per call (best rank first); more exist upstream. Raise limit (up to ${MAX_LIMIT}) for a fuller list.`);
     }
+    // Authority is the referrer's own rank: domain_intersection's per-target rank is what a referrer
+    // passes to that target (providers.md §5.4), not its own standing.
+    let own = { ranks: new Map<string, { authority: number; raw: number }>(), cost: 0 };
+    if (bulkRanks && kept.length > 0) own = await ownRanks(kept.map((referrer) => referrer.domain), context, notes);
+    else if (!bulkRanks) notes.push(`${TITLE} authority is unknown: the bulk_ranks call that reads each prospect's own rank is switched off.`);
     return {
-      prospects: ranked.slice(0, query.limit).map((referrer) => toProspect(referrer, competitors)),
+      prospects: kept.map((referrer) => toProspect(referrer, competitors, own.ranks.get(referrer.domain))),
       total_prospects: Math.max(ranked.length, found.total ?? 0),
-      cost: usd(found.cost),
+      cost: usd(found.cost + own.cost),
       status: 'complete',
       ...(notes.length > 0 && { notes }),
     };
@@ -411,7 +473,7 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
         computed: ['intersect'],
         configured: basic !== undefined,
         unit: 'usd',
-        pricing: '$0.02 a request + $0.00003 a row',
+        pricing: `$0.02 a request + $0.00003 a row${bulkRanks ? '; a gap adds one bulk_ranks request for the prospects’ own ranks' : ''}`,
         configureWith: 'DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD',
         account: accountHash(login, password),
       };
@@ -427,7 +489,8 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
           return usd(call(operation.query.limit));
         case 'gap': {
           const { competitor_domains: competitors, min_competitors: min, limit } = operation.query;
-          return usd(callsFor(competitors.length, min) * call(limit));
+          // Plus one bulk_ranks call for the kept prospects' own ranks (priced like the Backlinks API).
+          return usd(callsFor(competitors.length, min) * call(limit) + (bulkRanks ? call(limit) : 0));
         }
         case 'intersect': {
           const { positive_targets: positives, min_matching_targets: min, limit } = operation.query;
@@ -563,9 +626,9 @@ function sumOf(a: number | undefined, b: number | undefined): number | undefined
   return a + b;
 }
 
-function referrerOf(domain: string, stats: IntersectionStats[], matched: Set<number>, hundredScale: boolean): Referrer {
-  let referrer: Referrer = { domain, matched };
-  for (const stat of stats) {
+function referrerOf(domain: string, stats: Array<[number, IntersectionStats]>, matched: Set<number>, hundredScale: boolean): Referrer {
+  let referrer: Referrer = { domain, matched, perTarget: new Map() };
+  for (const [index, stat] of stats) {
     const pages = stat.referring_pages ?? undefined;
     const nofollow = stat.referring_pages_nofollow ?? undefined;
     const dofollow = pages === undefined || nofollow === undefined ? undefined : pages > nofollow;
@@ -574,9 +637,12 @@ function referrerOf(domain: string, stats: IntersectionStats[], matched: Set<num
     const backlinks = stat.backlinks ?? undefined;
     const spam = stat.backlinks_spam_score ?? undefined;
     const referringDomains = stat.referring_domains ?? undefined;
+    const dofollowLinks = dofollowLinksOf(stat);
+    const perTarget = new Map([[index, { ...(backlinks !== undefined && { links: backlinks }), ...(dofollowLinks !== undefined && { dofollowLinks }) }]]);
     referrer = mergeReferrers(referrer, {
       domain,
       matched,
+      perTarget,
       ...(rank !== undefined && { rank }),
       ...(rankRaw !== undefined && { rankRaw }),
       ...(backlinks !== undefined && { backlinks }),
@@ -588,6 +654,19 @@ function referrerOf(domain: string, stats: IntersectionStats[], matched: Set<num
   return referrer;
 }
 
+/**
+ * Dofollow links among a referrer's links to one target: its links less those with the nofollow
+ * attribute (`referring_links_attributes` counts links by rel attribute). With no attribute counts,
+ * known only when no referring page is nofollow (then all are dofollow).
+ */
+function dofollowLinksOf(stat: IntersectionStats): number | undefined {
+  const links = stat.backlinks ?? undefined;
+  if (links === undefined) return undefined;
+  const attributes = stat.referring_links_attributes;
+  if (attributes !== null && attributes !== undefined) return Math.max(0, links - (attributes.nofollow ?? 0));
+  return stat.referring_pages_nofollow === 0 ? links : undefined;
+}
+
 function mergeReferrers(a: Referrer, b: Referrer): Referrer {
   const rank = maxOf(a.rank, b.rank);
   const rankRaw = maxOf(a.rankRaw, b.rankRaw);
@@ -595,9 +674,12 @@ function mergeReferrers(a: Referrer, b: Referrer): Referrer {
   const spam = maxOf(a.spam, b.spam);
   const referringDomains = maxOf(a.referringDomains, b.referringDomains);
   const dofollow = a.dofollow === undefined ? b.dofollow : b.dofollow === undefined ? a.dofollow : a.dofollow || b.dofollow;
+  const perTarget = new Map(a.perTarget);
+  for (const [index, counts] of b.perTarget) if (!perTarget.has(index)) perTarget.set(index, counts);
   return {
     domain: a.domain,
     matched: new Set([...a.matched, ...b.matched]),
+    perTarget,
     ...(rank !== undefined && { rank }),
     ...(rankRaw !== undefined && { rankRaw }),
     ...(backlinks !== undefined && { backlinks }),
@@ -617,21 +699,35 @@ function sortReferrers(referrers: Referrer[], sort: IntersectSort): Referrer[] {
   });
 }
 
-function toProspect(referrer: Referrer, competitors: readonly string[]): ProspectCore {
-  const { rank, rankRaw, backlinks, spam, referringDomains, dofollow } = referrer;
+/** A gap prospect; `own` is the referrer's own rank from bulk_ranks (undefined: authority unknown). */
+function toProspect(referrer: Referrer, competitors: readonly string[], own: { authority: number; raw: number } | undefined): ProspectCore {
+  const { backlinks, spam, referringDomains, dofollow } = referrer;
+  const byCompetitor: NonNullable<ProspectCore['by_competitor']> = {};
+  let dofollowLinks: number | undefined = 0;
+  competitors.forEach((competitor, index) => {
+    if (!referrer.matched.has(index)) return;
+    const counts = referrer.perTarget.get(index);
+    if (counts === undefined || counts.links === undefined) {
+      dofollowLinks = undefined;
+      return;
+    }
+    byCompetitor[competitor] = { links: counts.links, ...(counts.dofollowLinks !== undefined && { dofollow_links: counts.dofollowLinks }) };
+    dofollowLinks = dofollowLinks === undefined || counts.dofollowLinks === undefined ? undefined : dofollowLinks + counts.dofollowLinks;
+  });
   return {
     domain: referrer.domain,
-    ...(rank !== undefined && { authority: rank }),
+    ...(own !== undefined && { authority: own.authority }),
     competitors: competitors.filter((_, index) => referrer.matched.has(index)),
     // Links from this referring domain to the competitors, summed over the calls that found it.
     ...(backlinks !== undefined && { backlinks }),
+    ...(backlinks !== undefined && dofollowLinks !== undefined && { dofollow_links: dofollowLinks }),
     ...(dofollow !== undefined && { dofollow }),
     ...(spam !== undefined && { spam_score: spam }),
+    ...(Object.keys(byCompetitor).length > 0 && { by_competitor: byCompetitor }),
     provider_metrics: {
       dataforseo: {
-        ...(rank !== undefined && { authority: rank }),
-        ...(rankRaw !== undefined && { authority_raw: rankRaw }),
-        authority_scale: 'rank 0-100 (rank_scale one_hundred)',
+        ...(own !== undefined && { authority: own.authority, authority_raw: own.raw }),
+        authority_scale: 'rank 0-100 (bulk_ranks, rank_scale one_hundred)',
         ...(spam !== undefined && { spam_score: spam }),
         ...(backlinks !== undefined && { backlinks }),
         // Per-target statistics of the referrer, not its own popularity: kept here only.

@@ -8,12 +8,14 @@ import type {
   BacklinkMetrics,
   BacklinksQuery,
   BacklinksResult,
+  CompetitorLinks,
   Cost,
   GapQuery,
   GapResult,
   IntersectQuery,
   IntersectResult,
   IntersectRow,
+  LinkingPage,
   ProspectCore,
 } from '../domain.js';
 import { PROVIDER_TITLES } from '../domain.js';
@@ -57,6 +59,9 @@ const backlinksSchema = z.object({
       backlinks_nofollow: count,
       links_from_edu: count,
       links_from_gov: count,
+      page_count: count,
+      links_out: count,
+      nofollow_ratio: count,
     })
     .nullish(),
   // Required: an answer without the rows array is not an empty sample (an error page, a changed API).
@@ -67,7 +72,10 @@ interface Row {
   source: string;
   sourceDomain: string;
   target: string;
+  /** The anchor, or the page title when the anchor is empty (as the seed advises). */
   anchor: string;
+  /** The anchor as sent, when not empty. */
+  anchorText?: string;
   title?: string;
   dofollow: boolean;
 }
@@ -169,6 +177,7 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
       const nofollow = row.nf === 1 || row.nf === '1' || row.nf === true;
       const mapped: Row = { source, sourceDomain: domainOfHost(host), target: row.target?.trim() ?? '', anchor, dofollow: !nofollow };
       if (row.title?.trim()) mapped.title = row.title.trim();
+      if (row.anchor?.trim()) mapped.anchorText = row.anchor.trim();
       rows.push(mapped);
     }
     rows.sort(compareRows);
@@ -180,6 +189,9 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
     if (m?.backlinks_nofollow !== undefined) metrics.nofollow = m.backlinks_nofollow;
     if (m?.links_from_edu !== undefined) metrics.edu_links = m.links_from_edu;
     if (m?.links_from_gov !== undefined) metrics.gov_links = m.links_from_gov;
+    if (m?.page_count !== undefined) metrics.page_count = m.page_count;
+    if (m?.links_out !== undefined) metrics.links_out = m.links_out;
+    if (m?.nofollow_ratio !== undefined) metrics.nofollow_ratio = m.nofollow_ratio;
     return { metrics, rows };
   };
 
@@ -254,6 +266,8 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
       dofollow: boolean;
       titles: string[];
       pages: string[];
+      /** The sampled linking page per competitor (onePerDomain: one link per referring domain). */
+      byCompetitor: Record<string, CompetitorLinks>;
     }
     const found = new Map<string, Found>();
     for (const competitor of query.competitor_domains) {
@@ -261,10 +275,13 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
         if (yours.has(row.sourceDomain) || asked.has(row.sourceDomain)) continue;
         let entry = found.get(row.sourceDomain);
         if (entry === undefined) {
-          entry = { competitors: new Set(), dofollow: false, titles: [], pages: [] };
+          entry = { competitors: new Set(), dofollow: false, titles: [], pages: [], byCompetitor: {} };
           found.set(row.sourceDomain, entry);
         }
         entry.competitors.add(competitor);
+        // Rows are in source order and one per referring domain, so the first is the one sampled. Only
+        // nofollow is reported (nf); sponsored and ugc are not, so they stay absent.
+        if (entry.byCompetitor[competitor] === undefined) entry.byCompetitor[competitor] = { page: linkingPage(row) };
         if (row.dofollow) entry.dofollow = true;
         if (row.title !== undefined && entry.titles.length < EXAMPLES_KEPT && !entry.titles.includes(row.title)) entry.titles.push(row.title);
         if (entry.pages.length < EXAMPLES_KEPT && !entry.pages.includes(row.source)) entry.pages.push(row.source);
@@ -279,6 +296,7 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
         // Competitors were visited in the order given, so the set keeps that order.
         competitors: [...entry.competitors],
         source_pages: entry.pages,
+        by_competitor: entry.byCompetitor,
         found_by: [NAME],
       };
       // Only one link per referring domain is sampled: a nofollow one does not prove there is no dofollow link.
@@ -416,6 +434,13 @@ function toBacklink(row: Row): Backlink {
   const backlink: Backlink = { source_url: row.source, source_domain: row.sourceDomain, target_url: row.target, anchor: row.anchor, dofollow: row.dofollow };
   if (row.title !== undefined) backlink.title = row.title;
   return backlink;
+}
+
+function linkingPage(row: Row): LinkingPage {
+  const page: LinkingPage = { url: row.source, rel: { nofollow: !row.dofollow } };
+  if (row.title !== undefined) page.title = row.title;
+  if (row.anchorText !== undefined) page.anchor = row.anchorText;
+  return page;
 }
 
 /** The first row for each key, in the rows' (sorted) order. */

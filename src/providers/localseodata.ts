@@ -8,7 +8,7 @@ import { ProviderError } from '../errors.js';
 import { registrableDomain, sourceDomainOf } from '../hosts.js';
 import type { HttpRequest } from '../http/client.js';
 import { upstreamDetail } from '../http/failures.js';
-import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured, parseResponse } from './adapter.js';
+import { type AdapterDependencies, accountHash, adapterHttpClient, billed, notConfigured, parseResponse, sumCosts } from './adapter.js';
 import type { CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'localseodata';
@@ -132,28 +132,21 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
 
   const credits = (amount: number): Cost => ({ amount, unit: 'credits', provider: NAME });
 
-  const callGap = async (yourDomain: string, competitors: string[], limit: number, context: CallContext): Promise<GapAnswer> => {
+  /** One billed call: the HTTP layer reports its spend (credits_used, else the documented price) the
+   *  moment it answers, or may have been charged without an answer. */
+  const callGap = async (yourDomain: string, competitors: string[], limit: number, context: CallContext): Promise<{ answer: GapAnswer; cost: Cost }> => {
     if (apiKey === undefined) throw notConfigured(NAME);
-    let response: Awaited<ReturnType<typeof http.requestJson>>;
-    try {
-      response = await http.requestJson({
-        method: 'POST',
-        path: '/v1/backlinks/gap',
-        headers: { Authorization: `Bearer ${apiKey}` },
-        body: { your_domain: yourDomain, competitor_domains: competitors, limit },
-        // Each call is billed; after a reset the first one may have been charged, so it is not repeated.
-        idempotent: false,
-        mapError,
-        ...(context.signal !== undefined && { signal: context.signal }),
-        ...(context.deadline !== undefined && { deadline: context.deadline }),
-      });
-    } catch (error) {
-      // Sent and never answered: it may have been charged, so it counts at the documented price.
-      if (error instanceof ProviderError && error.code === 'timeout') context.spend?.(credits(CREDITS_PER_CALL));
-      throw error;
-    }
-    // Billed once it answers, whether or not the answer is readable.
-    context.spend?.(credits(creditsUsed(response.body)));
+    const response = await http.requestJson({
+      method: 'POST',
+      path: '/v1/backlinks/gap',
+      headers: { Authorization: `Bearer ${apiKey}` },
+      body: { your_domain: yourDomain, competitor_domains: competitors, limit },
+      billing: billed(context, credits(CREDITS_PER_CALL), (body) => credits(creditsUsed(body))),
+      mapError,
+      ...(context.signal !== undefined && { signal: context.signal }),
+      ...(context.deadline !== undefined && { deadline: context.deadline }),
+    });
+    const cost = response.cost ?? credits(creditsUsed(response.body));
     const said = errorBodySchema.safeParse(response.body);
     if (said.success && (said.data.status === 'error' || (said.data.error !== undefined && said.data.data === undefined))) {
       const detail = upstreamDetail(response.body, '', secrets);
@@ -164,7 +157,7 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
         message: `${TITLE} answered HTTP ${response.status} with an error instead of a gap${detail ? `: ${detail}` : ''}. Try again later, or use another provider.`,
       });
     }
-    return parseResponse(NAME, gapSchema, response.body);
+    return { answer: parseResponse(NAME, gapSchema, response.body), cost };
   };
 
   async function gap(query: GapQuery, context: CallContext): Promise<GapResult> {
@@ -177,15 +170,16 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
     // Every batch is waited for, failed or not, so each billed answer is recorded before an error leaves.
     const settled = await Promise.allSettled(
       batches.map(async (batch) => {
-        const answer = await callGap(query.your_domain, batch, query.limit, context);
+        const called = await callGap(query.your_domain, batch, query.limit, context);
         done += 1;
         if (batches.length > 1) context.progress?.(done, batches.length, `${TITLE}: ${done} of ${batches.length} competitor batches`);
-        return answer;
+        return called;
       }),
     );
     const failed = settled.find((outcome) => outcome.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
-    const answers = settled.map((outcome) => (outcome as PromiseFulfilledResult<GapAnswer>).value);
+    const called = settled.map((outcome) => (outcome as PromiseFulfilledResult<{ answer: GapAnswer; cost: Cost }>).value);
+    const answers = called.map(({ answer }) => answer);
 
     const order = new Map(query.competitor_domains.map((domain, index) => [domain, index]));
     const merged = new Map<string, Merged>();
@@ -253,7 +247,7 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
     const result: GapResult = {
       prospects,
       total_prospects: total,
-      cost: credits(answers.reduce((sum, answer) => sum + (answer.credits_used ?? CREDITS_PER_CALL), 0)),
+      cost: sumCosts(NAME, 'credits', called.map(({ cost }) => cost)),
       status: 'complete',
     };
     if (notes.length > 0) result.notes = notes;

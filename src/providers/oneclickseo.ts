@@ -10,7 +10,7 @@ import { PROVIDER_TITLES } from '../domain.js';
 import { ProviderError, UsageError } from '../errors.js';
 import { sourceDomainOf } from '../hosts.js';
 import { redact } from '../log.js';
-import { type AdapterDependencies, accountHash, adapterHttpClient, notConfigured, parseResponse } from './adapter.js';
+import { type AdapterDependencies, accountHash, adapterHttpClient, billed, notConfigured, parseResponse } from './adapter.js';
 import type { CallContext, Operation, Provider, ProviderDescription } from './provider.js';
 
 const NAME = 'oneclickseo';
@@ -158,12 +158,11 @@ export function createOneClickSeoProvider(settings: OneClickSeoSettings, deps: O
       // Created (and paid for) by an earlier call: only poll and read it.
       runId = checkRunId(query.resume_provider_run_id);
     } else {
+      // Charged at creation and recorded then (by the HTTP layer), so a poll or read that fails later loses no spend.
       const created = await createRun(query, headers, bounded);
       runId = checkRunId(created.id);
-      cost = credits(created.credits);
-      // Charged at creation: recorded now, so a poll or read that fails later loses no spend.
-      context.spend?.(cost);
-      deps.logger.info(`${TITLE} gap run created`, { run_id: runId, credits: created.credits });
+      cost = created.cost;
+      deps.logger.info(`${TITLE} gap run created`, { run_id: runId, credits: cost.amount });
     }
     const pending = (): GapResult => ({ status: 'pending', provider_run_id: runId, prospects: [], total_prospects: 0, cost });
     try {
@@ -181,28 +180,32 @@ export function createOneClickSeoProvider(settings: OneClickSeoSettings, deps: O
     }
   }
 
-  async function createRun(query: GapQuery, headers: Record<string, string>, context: CallContext): Promise<{ id: string; credits: number }> {
+  async function createRun(query: GapQuery, headers: Record<string, string>, context: CallContext): Promise<{ id: string; cost: Cost }> {
     const competitors = query.competitor_domains;
     const mode = competitors.length > 1 && query.min_competitors >= competitors.length ? 'intersect' : 'union';
+    const estimate = credits(estimateRunCredits(competitors.length, runLimit(query.limit)));
     try {
       const response = await http.requestJson({
         method: 'POST',
         path: '/backlinks/gap',
         headers,
         body: { domain: query.your_domain, competitors, mode, limit: runLimit(query.limit) },
-        // A billable run: never repeated blindly after a timeout or a reset.
-        idempotent: false,
+        // A billable run: the HTTP layer reports its charge (meta.credits_charged, else the estimate)
+        // when it answers or may have landed, and never repeats it then.
+        billing: billed(context, estimate, (body) => {
+          const charged = (body as { meta?: { credits_charged?: unknown } } | null)?.meta?.credits_charged;
+          return typeof charged === 'number' && Number.isFinite(charged) && charged >= 0 ? credits(charged) : undefined;
+        }),
         ...(context.signal !== undefined && { signal: context.signal }),
         ...(context.deadline !== undefined && { deadline: context.deadline }),
         mapError,
       });
       const body = parseResponse(NAME, createdSchema, response.body);
-      // Every answer reports credits_charged; where one does not, the estimate stands in.
-      return { id: body.data.id, credits: body.meta?.credits_charged ?? estimateRunCredits(competitors.length, runLimit(query.limit)) };
+      return { id: body.data.id, cost: response.cost ?? credits(body.meta?.credits_charged ?? estimate.amount) };
     } catch (error) {
       if (error instanceof ProviderError && mayHaveReachedServer(error)) {
-        // A run may exist and be charged: counted at the estimate, as the message says.
-        context.spend?.(credits(estimateRunCredits(competitors.length, runLimit(query.limit))));
+        // The HTTP layer counts a 500 as a refusal; here it may hide a created run, so it counts at the estimate.
+        if (error.status === 500) context.spend?.(estimate);
         throw new ProviderError({
           code: error.code,
           provider: NAME,

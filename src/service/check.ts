@@ -97,6 +97,9 @@ export function createCheck(deps: CheckDependencies): (input: CheckInput, option
         `Linking pages unknown for ${unknown.join(', ')}: their home pages were checked instead. get_backlinks on a competitor (mode one_per_domain) finds the pages; it may cost provider credits (dry_run says how much).`,
       );
     }
+    if (plan.run?.synthetic) {
+      notes.push('This run is the synthetic sample: its sites and pages are made up, so a live check of them says little about real links.');
+    }
     let stored: number | undefined;
     if (plan.run !== undefined) {
       stored = await recordChecks(runs, plan.run.run_id, prospects).catch((error: unknown) => {

@@ -3,7 +3,7 @@
 
 import type { LiveLink, PageCheck, ProspectCheck, ProspectContact } from '../domain.js';
 import type { CheckOutcome } from '../service/index.js';
-import { nextCallText } from './format.js';
+import { estimateTokens, nextCallText } from './format.js';
 
 export function renderCheck(outcome: CheckOutcome, format: 'concise' | 'detailed'): string {
   const sites = outcome.prospects.length;
@@ -19,6 +19,30 @@ export function renderCheck(outcome: CheckOutcome, format: 'concise' | 'detailed
   }
   if (outcome.next_call) lines.push(`next: ${nextCallText(outcome.next_call)}`);
   return lines.join('\n');
+}
+
+/** Text and structured answer within `maxTokens`: past it, the text around links is left out (50
+ *  pages × 20 competitors would not fit), then whole sites from the end, saying how many. */
+export function renderCheckResult(outcome: CheckOutcome, format: 'concise' | 'detailed', maxTokens: number): { text: string; structured: Record<string, unknown> } {
+  const size = (candidate: CheckOutcome) => estimateTokens(renderCheck(candidate, format) + JSON.stringify(candidate));
+  if (size(outcome) <= maxTokens) return { text: renderCheck(outcome, format), structured: { ...outcome } };
+  const lean: CheckOutcome = {
+    ...outcome,
+    prospects: outcome.prospects.map((prospect) => ({
+      ...prospect,
+      pages: prospect.pages.map((page) => ({ ...page, ...(page.links && { links: page.links.map(({ context: _c, ...link }) => link) }) })),
+    })),
+    notes: [...outcome.notes, 'The text around each link was left out to fit the answer; check fewer pages or competitors to see it.'],
+  };
+  let kept = lean.prospects.length;
+  const cut = (count: number): CheckOutcome => ({
+    ...lean,
+    prospects: lean.prospects.slice(0, count),
+    notes: count < lean.prospects.length ? [...lean.notes, `${lean.prospects.length - count} more sites were checked (and stored) but left out of this answer to fit; check them in a smaller call.`] : lean.notes,
+  });
+  while (kept > 1 && size(cut(kept)) > maxTokens) kept -= 1;
+  const fitted = cut(kept);
+  return { text: renderCheck(fitted, format), structured: { ...fitted } };
 }
 
 function prospectLines(prospect: ProspectCheck, index: number, format: 'concise' | 'detailed', you: string | undefined): string[] {
@@ -44,7 +68,7 @@ function pageLine(page: PageCheck, domain: string, format: 'concise' | 'detailed
 }
 
 function linkText(link: LiveLink, format: 'concise' | 'detailed'): string {
-  if (!link.live) return `${link.domain} gone`;
+  if (!link.live) return `${link.domain} not linked`;
   const rel = link.rel === undefined ? 'dofollow' : Object.keys(link.rel).filter((name) => link.rel?.[name as keyof typeof link.rel]).join('+');
   const via = link.via !== undefined ? ` via ${link.via}` : '';
   const anchor = link.anchor !== undefined ? ` "${clip(link.anchor, 50)}"` : '';

@@ -12,10 +12,10 @@ import { renderGap } from '../summary/gap.js';
 import { conciseProspect } from '../summary/pages.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, renderDryRun, selectionFields, success } from './result.js';
 
-export const BACKLINK_GAP_DESCRIPTION = `Find link-building prospects: sites that link to your competitors but not to you (a backlink gap). Use it first for backlinks, outreach targets or why competitors outrank you.
-Returns the top prospects by score (authority, competitors linked, dofollow, spam, category), counts by tier/category/authority and a run_id; the ranked set (up to limit) is stored for list_prospects (free: page, filter, export).
-Rows: "df 4/12" = 4 of its 12 links to competitors are dofollow; route = how such a link is usually obtained; one linking page (detailed: one per competitor).
-Cost: one paid call per provider (cached), free with local; dry_run: true estimates; provider "all" merges.`;
+export const BACKLINK_GAP_DESCRIPTION = `Find link-building prospects: sites linking to your competitors but not to you (a backlink gap). Use it first for backlinks, outreach targets or why competitors outrank you.
+Returns the top prospects by score (authority, competitors linked, dofollow, spam, category), counts by tier/category/authority and a run_id; list_prospects reads the run (up to limit) for free.
+Rows: "df 4/12" = 4 of its 12 links to competitors are dofollow; route = how such a link is usually obtained; a linking page (detailed: one per competitor).
+Cost: one paid call per provider (cached), free with local; dry_run: true estimates.`;
 
 const domainString = z.string().max(2048);
 
@@ -27,7 +27,7 @@ export const backlinkGapInput = z.strictObject({
   top: z.number().int().min(1).max(50).default(15).describe('Rows shown now'),
   include_platforms: z.boolean().optional().describe('true shows platform/spam domains'),
   ...selectionFields('backlink_gap'),
-  provider: z.enum([...PROVIDER_NAMES, 'all']).optional().describe('Data source; "all" merges them'),
+  provider: z.enum([...PROVIDER_NAMES, 'all']).optional().describe('"all" merges every configured one'),
   response_format: formatField,
   fresh: freshField,
   dry_run: dryRunField,

@@ -4,11 +4,12 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { Service } from '../service/index.js';
-import { renderCheck } from '../summary/check.js';
-import { callOptions, formatField, guarded, success } from './result.js';
+import { renderCheckResult } from '../summary/check.js';
+import { TOKEN_CAP } from '../summary/format.js';
+import { callOptions, guarded, success } from './result.js';
 
-export const CHECK_PROSPECTS_DESCRIPTION = `Fetch linking pages live (free, no provider cost): is each competitor link still there (rel, anchor, text around it), does the page link to you, status, title; and how to ask the site (mailto, contact, write-for-us, advertise, submit-listing, membership, sponsorship pages).
-run_id (+ domains; default top 10) stores results into the run (list_prospects, CSV); or urls + competitor_domains. Cached 7 days; robots.txt honoured; public addresses only.`;
+export const CHECK_PROSPECTS_DESCRIPTION = `Fetch linking pages live (free): is each competitor link still there (rel, anchor, text around it), does the page link to you, status, title; how to ask the site (mailto; contact, write-for-us, advertise, submit-listing, membership, sponsorship pages).
+run_id (+ domains, default top 10) stores results into the run; or urls + competitor_domains. Cached 7 days; honours robots.txt; public addresses only.`;
 
 const domainString = z.string().max(2048);
 
@@ -19,11 +20,7 @@ export const checkProspectsInput = z.strictObject({
   competitor_domains: z.array(domainString).max(20).optional().describe('With urls'),
   your_domain: domainString.optional().describe('With urls'),
   fresh: z.boolean().optional().describe('true: refetch within the 7-day cache'),
-  response_format: formatField,
-});
-
-export const checkProspectsOutput = z.looseObject({
-  prospects: z.array(z.looseObject({ domain: z.string(), link_live: z.boolean().optional() })).optional(),
+  response_format: z.enum(['concise', 'detailed']).default('concise').describe('detailed: longer context'),
 });
 
 export function registerCheckProspects(server: McpServer, service: Service, logger: Logger): void {
@@ -33,13 +30,13 @@ export function registerCheckProspects(server: McpServer, service: Service, logg
       title: 'Check prospects live',
       description: CHECK_PROSPECTS_DESCRIPTION,
       inputSchema: checkProspectsInput,
-      outputSchema: checkProspectsOutput,
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     guarded('check_prospects', logger, async (args: z.infer<typeof checkProspectsInput>, extra) => {
       const { response_format, ...input } = args;
       const outcome = await service.check(input, callOptions(extra));
-      return success(renderCheck(outcome, response_format), { ...outcome });
+      const rendered = renderCheckResult(outcome, response_format, TOKEN_CAP);
+      return success(rendered.text, rendered.structured);
     }),
   );
 }

@@ -9,9 +9,9 @@ import { renderBacklinks } from '../summary/backlinks.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, renderDryRun, success } from './result.js';
 
-export const GET_BACKLINKS_DESCRIPTION = `List the links pointing to a domain, subdomain or page: metrics of its whole profile, top referring domains and anchors (with shares) over every link matching the filters (paid providers: over the links fetched; the answer says which), then the links.
-Use to audit a competitor's (or your own) profile, or a page. It shows links TO the target: a prospect's links to competitors are in backlink_gap/list_prospects detailed or link_intersect detailed. mode one_per_domain: one link per referring domain.
-Cost: one paid call per page (cached), free with local; dry_run: true estimates. Next: the next_call it gives.`;
+export const GET_BACKLINKS_DESCRIPTION = `List the links pointing TO a domain, subdomain or page: metrics of its whole profile, top referring domains and anchors (with shares) over every link matching the filters (paid providers: over the links fetched; the answer says which), then the links.
+Use to audit a competitor's or your own profile. A prospect's links to competitors are in backlink_gap/list_prospects detailed or link_intersect detailed. mode one_per_domain: one link per referring domain.
+Cost: one paid call per page (cached), free with local; dry_run: true estimates.`;
 
 export const getBacklinksInput = z.strictObject({
   target: z.string().max(2048).describe('Domain, subdomain or page URL'),

@@ -10,8 +10,8 @@ import { renderIntersect } from '../summary/intersect.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, renderDryRun, success } from './result.js';
 
 export const LINK_INTERSECT_DESCRIPTION = `Sources linking to at least min_matching_targets (default 1) of positive_targets and to none of negative_targets, e.g. 2+ competitors but not you.
-A target is a domain (root_domain) or {target, scope: page | subdomain | root_domain}; at most 6 in all. source_scope root_domain (default) gives domains, detailed adds the page linking to each target; page gives pages.
-Use for questions backlink_gap does not answer (pages, subdomains, "links to A and B"). Cost: one paid call per page (cached), free with local. Next: the next_call it gives.`;
+A target is a domain (root_domain) or {target, scope: page | subdomain | root_domain}; at most 6 in all. source_scope root_domain gives domains (detailed: the page linking to each target), page gives pages.
+For what backlink_gap does not answer (pages, subdomains, "links to A and B"). Cost: one paid call per page (cached), free with local.`;
 
 const scopedTarget = z.union([
   z.string().max(2048),

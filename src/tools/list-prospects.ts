@@ -12,9 +12,9 @@ import { conciseProspect } from '../summary/pages.js';
 import { renderProspects } from '../summary/prospects.js';
 import { ANNOTATIONS, callOptions, formatField, guarded, selectionFields, success } from './result.js';
 
-export const LIST_PROSPECTS_DESCRIPTION = `Read the prospects of a backlink_gap run: filter, sort, page or export them. Free: reads the stored run (OneClickSEO runs from OneClickSEO, also free).
-Use to see more than the top rows, shortlist (min_authority 30, dofollow true, max_spam 20), see who links to one competitor, or search with q. dofollow true keeps prospects with a dofollow link to a competitor.
-detailed shows each prospect's linking page and dofollow/total links per competitor. format "csv": every matching row (no paging).`;
+export const LIST_PROSPECTS_DESCRIPTION = `Read the prospects of a backlink_gap run: filter, sort, page or export them. Free (reads the stored run, or OneClickSEO's).
+E.g. shortlist (min_authority 30, dofollow true, max_spam 20), who links to one competitor, q to search. dofollow true keeps prospects with a dofollow link to a competitor.
+detailed: each prospect's linking page and dofollow/total links per competitor. format "csv": every matching row.`;
 
 export const listProspectsInput = z.strictObject({
   run_id: z.string().max(200).describe('From backlink_gap'),

@@ -11,13 +11,12 @@ import { compact, formatCost } from '../summary/format.js';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-export const providerField = z.enum(PROVIDER_NAMES).optional().describe('Data source; default: the configured default');
-export const formatField = z
-  .enum(['concise', 'detailed'])
-  .default('concise')
-  .describe('detailed adds reasons, linking pages, per-competitor and per-provider figures');
+// Parameter descriptions are sent on every tools/list: each tool's description says what its
+// detailed format adds, so the shared fields stay terse.
+export const providerField = z.enum(PROVIDER_NAMES).optional().describe('Default: the configured one');
+export const formatField = z.enum(['concise', 'detailed']).default('concise');
 export const freshField = z.boolean().optional().describe('true: bypass the cache (pays again)');
-export const dryRunField = z.boolean().optional().describe('true: only estimate the cost and say if cached; no call');
+export const dryRunField = z.boolean().optional().describe('true: estimate the cost only, no call');
 
 // The values are checked here (a pipe into the enum) but not spelled out in tools/list, where four
 // enum lists in two tools would cost ~440 tokens; every result names the values in its route and

@@ -7,6 +7,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import type { ViewProspect, ViewRun } from '../../src/app/model.js';
+
+// Callbacks passed to page.evaluate run in the browser; these names are the page's. (This file also
+// compiles without the DOM library, as part of bench/.)
+declare const window: any;
+declare const document: any;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VIEW_FILE = join(ROOT, 'dist', 'app', 'gap-view.html');
@@ -110,3 +116,30 @@ export async function visibleTable(view: Frame): Promise<{ columns: string[]; ro
     return { columns, rows };
   });
 }
+
+/** A run of `count` prospects over five competitors, for the 1,000-row report and screenshots. */
+export function syntheticRun(count: number): ViewRun {
+  const competitors = ['alpha-plumbing.com', 'beta-drains.com', 'gamma-pipes.com', 'delta-rooter.com', 'epsilon-water.com'];
+  const categories = ['directory', 'blog', 'news_media', 'chamber_or_association', 'other'];
+  const routes = ['free_listing', 'editorial', 'membership', 'paid_listing', 'unknown'];
+  const prospects: ViewProspect[] = [];
+  for (let index = 0; index < count; index++) {
+    const linked = competitors.filter((_, c) => (index * 7 + c * 3) % (c + 2) === 0);
+    const members = linked.length > 0 ? linked : [competitors[index % 5]!];
+    prospects.push({
+      domain: `prospect-${String(index).padStart(4, '0')}.example`,
+      score: 100 - (index % 100),
+      authority: (index * 37) % 101,
+      tier: members.length === 5 ? 'all' : members.length > 1 ? 'several' : 'one',
+      category: categories[index % 5]!,
+      route: routes[(index >> 1) % 5]!,
+      competitors: members,
+      backlinks: members.length * 2,
+      dofollow_links: members.length,
+      by_competitor: Object.fromEntries(members.map((member, m) => [member, { links: 2, dofollow_links: (index + m) % 3 === 0 ? 0 : 1 }])),
+      spam_score: index % 30,
+    });
+  }
+  return { run_id: 'r-synthetic-1000', your_domain: 'my-plumbing.com', competitor_domains: competitors, total: count, prospects };
+}
+

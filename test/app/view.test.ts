@@ -10,11 +10,10 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ViewProspect, ViewRun } from '../../src/app/model.js';
 import { standaloneReport } from '../../src/app/resource.js';
 import type { GapRun } from '../../src/domain.js';
 import { COMPETITORS, YOU } from '../helpers/sample-truth.js';
-import { type Host, launchBrowser, openHost, VIEW_FILE, visibleTable } from './harness.js';
+import { type Host, launchBrowser, openHost, syntheticRun, VIEW_FILE, visibleTable } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUTPUT = join(ROOT, '.test-output', 'app');
@@ -164,32 +163,6 @@ describe('the gap view inside a host (ext-apps AppBridge, headless Chromium)', (
   });
 });
 
-/** A run of `count` prospects over five competitors, for the 1,000-row report and screenshots. */
-function syntheticRun(count: number): ViewRun {
-  const competitors = ['alpha-plumbing.com', 'beta-drains.com', 'gamma-pipes.com', 'delta-rooter.com', 'epsilon-water.com'];
-  const categories = ['directory', 'blog', 'news_media', 'chamber_or_association', 'other'];
-  const routes = ['free_listing', 'editorial', 'membership', 'paid_listing', 'unknown'];
-  const prospects: ViewProspect[] = [];
-  for (let index = 0; index < count; index++) {
-    const linked = competitors.filter((_, c) => (index * 7 + c * 3) % (c + 2) === 0);
-    const members = linked.length > 0 ? linked : [competitors[index % 5]!];
-    prospects.push({
-      domain: `prospect-${String(index).padStart(4, '0')}.example`,
-      score: 100 - (index % 100),
-      authority: (index * 37) % 101,
-      tier: members.length === 5 ? 'all' : members.length > 1 ? 'several' : 'one',
-      category: categories[index % 5]!,
-      route: routes[(index >> 1) % 5]!,
-      competitors: members,
-      backlinks: members.length * 2,
-      dofollow_links: members.length,
-      by_competitor: Object.fromEntries(members.map((member, m) => [member, { links: 2, dofollow_links: (index + m) % 3 === 0 ? 0 : 1 }])),
-      spam_score: index % 30,
-    });
-  }
-  return { run_id: 'r-synthetic-1000', your_domain: 'my-plumbing.com', competitor_domains: competitors, total: count, prospects };
-}
-
 describe('the same view as a standalone report', () => {
   it('opens with no network and shows the embedded run of 1,000 prospects, light and dark', async () => {
     const report = await standaloneReport(syntheticRun(1000));
@@ -210,6 +183,22 @@ describe('the same view as a standalone report', () => {
       await page.screenshot({ path: join(OUTPUT, `report-1000-${scheme}.png`) });
       await context.close();
     }
+  });
+
+  it('`gap --html FILE` writes the run as a report that opens in a browser with every prospect', async () => {
+    const file = join(OUTPUT, 'cli-report.html');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'gap', YOU, '--competitors', COMPETITORS.join(','), '--limit', '1000', '--html', file], {
+      env: { PATH: process.env.PATH ?? '', HOME: cacheDir, BACKLINK_GAP_CACHE_DIR: cacheDir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const page = await browser.newPage();
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('table.prospects tbody tr');
+    const shown = await page.$$eval('table.prospects tbody tr', (rows) => rows.map((row) => row.getAttribute('data-domain')));
+    expect([...shown].sort()).toEqual(run.prospects.map((prospect) => prospect.domain).sort());
+    expect(shown[0]).toBe(run.prospects[0]!.domain);
+    await page.close();
   });
 
   it('escapes the embedded run: a domain shaped like markup stays text', async () => {

@@ -114,7 +114,7 @@ describe('check_prospects on urls', () => {
 
   it('says when a link was removed, and follows a redirecting page', () => {
     expect(checkOf(pages.removed()).links.every((link: { live: boolean }) => !link.live)).toBe(true);
-    expect(text(answer)).toMatch(/\/best-plumbers-2025 · 200 "Best plumbers in Austin \(2025\)": austinplumbingco\.com gone/);
+    expect(text(answer)).toMatch(/\/best-plumbers-2025 · 200 "Best plumbers in Austin \(2025\)": austinplumbingco\.com not linked/);
     const moved = checkOf(pages.redirecting());
     expect(moved.final_url).toBe(site.url(HOSTS.chamber, '/members/plumbing'));
     expect(linkOf(pages.redirecting(), COMPETITOR_A).live).toBe(true);
@@ -258,6 +258,49 @@ describe('check_prospects on a run', () => {
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/nothere\.com is not a prospect of run run_checkfixture0002; .*urls with competitor_domains/);
     await close();
+  });
+});
+
+describe('check_prospects, long calls', () => {
+  it('stops fetching when the client cancels', async () => {
+    const { client, close } = await connect({ ...LOOPBACK, BACKLINK_GAP_DEADLINE_MS: '60000' });
+    const controller = new AbortController();
+    const call = client.callTool(
+      { name: 'check_prospects', arguments: { urls: [site.url(HOSTS.blog, '/slow')], competitor_domains: [COMPETITOR_A] } },
+      CallToolResultSchema,
+      { signal: controller.signal },
+    );
+    await expect.poll(() => site.requests.filter((line) => line === `${HOSTS.blog} /slow`).length).toBeGreaterThan(0);
+    const open = site.requests.length;
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    // The slow page's socket is closed by us, not answered 20 s later.
+    await expect.poll(() => site.openSockets(), { timeout: 3000 }).toBe(0);
+    expect(site.requests.length).toBe(open);
+    await close();
+  });
+
+  it('keeps a very large answer within the client limit, dropping the text around links first', async () => {
+    const { renderCheckResult } = await import('../../src/summary/check.js');
+    const context = 'x'.repeat(300);
+    const outcome = {
+      competitor_domains: Array.from({ length: 20 }, (_, index) => `rival${index}.com`),
+      prospects: Array.from({ length: 50 }, (_, index) => ({
+        domain: `site${index}.org`,
+        pages_known: true,
+        pages: [{ url: `https://site${index}.org/links`, outcome: 'ok' as const, status: 200, links: Array.from({ length: 20 }, (_, n) => ({ domain: `rival${n}.com`, live: true, href: `https://rival${n}.com/`, anchor: 'Rival', context })) }],
+        link_live: true,
+        contact: {},
+        checked_at: '2026-12-01T00:00:00.000Z',
+      })),
+      fetched: 50,
+      from_cache: 0,
+      notes: [],
+    };
+    const rendered = renderCheckResult(outcome, 'concise', 20_000);
+    expect((rendered.text.length + JSON.stringify(rendered.structured).length) / 3.4).toBeLessThanOrEqual(20_000);
+    expect(rendered.text).not.toContain(context);
+    expect(rendered.text).toContain('The text around each link was left out to fit the answer');
   });
 });
 

@@ -93,6 +93,8 @@ export interface FixtureSite {
   port: number;
   /** TCP connections accepted so far. */
   connections: () => number;
+  /** TCP connections open now. */
+  openSockets: () => number;
   /** Requests served so far, as "host path". */
   requests: string[];
   url: (host: string, path: string) => string;
@@ -115,8 +117,13 @@ export async function startFixtureSite(): Promise<FixtureSite> {
     }
     handler(request, response);
   });
-  server.on('connection', () => {
+  let open = 0;
+  server.on('connection', (socket) => {
     connections += 1;
+    open += 1;
+    socket.on('close', () => {
+      open -= 1;
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -124,6 +131,7 @@ export async function startFixtureSite(): Promise<FixtureSite> {
   return {
     port,
     connections: () => connections,
+    openSockets: () => open,
     requests,
     url: (host, path) => `http://${host}:${port}${path}`,
     close: async () => {

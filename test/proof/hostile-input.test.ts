@@ -7,6 +7,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareArguments } from '../../src/tools/arguments.js';
 import { backlinkGapInput } from '../../src/tools/backlink-gap.js';
 import { getBacklinksInput } from '../../src/tools/get-backlinks.js';
 import { linkIntersectInput } from '../../src/tools/link-intersect.js';
@@ -178,7 +179,8 @@ const ARBITRARIES: Record<string, { schema: z.ZodType; args: fc.Arbitrary<Record
 function checkResult(tool: string, schema: z.ZodType, args: Record<string, unknown>, result: CallToolResult): void {
   expect(Array.isArray(result.content)).toBe(true);
   const message = textOf(result);
-  const valid = schema.safeParse(args).success;
+  // As the server reads them: a list given as one comma-separated string is split first.
+  const valid = schema.safeParse(prepareArguments(schema, args)).success;
   if (!valid) {
     // The SDK refuses schema-invalid input as an isError result naming the problem.
     expect(result.isError, `${tool} accepted invalid input ${JSON.stringify(args).slice(0, 200)}`).toBe(true);

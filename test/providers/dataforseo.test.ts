@@ -167,18 +167,19 @@ runProviderContract({
       assertMapped(result) {
         const mapped = result as GapResult;
         expect(mapped.prospects.map((prospect) => prospect.domain)).toEqual(['example-press.com', 'plumbingdirectory.org', 'localchamber.org']);
+        // The contract answers domain_intersection only: the bulk_ranks call finds no answer, so the
+        // referrer's own authority is unknown (never the per-target rank 61), and a note says why.
         expect(mapped.prospects[0]).toEqual({
           domain: 'example-press.com',
-          authority: 61,
           competitors: ['competitor-one.com'],
           backlinks: 14,
+          dofollow_links: 14,
           dofollow: true,
           spam_score: 2,
+          by_competitor: { 'competitor-one.com': { links: 14, dofollow_links: 14 } },
           provider_metrics: {
             dataforseo: {
-              authority: 61,
-              authority_raw: 61,
-              authority_scale: 'rank 0-100 (rank_scale one_hundred)',
+              authority_scale: 'rank 0-100 (bulk_ranks, rank_scale one_hundred)',
               spam_score: 2,
               backlinks: 14,
               referring_domains: 1,
@@ -187,6 +188,9 @@ runProviderContract({
           },
           found_by: ['dataforseo'],
         });
+        expect(mapped.notes?.join(' ')).toMatch(/bulk_ranks failed, so authority is unknown/);
+        expect(mapped.prospects[1]?.by_competitor).toEqual({ 'competitor-one.com': { links: 3, dofollow_links: 0 } });
+        expect(mapped.prospects[2]?.dofollow_links).toBe(1);
         // Every page linking is nofollow: not a dofollow prospect.
         expect(mapped.prospects[1]?.dofollow).toBe(false);
         expect(mapped.total_prospects).toBe(3);
@@ -376,7 +380,7 @@ describe('dataforseo gap and intersect', () => {
       { your_domain: 'mysite.com', competitor_domains: ['rival-one.com', 'rival-two.com', 'rival-three.com'], limit: 50, min_competitors: 1 },
       { progress: (done) => progress.push(done) },
     )) as GapResult;
-    const tasks = seen.map(taskOf);
+    const tasks = seen.filter((request) => request.path.endsWith('/domain_intersection/live')).map(taskOf);
     expect(tasks).toHaveLength(3);
     expect(tasks.map((task) => task.targets)).toEqual(
       expect.arrayContaining([{ '1': 'rival-one.com' }, { '1': 'rival-two.com' }, { '1': 'rival-three.com' }]),
@@ -394,8 +398,42 @@ describe('dataforseo gap and intersect', () => {
     // Dofollow from one competitor is enough.
     expect(shared?.dofollow).toBe(true);
     expect(result.total_prospects).toBe(3);
-    expect(result.cost).toEqual({ amount: 0.06012, unit: 'usd', provider: 'dataforseo' });
+    // Three intersection calls and one bulk_ranks call (answered here with no ranks: authority unknown).
+    expect(seen).toHaveLength(4);
+    expect(result.cost).toEqual({ amount: 0.08012, unit: 'usd', provider: 'dataforseo' });
     expect(progress.sort()).toEqual([1, 2, 3]);
+  });
+
+  it("takes a prospect's authority from its own rank (bulk_ranks), not the rank it passes to the competitor", async () => {
+    const seen = recorder(agent, (request) =>
+      request.path === '/v3/backlinks/bulk_ranks/live'
+        ? { status: 200, body: fixture('bulk-ranks-live.json') }
+        : { status: 200, body: fixture('domain-intersection-live.json') },
+    );
+    const spent: Cost[] = [];
+    const result = (await provider.gap?.(gapQuery, { spend: (cost) => spent.push(cost) })) as GapResult;
+    expect(seen.map((request) => request.path)).toEqual(['/v3/backlinks/domain_intersection/live', '/v3/backlinks/bulk_ranks/live']);
+    expect(taskOf(seen[1])).toEqual({ targets: ['example-press.com', 'plumbingdirectory.org', 'localchamber.org'], rank_scale: 'one_hundred' });
+    // Per-target ranks were 61, 44 and 38; the referrers' own ranks are 78, 35 and 52.
+    expect(result.prospects.map((prospect) => [prospect.domain, prospect.authority])).toEqual([
+      ['example-press.com', 78],
+      ['plumbingdirectory.org', 35],
+      ['localchamber.org', 52],
+    ]);
+    expect(result.prospects[0]?.provider_metrics?.dataforseo).toMatchObject({ authority: 78, authority_raw: 78 });
+    expect(result.notes).toBeUndefined();
+    // Both billed requests reported, and the result's cost is their sum.
+    expect(spent.map((cost) => cost.amount)).toEqual([0.02009, 0.02009]);
+    expect(result.cost).toEqual({ amount: 0.04018, unit: 'usd', provider: 'dataforseo' });
+  });
+
+  it('with bulk_ranks switched off, authority is unknown and no second call is made', async () => {
+    const off = createDataForSeoProvider({ login: LOGIN, password: PASSWORD, baseUrl: ORIGIN, bulkRanks: false }, { logger: silent, dispatcher: agent });
+    const seen = recorder(agent, () => ({ status: 200, body: fixture('domain-intersection-live.json') }));
+    const result = (await off.gap?.(gapQuery, {})) as GapResult;
+    expect(seen).toHaveLength(1);
+    expect(result.prospects.every((prospect) => prospect.authority === undefined)).toBe(true);
+    expect(result.notes?.join(' ')).toMatch(/authority is unknown/);
   });
 
   it('a fan-out where one call fails still reports the spend of the calls that were answered', async () => {
@@ -462,10 +500,13 @@ describe('dataforseo gap and intersect', () => {
       { your_domain: 'mysite.com', competitor_domains: ['rival-one.com', 'rival-two.com'], limit: 10, min_competitors: 2 },
       {},
     )) as GapResult;
-    expect(seen).toHaveLength(1);
+    expect(seen.map((request) => request.path)).toEqual(['/v3/backlinks/domain_intersection/live', '/v3/backlinks/bulk_ranks/live']);
     expect(taskOf(seen[0]).targets).toEqual({ '1': 'rival-one.com', '2': 'rival-two.com' });
     expect(result.prospects).toHaveLength(1);
     expect(result.prospects[0]).toMatchObject({ domain: 'both.com', competitors: ['rival-one.com', 'rival-two.com'], backlinks: 5, dofollow: true });
+    // Keys "1" and "2" are the competitors in order: counts per competitor, dofollow where the pages say.
+    expect(result.prospects[0]?.by_competitor).toEqual({ 'rival-one.com': { links: 2, dofollow_links: 2 }, 'rival-two.com': { links: 3 } });
+    expect(result.prospects[0]?.dofollow_links).toBeUndefined();
   });
 
   it('intersect merges per-positive calls, excludes negatives and keeps sources matching enough targets', async () => {
@@ -536,11 +577,15 @@ describe('dataforseo balance, describe and estimate', () => {
   it('describes itself in usd without secrets and estimates per request and row', () => {
     const provider = createDataForSeoProvider({ login: LOGIN, password: PASSWORD, baseUrl: ORIGIN }, { logger: silent });
     const description = provider.describe();
-    expect(description).toMatchObject({ unit: 'usd', pricing: '$0.02 a request + $0.00003 a row', configured: true });
+    expect(description).toMatchObject({ unit: 'usd', configured: true });
+    expect(description.pricing).toMatch(/^\$0\.02 a request \+ \$0\.00003 a row; a gap adds one bulk_ranks request/);
     expect(JSON.stringify(description)).not.toContain(PASSWORD);
     expect(provider.estimate({ kind: 'backlinks', query: { ...backlinksQuery, limit: 1000 } })).toEqual({ amount: 0.05, unit: 'usd', provider: 'dataforseo' });
     const three = { your_domain: 'mysite.com', competitor_domains: ['a.com', 'b.com', 'c.com'], limit: 100, min_competitors: 1 };
-    expect(provider.estimate({ kind: 'gap', query: three }).amount).toBe(0.069);
-    expect(provider.estimate({ kind: 'gap', query: { ...three, min_competitors: 3 } }).amount).toBe(0.023);
+    // One domain_intersection call per competitor (or one for all), plus one bulk_ranks call.
+    expect(provider.estimate({ kind: 'gap', query: three }).amount).toBe(0.092);
+    expect(provider.estimate({ kind: 'gap', query: { ...three, min_competitors: 3 } }).amount).toBe(0.046);
+    const off = createDataForSeoProvider({ login: LOGIN, password: PASSWORD, baseUrl: ORIGIN, bulkRanks: false }, { logger: silent });
+    expect(off.estimate({ kind: 'gap', query: three }).amount).toBe(0.069);
   });
 });

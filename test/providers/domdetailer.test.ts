@@ -37,7 +37,18 @@ runProviderContract({
       },
       assertMapped(result) {
         const mapped = result as BacklinksResult;
-        expect(mapped.metrics).toEqual({ links_in: 504, ref_domains: 215, dofollow: 469, nofollow: 35, edu_links: 0, gov_links: 0 });
+        // Every documented metric is kept, page_count, links_out and nofollow_ratio included.
+        expect(mapped.metrics).toEqual({
+          links_in: 504,
+          ref_domains: 215,
+          dofollow: 469,
+          nofollow: 35,
+          edu_links: 0,
+          gov_links: 0,
+          page_count: 364,
+          links_out: 2114,
+          nofollow_ratio: 6.9,
+        });
         expect(mapped.backlinks).toEqual([
           {
             source_url: 'https://bestfew.com/elementor-test/',
@@ -238,6 +249,14 @@ describe('domdetailer', () => {
       expect(dir.dofollow).toBe(true);
       expect(dir.titles).toEqual(['Dir']);
       expect(dir.source_pages).toEqual(['https://blog.dir.net/p', 'https://www.dir.net/q']);
+      // The linking page to each competitor, with what the row says (nf → nofollow; an empty anchor stays unknown).
+      expect(dir.by_competitor).toEqual({
+        'rival-one.com': { page: { url: 'https://blog.dir.net/p', title: 'Dir', rel: { nofollow: false } } },
+        'rival-two.com': { page: { url: 'https://www.dir.net/q', rel: { nofollow: true } } },
+      });
+      expect(result.prospects[1]!.by_competitor).toEqual({
+        'rival-one.com': { page: { url: 'https://news.example.org/a', title: 'News A', rel: { nofollow: true } } },
+      });
       // Only a nofollow link was sampled: dofollow stays unknown rather than false.
       expect(result.prospects[1]!.dofollow).toBeUndefined();
       expect(result.prospects.every((prospect) => prospect.authority === undefined)).toBe(true);

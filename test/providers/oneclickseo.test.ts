@@ -270,6 +270,15 @@ describe('oneclickseo gap run', () => {
     expect(spent).toEqual([estimateRunCredits(2, 100)]);
   });
 
+  it('counts a create answered with a 500 at the estimate too: the run may exist', async () => {
+    const seen = recorder(agent, () => ({ status: 500, body: { error: 'internal' } }));
+    const spent: number[] = [];
+    const error = await provider.gap?.(query, { spend: (cost) => spent.push(cost.amount) }).catch((caught: unknown) => caught);
+    expect((error as ProviderError).message).toContain('may have been created and charged');
+    expect(spent).toEqual([estimateRunCredits(2, 100)]);
+    expect(seen.filter((request) => request.method === 'POST')).toHaveLength(1);
+  });
+
   it.each([
     ['an error body', { error: { message: 'internal' } }],
     ['no meta', { data: [] }],
