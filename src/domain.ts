@@ -375,6 +375,11 @@ export interface DryRun {
   dry_run: true;
   provider: ProviderName | 'all';
   estimates: Array<{ provider: ProviderName; estimate: Cost; cached: boolean; daily_budget?: number; spent_today: number }>;
+  /** Set when a real call was held back for its cost (BACKLINK_GAP_CONFIRM_ABOVE): `required` (repeat
+   *  with confirm: true) or `declined` (the user said no); nothing was called either way. */
+  confirmation?: 'required' | 'declined';
+  /** The threshold the estimate went over, in each provider's own unit. */
+  confirm_above?: number;
 }
 
 export function isDryRun(value: unknown): value is DryRun {

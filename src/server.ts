@@ -3,13 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type ListToolsResult, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { z } from 'zod';
 import { registerGapView } from './app/resource.js';
 import { describeError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Service } from './service/index.js';
 import { interceptArgumentErrors } from './tools/arguments.js';
+import { CONFIRM_FORM_VALIDATOR } from './tools/confirm.js';
 import { registerTools } from './tools/index.js';
 import { VERSION } from './version.js';
 
@@ -35,18 +35,10 @@ export const SERVER_INSTRUCTIONS =
   'page, filter or export the run with list_prospects (free). get_backlinks shows the links pointing to a site; link_intersect answers ' +
   'precise "links to A and B but not C" questions. Paid providers cost money per call: answers are cached, dry_run estimates, usage shows spend.';
 
-/** The SDK validates elicitation answers with this; the server never elicits, so it needs no JSON
- *  Schema engine (the default builds ajv on every start, and the bundle leaves ajv out). */
-const NO_ELICITATION: jsonSchemaValidator = {
-  getValidator() {
-    return () => ({ valid: false, data: undefined, errorMessage: 'backlink-gap-mcp does not use elicitation' });
-  },
-};
-
 export function createServer(deps: ServerDependencies): McpServer {
   const server = new McpServer(
     { name: 'backlink-gap-mcp', version: VERSION },
-    { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: NO_ELICITATION },
+    { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: CONFIRM_FORM_VALIDATOR },
   );
   registerTools(server, deps.service, deps.logger);
   interceptArgumentErrors(server);

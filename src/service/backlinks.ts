@@ -7,6 +7,7 @@ import { DEFAULTS, PROVIDER_TITLES } from '../domain.js';
 import { UsageError } from '../errors.js';
 import { normalizeTarget } from '../hosts.js';
 import { UPSTREAM_PAGE_MAX, decodeCursor, hashOf, nextCursor, withoutPaging } from './paging.js';
+import { holdForConfirmation } from './confirm.js';
 import { provenanceOf } from './spending.js';
 import type { BacklinksInput, BacklinksOutcome, CallOptions, OperationDependencies, Stored } from './types.js';
 
@@ -41,9 +42,10 @@ export function createBacklinks(deps: OperationDependencies): (input: BacklinksI
     });
     const accept = (stored: Stored<BacklinksResult>) =>
       stored.limit >= upstreamLimit || stored.result.next_cursor === undefined;
-    if (input.dry_run) {
-      return spending.dryRun(providerName, [{ provider, operation: { kind: 'backlinks', query }, key, accept: accept as (stored: Stored<never>) => boolean }]);
-    }
+    const items = [{ provider, operation: { kind: 'backlinks' as const, query }, key, accept: accept as (stored: Stored<never>) => boolean }];
+    if (input.dry_run) return spending.dryRun(providerName, items);
+    const held = await holdForConfirmation(spending, deps.config.confirmAbove, providerName, items, input.confirm, options);
+    if (held) return held;
     const call = provider.backlinks.bind(provider);
     const context = spending.contextFor(options);
     const outcome = await spending.paid<BacklinksResult>(provider, { kind: 'backlinks', query }, key, input.fresh, accept, context, (charged) => call(query, charged));

@@ -12,6 +12,7 @@ import { DEFAULTS, PROVIDER_TITLES } from '../domain.js';
 import { UsageError, describeError, invalidInput } from '../errors.js';
 import { normalizeDomain, normalizeDomainList } from '../hosts.js';
 import type { CallContext, Provider } from '../providers/provider.js';
+import { holdForConfirmation } from './confirm.js';
 import { costsOf } from './spending.js';
 import type { CallOptions, GapInput, GapOutcome, OperationDependencies, Stored } from './types.js';
 
@@ -101,17 +102,16 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
     const names = input.provider === 'all' ? registry.allWith('gap') : [registry.resolve('gap', input.provider)];
     if (names.length === 0) throw new UsageError('not_configured', 'No configured provider can compute a gap.');
     const providers = await Promise.all(names.map((name) => registry.get(name)));
-    if (input.dry_run) {
-      return spending.dryRun(
-        input.provider === 'all' ? 'all' : names[0]!,
-        providers.map((provider) => ({
-          provider,
-          operation: { kind: 'gap', query },
-          key: gapKey(provider, query),
-          accept: gapAccept(query.limit) as (stored: Stored<never>) => boolean,
-        })),
-      );
-    }
+    const quoted = input.provider === 'all' ? 'all' : names[0]!;
+    const items = providers.map((provider) => ({
+      provider,
+      operation: { kind: 'gap' as const, query },
+      key: gapKey(provider, query),
+      accept: gapAccept(query.limit) as (stored: Stored<never>) => boolean,
+    }));
+    if (input.dry_run) return spending.dryRun(quoted, items);
+    const held = await holdForConfirmation(spending, deps.config.confirmAbove, quoted, items, input.confirm, options);
+    if (held) return held;
     const context = spending.contextFor(options);
     const settled = await Promise.allSettled(providers.map((provider) => gapFrom(provider, query, input.fresh, context)));
     const ok: Array<{ provider: Provider; outcome: Awaited<ReturnType<typeof gapFrom>> }> = [];

@@ -46,6 +46,9 @@ export interface ServiceDependencies {
 export interface CallOptions {
   signal?: AbortSignal;
   progress?: (done: number, total?: number, message?: string) => void;
+  /** Ask the user whether to spend what `quote` says (a client with form elicitation); absent: the
+   *  quote is the answer and the caller repeats with `confirm: true`. */
+  confirm?: (quote: DryRun) => Promise<boolean>;
 }
 
 /** Where an answer came from and what it cost. */
@@ -83,6 +86,8 @@ export interface GapInput {
   exclude_route?: Route[];
   fresh?: boolean;
   dry_run?: boolean;
+  /** The user already agreed to this call's cost (BACKLINK_GAP_CONFIRM_ABOVE). */
+  confirm?: boolean;
 }
 
 export interface GapOutcome extends Provenance {
@@ -156,6 +161,8 @@ export interface BacklinksInput {
   provider?: ProviderName;
   fresh?: boolean;
   dry_run?: boolean;
+  /** The user already agreed to this call's cost (BACKLINK_GAP_CONFIRM_ABOVE). */
+  confirm?: boolean;
 }
 
 export interface BacklinksOutcome extends Provenance {
@@ -186,6 +193,8 @@ export interface IntersectInput {
   provider?: ProviderName;
   fresh?: boolean;
   dry_run?: boolean;
+  /** The user already agreed to this call's cost (BACKLINK_GAP_CONFIRM_ABOVE). */
+  confirm?: boolean;
 }
 
 export interface IntersectOutcome extends Provenance {

@@ -11,6 +11,7 @@ import { TOKEN_CAP, estimateTokens, fitRows, tokenBudget } from '../summary/form
 import { renderGap } from '../summary/gap.js';
 import { conciseProspect } from '../summary/pages.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, renderDryRun, selectionFields, success } from './result.js';
+import { confirmField, withConfirmation } from './confirm.js';
 
 export const BACKLINK_GAP_DESCRIPTION = `Find link-building prospects: sites linking to your competitors but not to you (a backlink gap). Use it first for backlinks, outreach targets or why competitors outrank you.
 Returns the top prospects by score (authority, competitors linked, dofollow, spam, category), counts by tier/category/authority and a run_id; list_prospects reads the run (up to limit) for free.
@@ -31,6 +32,7 @@ export const backlinkGapInput = z.strictObject({
   response_format: formatField,
   fresh: freshField,
   dry_run: dryRunField,
+  confirm: confirmField,
 });
 
 export const backlinkGapOutput = z.looseObject({
@@ -52,7 +54,7 @@ export function registerBacklinkGap(server: McpServer, service: Service, logger:
       _meta: GAP_VIEW_META,
     },
     guarded('backlink_gap', logger, async (args: z.infer<typeof backlinkGapInput>, extra) => {
-      const outcome = await service.gap(args, callOptions(extra));
+      const outcome = await service.gap(args, withConfirmation(server, extra, callOptions(extra)));
       if (isDryRun(outcome)) {
         const dry = renderDryRun(outcome);
         return success(dry.text, dry.structured);

@@ -7,7 +7,8 @@ import { CATEGORIES, type DryRun, PROVIDER_NAMES, ROUTES } from '../domain.js';
 import { BacklinkGapError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CallOptions } from '../service/index.js';
-import { compact, formatCost } from '../summary/format.js';
+import { compact } from '../summary/format.js';
+import { quoteLines } from './confirm.js';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -78,15 +79,14 @@ export function guarded<A>(tool: string, logger: Logger, handler: (args: A, extr
 }
 
 export function renderDryRun(dry: DryRun): { text: string; structured: Record<string, unknown> } {
-  const lines = dry.estimates.map(
-    (e) =>
-      `${e.provider}: ${e.cached ? 'already cached, would cost 0' : `would cost ~${formatCost(e.estimate)}`} · spent today ${e.spent_today}` +
-      `${e.daily_budget !== undefined ? ` of budget ${e.daily_budget}` : ''}`,
-  );
-  return {
-    text: `Dry run (nothing called):\n${lines.join('\n')}\nRepeat without dry_run to run it.`,
-    structured: { ...dry },
-  };
+  const lines = quoteLines(dry);
+  const text =
+    dry.confirmation === 'required'
+      ? `Not called yet: the cost is above the confirmation threshold (${dry.confirm_above} per call).\n${lines.join('\n')}\nShow the user this quote; if they agree, repeat the same call with confirm: true.`
+      : dry.confirmation === 'declined'
+        ? `Declined: nothing was called or spent.\n${lines.join('\n')}`
+        : `Dry run (nothing called):\n${lines.join('\n')}\nRepeat without dry_run to run it.`;
+  return { text, structured: { ...dry } };
 }
 
 /** Output schemas are sent on every tools/list (issue 11: tools/list ≤ 3,000 tokens with six tools),
