@@ -91,6 +91,16 @@ describe('the answer-size cap', () => {
     expect(nextData.backlinks[0]!.source_url).toBe(ROWS[shown]!.source_url);
   });
 
+  it('says a paid provider\'s backlinks summary covers only the links fetched', async () => {
+    const result = await call('get_backlinks', { target: 'a.com' });
+    const data = result.structuredContent as { summary: { covers: string; covered_links: number } };
+    // The fetched rows: this page, or the larger cached answer it was served from.
+    expect(data.summary.covers).toBe('fetched');
+    expect(data.summary.covered_links).toBeGreaterThanOrEqual(100);
+    expect(data.summary.covered_links).toBeLessThan(5000);
+    expect(textOf(result)).toContain(`anchors over the ${data.summary.covered_links} links fetched (of 5000 matching)`);
+  });
+
   it('continues a list_prospects page cut to fit at the first row left out', async () => {
     const gap = (await call('backlink_gap', { your_domain: 'me.com', competitor_domains: COMPETITORS, limit: 1000 })).structuredContent as { run_id: string };
     // The fake's names (prospect-number-1-example.com) look like spam, which list_prospects hides by default.

@@ -231,6 +231,31 @@ describe('get_backlinks and link_intersect on the sample', () => {
     expect(text(result)).toMatch(/top referring domains/);
   });
 
+  it('counts top referring domains and anchors over every matching link, not the page, and says so', async () => {
+    const target = COMPETITORS[0]!;
+    const links = truth.linksTo(target);
+    const anchorCounts = new Map<string, number>();
+    for (const link of links) anchorCounts.set(link.anchor!.trim().toLowerCase(), (anchorCounts.get(link.anchor!.trim().toLowerCase()) ?? 0) + 1);
+    const [topAnchor, topCount] = [...anchorCounts].sort((a, b) => b[1] - a[1])[0]!;
+    const result = await call('get_backlinks', { target, limit: 5 });
+    const data = result.structuredContent as { backlinks: unknown[]; summary: Record<string, any> };
+    expect(data.backlinks).toHaveLength(5);
+    expect(data.summary).toMatchObject({ covered_links: links.length, covers: 'matching' });
+    expect(data.summary.anchors[0]).toEqual({ anchor: topAnchor, links: topCount, share: Math.round((topCount / links.length) * 1000) / 1000 });
+    expect(text(result)).toContain(`anchors over ${links.length} links`);
+    expect(text(result)).toContain(`"${topAnchor}" ${topCount} (${Math.round((topCount / links.length) * 100)}%)`);
+    expect(text(result)).toContain(`top referring domains over ${links.length} links`);
+    const domains = new Set(links.map((link) => new URL(link.source_url!).hostname));
+    expect(data.summary.referring_domains.reduce((sum: number, row: { links: number }) => sum + row.links, 0)).toBeLessThanOrEqual(links.length);
+    expect(data.summary.referring_domain_count).toBeLessThanOrEqual(domains.size);
+
+    // Filters included: only the dofollow links are counted.
+    const dofollow = links.filter((link) => link.nofollow !== 'true').length;
+    const filtered = await call('get_backlinks', { target, limit: 5, dofollow: true });
+    expect((filtered.structuredContent as { summary: { covered_links: number } }).summary.covered_links).toBe(dofollow);
+    expect(text(filtered)).toContain(`anchors over ${dofollow} links`);
+  });
+
   it('finds sources linking to two competitors but not to you', async () => {
     const result = await call('link_intersect', {
       positive_targets: COMPETITORS.slice(0, 2),

@@ -5,6 +5,7 @@ import type { Cache } from '../cache/cache.js';
 import type { Config } from '../config.js';
 import type {
   BacklinkMetrics,
+  BacklinksSummary,
   Backlink,
   BacklinksMode,
   Cost,
@@ -169,6 +170,9 @@ export interface BacklinksOutcome extends Provenance {
   target: string;
   mode: BacklinksMode;
   metrics: BacklinkMetrics;
+  /** Top referring domains and anchors (with shares) over every matching link, or over the rows
+   *  fetched where the provider cannot count them all (`covers` says which). */
+  summary: BacklinksSummary;
   backlinks: Backlink[];
   total: number;
   next_cursor?: string;
