@@ -139,6 +139,7 @@ export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format
   lines.push(`tiers: ${counts(f.tier) || 'none'}`);
   lines.push(`authority: ${counts(f.authority) || 'none'}`);
   lines.push(`categories: ${counts(f.category, categoryLabel) || 'none'}`);
+  lines.push(`routes: ${counts(f.route) || 'none'}`);
   lines.push(`per competitor: ${counts(f.competitor) || 'none'}`);
   if (rows.length > 0) {
     lines.push(`Top ${rows.length} by score (${PROSPECT_LEGEND}${format === 'concise' ? PAGE_LEGEND : ''}):`);
@@ -162,6 +163,7 @@ export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format
   const hidden = outcome.left_out.below_top + cutByCap;
   const tail: string[] = [];
   if (leftOut.length > 0) tail.push(`left out ${leftOut.join(', ')} (include_platforms: true shows them)`);
+  if (outcome.left_out.filtered > 0) tail.push(`${outcome.left_out.filtered} left out by the category/route filters`);
   if (hidden > 0) tail.push(`${hidden} more ranked below`);
   tail.push(`next: ${nextCallText(outcome.next_call)}`);
   lines.push(tail.join(' · '));
