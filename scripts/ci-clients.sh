@@ -54,7 +54,7 @@ fi
 export HOME="$WORK/home" BACKLINK_GAP_CACHE_DIR="$WORK/cache" BACKLINK_GAP_LOG_LEVEL=warn
 mkdir -p "$HOME"
 
-# check <label> <expect: ok|list> <json file>: the answer is JSON, not isError, and (list) has the 5 tools.
+# check <label> <expect: ok|list> <json file>: the answer is JSON, not isError, and (list) has the core tools.
 check() {
   node -e '
     const [file, expect] = process.argv.slice(1);
@@ -63,8 +63,9 @@ check() {
     let json;
     try { json = JSON.parse(text.slice(start)); } catch { console.log("not JSON: " + text.slice(0, 500)); process.exit(1); }
     if (expect === "list") {
-      const names = (json.tools || []).map((t) => t.name).sort().join(",");
-      if (names !== "backlink_gap,get_backlinks,link_intersect,list_prospects,usage") { console.log("tools: " + names); process.exit(1); }
+      const names = (json.tools || []).map((t) => t.name);
+      const missing = ["backlink_gap", "get_backlinks", "link_intersect", "list_prospects", "usage"].filter((name) => !names.includes(name));
+      if (missing.length > 0) { console.log("tools: " + names.sort().join(",") + "; missing " + missing.join(",")); process.exit(1); }
     } else if (json.isError) { console.log(JSON.stringify(json).slice(0, 800)); process.exit(1); }
     else if (!json.structuredContent) { console.log("no structuredContent"); process.exit(1); }
   ' "$3" "$2"
@@ -132,6 +133,34 @@ fi
 sed -n '/=== SUMMARY ===/,$p' "$WORK/conformance.log" | sed 's/^/  /'
 
 if ! kill -0 "$server_pid" 2>/dev/null; then bad "HTTP server stayed up" "$(tail -20 "$WORK/server.log")"; fi
+
+# The npm package as a user gets it: pack (prepack builds dist/), install the tarball into an empty
+# directory with no network (dist/ is a bundle, so the package has no dependencies to fetch), and
+# list the tools through npx.
+echo "== npm pack, install the tarball offline into an empty directory, tools/list through npx"
+mkdir -p "$WORK/pack" "$WORK/installed"
+if tarball=$(npm pack --silent --pack-destination "$WORK/pack" 2>"$WORK/pack.log" | tail -n 1) && [ -f "$WORK/pack/$tarball" ]; then
+  ok "npm pack: $tarball ($(du -k "$WORK/pack/$tarball" | cut -f1) kB)"
+  echo '{"name":"installs-backlink-gap-mcp","private":true}' >"$WORK/installed/package.json"
+  if (cd "$WORK/installed" && npm install --offline --no-audit --no-fund --loglevel=error "$WORK/pack/$tarball") >"$WORK/install-tarball.log" 2>&1; then
+    ok "npm install --offline of the tarball into an empty directory"
+    out="$WORK/out.json"
+    if (cd "$WORK/installed" && timeout 120 "$INSPECTOR" --cli npx --no-install backlink-gap-mcp --method tools/list) >"$out" 2>"$WORK/err.log"; then
+      if detail=$(check "npx tools/list" list "$out"); then ok "npx backlink-gap-mcp: tools/list from the installed tarball"; else bad "npx backlink-gap-mcp tools/list" "$detail"; fi
+    else
+      bad "npx backlink-gap-mcp tools/list" "$(cat "$out" "$WORK/err.log")"
+    fi
+    if help=$(cd "$WORK/installed" && npx --no-install backlink-gap-mcp --help 2>&1) && echo "$help" | grep -q 'Usage: npx backlink-gap-mcp COMMAND'; then
+      ok "npx backlink-gap-mcp --help names the command as installed"
+    else
+      bad "npx backlink-gap-mcp --help" "$help"
+    fi
+  else
+    bad "npm install --offline of the tarball" "$(cat "$WORK/install-tarball.log")"
+  fi
+else
+  bad "npm pack" "$(cat "$WORK/pack.log")"
+fi
 
 echo
 echo "== ci-clients summary: $passed passed, $failed failed"

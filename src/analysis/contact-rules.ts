@@ -32,7 +32,7 @@ export const CONTACT_RULES: readonly ContactRule[] = [
   },
   {
     kind: 'sponsorship',
-    path: /\/(sponsor|sponsors|sponsorship|sponsorships|become-a-sponsor|partner-with-us)(\/|\.html?|$)/,
+    path: /\/(sponsor|sponsors|sponsorship|sponsorships|become-a-sponsor|partner-with-us)(-opportunities|-packages)?(\/|\.html?|$)/,
     anchor: /\b(become a sponsor|sponsorship( opportunities)?|sponsor us|partner with us)\b/,
   },
   {

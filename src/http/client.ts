@@ -121,7 +121,16 @@ const SAFE_FOR_BILLED = new Set([429]);
 const GATEWAY_STATUSES = new Set([502, 504]);
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 /** Failures before the request left this machine: repeating them cannot double-bill. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  // A test fake (MockAgent) with no interceptor for the request: nothing left this process.
+  'UND_MOCK_ERR_MOCK_NOT_MATCHED',
+]);
 
 type Stop = 'cancelled' | 'deadline';
 

@@ -369,12 +369,20 @@ export function createDataForSeoProvider(settings: DataForSeoSettings & { bulkRa
   async function ownRanks(domains: string[], context: CallContext, notes: string[]): Promise<{ ranks: Map<string, { authority: number; raw: number }>; cost: number }> {
     const ranks = new Map<string, { authority: number; raw: number }>();
     let cost = 0;
+    // Counted as reported, so a call that may have been billed and then failed is in the result's cost too.
+    const counted: CallContext = {
+      ...context,
+      spend: (spent) => {
+        cost += spent.amount;
+        context.spend?.(spent);
+      },
+    };
     for (let start = 0; start < domains.length; start += MAX_BULK_TARGETS) {
       const targets = domains.slice(start, start + MAX_BULK_TARGETS);
       let answer: Unwrapped;
       let items: z.infer<typeof bulkRanksResultSchema>['items'];
       try {
-        answer = await post('/v3/backlinks/bulk_ranks/live', { targets, rank_scale: 'one_hundred' }, targets.length, context);
+        answer = await post('/v3/backlinks/bulk_ranks/live', { targets, rank_scale: 'one_hundred' }, targets.length, counted);
         items = parseResponse(NAME, bulkRanksResultSchema, answer.result).items;
       } catch (error) {
         if (error instanceof ProviderError && error.code === 'cancelled') throw error;
@@ -382,13 +390,12 @@ export function createDataForSeoProvider(settings: DataForSeoSettings & { bulkRa
         notes.push(`${TITLE} bulk_ranks failed, so authority is unknown for ${domains.length - start} prospects: ${said}`);
         break;
       }
-      cost += answer.cost;
       for (const item of items ?? []) {
         const authority = normaliseRank(item.rank, answer.hundredScale);
         if (authority !== undefined && item.rank != null) ranks.set(sourceDomainOf(item.target), { authority, raw: item.rank });
       }
     }
-    return { ranks, cost };
+    return { ranks, cost: roundUsd(cost) };
   }
 
   async function gap(query: GapQuery, context: CallContext): Promise<GapResult> {
@@ -442,11 +449,20 @@ export function createDataForSeoProvider(settings: DataForSeoSettings & { bulkRa
     const more = single
       ? (found.total as number) > offset + found.referrers.length && found.referrers.length > 0
       : ordered.length > limit || (found.capped && offset + limit < MAX_LIMIT);
+    // domain_authority is each source's own rank (bulk_ranks), as in gap; the order stays DataForSEO's.
+    const notes: string[] = [];
+    let own = { ranks: new Map<string, { authority: number; raw: number }>(), cost: 0 };
+    if (bulkRanks && page.length > 0) own = await ownRanks(page.map((referrer) => referrer.domain), context, notes);
+    else if (!bulkRanks && page.length > 0) notes.push(`${TITLE} domain_authority is unknown: the bulk_ranks call that reads each source's own rank is switched off.`);
+    if (query.sort === 'source_domain_authority' && page.length > 0) {
+      notes.push(`${TITLE} orders by the rank each source passes to the first target; domain_authority shown is the source's own rank.`);
+    }
     return {
-      results: page.map((referrer) => toRow(referrer, query.positive_targets)),
+      results: page.map((referrer) => toRow(referrer, query.positive_targets, own.ranks.get(referrer.domain)?.authority)),
       ...(known !== undefined && { total: known }),
       ...(more && page.length > 0 && { next_token: encodeCursor({ offset: offset + page.length }) }),
-      cost: usd(found.cost),
+      cost: usd(found.cost + own.cost),
+      ...(notes.length > 0 && { notes }),
     };
   }
 
@@ -473,7 +489,7 @@ export function createDataForSeoProvider(settings: DataForSeoSettings & { bulkRa
         computed: ['intersect'],
         configured: basic !== undefined,
         unit: 'usd',
-        pricing: `$0.02 a request + $0.00003 a row${bulkRanks ? '; a gap adds one bulk_ranks request for the prospects’ own ranks' : ''}`,
+        pricing: `$0.02 a request + $0.00003 a row${bulkRanks ? '; gap and intersect add one bulk_ranks request for the domains’ own ranks' : ''}`,
         configureWith: 'DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD',
         account: accountHash(login, password),
       };
@@ -494,7 +510,7 @@ export function createDataForSeoProvider(settings: DataForSeoSettings & { bulkRa
         }
         case 'intersect': {
           const { positive_targets: positives, min_matching_targets: min, limit } = operation.query;
-          return usd(callsFor(positives.length, min) * call(limit));
+          return usd(callsFor(positives.length, min) * call(limit) + (bulkRanks ? call(limit) : 0));
         }
       }
     },
@@ -739,11 +755,11 @@ function toProspect(referrer: Referrer, competitors: readonly string[], own: { a
   };
 }
 
-function toRow(referrer: Referrer, positives: readonly Target[]): IntersectRow {
+function toRow(referrer: Referrer, positives: readonly Target[], authority: number | undefined): IntersectRow {
   return {
     source: referrer.domain,
     source_domain: referrer.domain,
-    ...(referrer.rank !== undefined && { domain_authority: referrer.rank }),
+    ...(authority !== undefined && { domain_authority: authority }),
     ...(referrer.spam !== undefined && { spam_score: referrer.spam }),
     matching_targets: positives.filter((_, index) => referrer.matched.has(index)).map((target) => target.target),
   };

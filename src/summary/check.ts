@@ -68,7 +68,7 @@ function pageLine(page: PageCheck, domain: string, format: 'concise' | 'detailed
 }
 
 function linkText(link: LiveLink, format: 'concise' | 'detailed'): string {
-  if (!link.live) return `${link.domain} gone`;
+  if (!link.live) return `${link.domain} not linked`;
   const rel = link.rel === undefined ? 'dofollow' : Object.keys(link.rel).filter((name) => link.rel?.[name as keyof typeof link.rel]).join('+');
   const via = link.via !== undefined ? ` via ${link.via}` : '';
   const anchor = link.anchor !== undefined ? ` "${clip(link.anchor, 50)}"` : '';

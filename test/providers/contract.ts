@@ -32,6 +32,9 @@ export interface ContractCase {
   /** The documented answer in the shared vocabulary. */
   assertMapped(result: unknown): void;
   assertEmpty(result: unknown): void;
+  /** The call is paid: the suite checks that its billed requests are reported through
+   *  `context.spend` and that the result's `cost` is their sum (HttpRequest.billing does both). */
+  billed?: boolean;
 }
 
 export interface ContractSpec {
@@ -203,6 +206,18 @@ export function runProviderContract(spec: ContractSpec): void {
           for (const secret of secretForms) expect(resultText).not.toContain(secret);
           for (const line of lines) for (const secret of secretForms) expect(line).not.toContain(secret);
         });
+
+        if (testCase.billed === true) {
+          it("reports each billed request through context.spend, and the result's cost is their sum", async () => {
+            answer(testCase, () => testCase.documentedResponse);
+            const spent: Array<{ amount: number; unit: string; provider: string }> = [];
+            const result = (await testCase.call(provider, { spend: (cost) => spent.push(cost) })) as { cost: { amount: number; unit: string } };
+            expect(spent.length).toBeGreaterThan(0);
+            expect(spent.every((cost) => cost.provider === spec.name && cost.unit === result.cost.unit)).toBe(true);
+            const sum = spent.reduce((total, cost) => total + cost.amount, 0);
+            expect(result.cost.amount).toBeCloseTo(sum, 9);
+          });
+        }
 
         it('maps an empty answer to an empty result', async () => {
           answer(testCase, () => testCase.emptyResponse);

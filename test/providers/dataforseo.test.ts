@@ -101,6 +101,7 @@ runProviderContract({
       capability: 'backlinks',
       call: (provider, context) => (provider.backlinks as NonNullable<Provider['backlinks']>)({ ...backlinksQuery, anchor: 'forbes' }, context),
       intercept: { method: 'POST', path: '/v3/backlinks/backlinks/live' },
+      billed: true,
       documentedResponse: { status: 200, body: fixture('backlinks-live.json') },
       emptyResponse: { status: 200, body: envelope({ target: 'forbes.com', total_count: 0, items_count: 0, items: null }) },
       assertRequest(request) {
@@ -150,6 +151,7 @@ runProviderContract({
       capability: 'gap',
       call: (provider, context) => (provider.gap as NonNullable<Provider['gap']>)(gapQuery, context),
       intercept: { method: 'POST', path: '/v3/backlinks/domain_intersection/live' },
+      billed: true,
       documentedResponse: { status: 200, body: fixture('domain-intersection-live.json') },
       emptyResponse: { status: 200, body: envelope({ targets: { '1': 'competitor-one.com' }, total_count: 0, items_count: 0, items: null }) },
       assertRequest(request) {
@@ -511,6 +513,10 @@ describe('dataforseo gap and intersect', () => {
 
   it('intersect merges per-positive calls, excludes negatives and keeps sources matching enough targets', async () => {
     const seen = recorder(agent, (request) => {
+      if (request.path === '/v3/backlinks/bulk_ranks/live') {
+        const ranks = (taskOf(request).targets as string[]).map((target) => ({ target, rank: target === 'x.com' ? 33 : 71 }));
+        return { status: 200, body: envelope({ items_count: ranks.length, items: ranks }) };
+      }
       const target = (taskOf(request).targets as Record<string, string>)['1'] as string;
       const items =
         target === 'https://a.com/pricing'
@@ -533,10 +539,13 @@ describe('dataforseo gap and intersect', () => {
       limit: 10,
     };
     const result = (await provider.intersect?.(query, {})) as IntersectResult;
-    expect(seen.map((request) => taskOf(request).exclude_targets)).toEqual([['mine.com'], ['mine.com'], ['mine.com']]);
+    const intersections = seen.filter((request) => request.path.endsWith('/domain_intersection/live'));
+    expect(intersections.map((request) => taskOf(request).exclude_targets)).toEqual([['mine.com'], ['mine.com'], ['mine.com']]);
+    // One bulk_ranks call for the page's sources: domain_authority is their own rank, not the 80 / 20 they pass on.
+    expect(taskOf(seen.at(-1)).targets).toEqual(['x.com', 'y.com']);
     expect(result.results).toEqual([
-      { source: 'x.com', source_domain: 'x.com', domain_authority: 80, spam_score: 5, matching_targets: ['https://a.com/pricing', 'blog.b.com'] },
-      { source: 'y.com', source_domain: 'y.com', domain_authority: 20, spam_score: 5, matching_targets: ['https://a.com/pricing', 'c.com'] },
+      { source: 'x.com', source_domain: 'x.com', domain_authority: 33, spam_score: 5, matching_targets: ['https://a.com/pricing', 'blog.b.com'] },
+      { source: 'y.com', source_domain: 'y.com', domain_authority: 71, spam_score: 5, matching_targets: ['https://a.com/pricing', 'c.com'] },
     ]);
     expect(result.total).toBe(2);
     expect(result.next_token).toBeUndefined();
@@ -578,7 +587,7 @@ describe('dataforseo balance, describe and estimate', () => {
     const provider = createDataForSeoProvider({ login: LOGIN, password: PASSWORD, baseUrl: ORIGIN }, { logger: silent });
     const description = provider.describe();
     expect(description).toMatchObject({ unit: 'usd', configured: true });
-    expect(description.pricing).toMatch(/^\$0\.02 a request \+ \$0\.00003 a row; a gap adds one bulk_ranks request/);
+    expect(description.pricing).toMatch(/^\$0\.02 a request \+ \$0\.00003 a row; gap and intersect add one bulk_ranks request/);
     expect(JSON.stringify(description)).not.toContain(PASSWORD);
     expect(provider.estimate({ kind: 'backlinks', query: { ...backlinksQuery, limit: 1000 } })).toEqual({ amount: 0.05, unit: 'usd', provider: 'dataforseo' });
     const three = { your_domain: 'mysite.com', competitor_domains: ['a.com', 'b.com', 'c.com'], limit: 100, min_competitors: 1 };

@@ -29,6 +29,7 @@ runProviderContract({
       capability: 'backlinks',
       call: (provider, context) => backlinksOf(provider)(seedQuery, context),
       intercept: { method: 'GET', path: '/api2/backlinks.php' },
+      billed: true,
       documentedResponse: { status: 200, body: fixture('backlinks.json') },
       emptyResponse: { status: 200, body: { domain: 'domdetailer.com', metrics: { links_in: 0, ref_domains: 0 }, backlinks: [] } },
       assertRequest(request) {

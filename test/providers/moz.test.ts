@@ -70,6 +70,7 @@ runProviderContract({
       capability: 'intersect',
       call: (provider, context) => (provider.intersect as NonNullable<Provider['intersect']>)(intersectQuery, context),
       intercept: { method: 'POST', path: '/v2/link_intersect' },
+      billed: true,
       documentedResponse: { status: 200, body: fixture('link-intersect-page.json') },
       emptyResponse: { status: 200, body: { results: [], next_token: '' } },
       assertRequest(request) {
@@ -111,6 +112,7 @@ runProviderContract({
       capability: 'gap',
       call: (provider, context) => (provider.gap as NonNullable<Provider['gap']>)({ ...gapQuery, competitor_domains: ['latimes.com', 'nytimes.com'] }, context),
       intercept: { method: 'POST', path: '/v2/link_intersect' },
+      billed: true,
       documentedResponse: { status: 200, body: fixture('link-intersect-root-domain.json') },
       emptyResponse: { status: 200, body: { results: [], next_token: '' } },
       assertRequest(request) {

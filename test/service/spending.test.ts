@@ -4,8 +4,10 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ProviderError } from '../../src/errors.js';
 import { createLedger } from '../../src/ledger.js';
 import { silentLogger } from '../../src/log.js';
+import { createFakeProvider, prospect } from '../helpers/fake-provider.js';
 import { type TestRuntime, testRuntime } from '../helpers/runtime.js';
 import { BUDGET_ROWS, ROWS_PER_CALL, type MozLikeOptions, mozLike } from './fixtures/moz-like.js';
 
@@ -56,6 +58,20 @@ describe('budget reservation', () => {
     const settled = await Promise.allSettled(targets(4).map((target) => service.intersect({ positive_targets: [target], provider: 'moz' })));
     expect(settled.filter((entry) => entry.status === 'rejected' && entry.reason.code === 'budget_exceeded')).toHaveLength(1);
     expect(await ledger.spent('moz', 'day')).toBe(ROWS_PER_CALL * 4);
+  });
+
+  it('a fan-out where one provider charged and then failed records both providers’ spend', async () => {
+    const paying = createFakeProvider('localseodata', { prospects: [prospect('chamber.org', ['a.com'])] });
+    const failing = createFakeProvider('dataforseo', { unit: 'usd', costPerCall: 0.02 });
+    failing.gapAnswer = async (_query, context) => {
+      context.spend?.({ provider: 'dataforseo', amount: 0.02, unit: 'usd' });
+      throw new ProviderError({ code: 'upstream_unavailable', provider: 'dataforseo', message: 'DataForSEO answered 503.' });
+    };
+    runtime = testRuntime({}, { localseodata: paying, dataforseo: failing });
+    const outcome = await runtime.service.gap({ your_domain: 'me.com', competitor_domains: ['a.com'], provider: 'all' });
+    expect(outcome).toMatchObject({ providers: expect.arrayContaining([expect.objectContaining({ provider: 'dataforseo', status: 'error' })]) });
+    expect(await runtime.ledger.spent('localseodata', 'day')).toBe(10);
+    expect(await runtime.ledger.spent('dataforseo', 'day')).toBe(0.02);
   });
 
   it('two processes sharing a cache dir stay within the budget together', { timeout: 60_000 }, async () => {

@@ -19,7 +19,6 @@ export interface RecordView {
 }
 
 const QUOTE = 34;
-const COMMA = 44;
 const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -33,7 +32,13 @@ export function datasetError(file: string, line: number | undefined, message: st
 async function readChunks(
   file: string,
   consume: (view: Buffer, start: number, end: number, atEnd: boolean) => number,
+  bytes?: Buffer,
 ): Promise<void> {
+  if (bytes !== undefined) {
+    const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    consume(bytes, bom, bytes.length, true);
+    return;
+  }
   const handle = await open(file, 'r');
   try {
     let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -68,7 +73,13 @@ async function readChunks(
  * Blank lines are skipped. Throws a dataset error naming file and line for an unterminated quote
  * or text after a closing quote.
  */
-export async function readCsv(file: string, onRecord: (record: RecordView) => void): Promise<void> {
+export async function readCsv(
+  file: string,
+  onRecord: (record: RecordView) => void,
+  /** `bytes`: parse these (UTF-8) instead of reading `file`, which then only names it in errors. */
+  options: { delimiter?: ',' | '\t' | ';'; bytes?: Buffer } = {},
+): Promise<void> {
+  const delimiter = (options.delimiter ?? ',').charCodeAt(0);
   let starts = new Int32Array(32);
   let ends = new Int32Array(32);
   let escaped = new Uint8Array(32);
@@ -164,7 +175,7 @@ export async function readCsv(file: string, onRecord: (record: RecordView) => vo
             break;
           }
           const after = view[index];
-          if (after === COMMA) {
+          if (after === delimiter) {
             index++;
             continue;
           }
@@ -184,7 +195,7 @@ export async function readCsv(file: string, onRecord: (record: RecordView) => vo
         const fieldStart = index;
         while (index < end) {
           const byte = view[index];
-          if (byte === COMMA || byte === NEWLINE) break;
+          if (byte === delimiter || byte === NEWLINE) break;
           index++;
         }
         if (index >= end && !atEnd) return recordStart;
@@ -195,7 +206,7 @@ export async function readCsv(file: string, onRecord: (record: RecordView) => vo
         starts[count] = fieldStart;
         ends[count] = fieldEnd;
         count++;
-        if (index < end && view[index] === COMMA) {
+        if (index < end && view[index] === delimiter) {
           index++;
           if (index >= end && atEnd) {
             if (count === starts.length) grow();
@@ -223,7 +234,7 @@ export async function readCsv(file: string, onRecord: (record: RecordView) => vo
       onRecord(record);
     }
     return position;
-  });
+  }, options.bytes);
 }
 
 /** Read a file line by line (for JSONL), decoding each non-blank line. */

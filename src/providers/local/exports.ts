@@ -4,13 +4,14 @@
 // referring-domain figures and "already links to you" domains. A file that cannot be read is
 // reported (file, line, what to do) and the others still load.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
-import { type CsvError, parse } from 'csv-parse/sync';
 import { unzipSync } from 'fflate';
 import { parse as parseDomain } from 'tldts';
 import { domainOfHost, hostOf } from '../../hosts.js';
-import { decodeText } from './decode.js';
+import { UsageError } from '../../errors.js';
+import { type RecordView, readCsv } from './csv.js';
+import { decodeText, utf8Bytes } from './decode.js';
 import { EXPORT_KINDS, type ExportField, type ExportKind, headerKey, kindOfHeader, ROW_CAPS, STALE_DAYS } from './export-kinds.js';
 
 /** A link as the dataset loader takes it: source, target, anchor, nofollow ("1"/"0"), first and last seen (ISO or ""). */
@@ -66,6 +67,8 @@ export interface ExportLoad {
   sources: ExportSource[];
   failures: ExportFailure[];
   figures: Map<string, VendorFigures>;
+  /** Up to three linking-page titles per referring domain, where the export has them. */
+  titles: Map<string, string[]>;
   owners: OwnerGroup[];
 }
 
@@ -117,8 +120,16 @@ async function candidates(folder: string, failures: ExportFailure[], only?: stri
       }
       continue;
     }
-    const handle = await readFile(path);
-    found.push({ name, bytes: async () => handle, head: handle.subarray(0, HEAD_BYTES), modified: info.mtime, bundle: folder });
+    // Only the head is read now (for the header); the whole file when its turn comes, so a folder
+    // of large exports is never in memory at once.
+    const handle = await open(path, 'r');
+    const head = Buffer.alloc(Math.min(HEAD_BYTES, info.size));
+    try {
+      await handle.read(head, 0, head.length, 0);
+    } finally {
+      await handle.close();
+    }
+    found.push({ name, bytes: () => readFile(path), head, modified: info.mtime, bundle: folder });
   }
   return found;
 }
@@ -153,14 +164,21 @@ function headerLine(text: string): { line: string; skip: number; delimiter?: str
 
 /** `true` for the many spellings exports use for a set flag. */
 export function flag(value: string | undefined): boolean {
-  if (value === undefined) return false;
+  if (value === undefined || value === '' || value === 'false' || value === 'FALSE' || value === '-' || value === '0') return false;
+  if (value === 'true' || value === 'TRUE' || value === '+' || value === '1') return true;
   const text = value.trim().toLowerCase();
-  return text !== '' && !['false', 'no', 'n', '0', '-', 'none', 'null', 'live', 'active', 'n/a'].includes(text);
+  return text !== '' && !UNSET.has(text);
 }
+const UNSET = new Set(['false', 'no', 'n', '0', '-', 'none', 'null', 'live', 'active', 'n/a']);
 
 /** An export's date cell as YYYY-MM-DD ("" when empty or unreadable). */
 export function isoDay(value: string | undefined): string {
-  if (value === undefined) return '';
+  if (value === undefined || value === '') return '';
+  // Nearly every cell: YYYY-MM-DD, maybe with a time.
+  if (value.length >= 10 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45 && value.charCodeAt(0) === 50) {
+    const day = value.length === 10 ? value : value.slice(0, 10);
+    if (/^\d{4}-\d{2}-\d{2}$/.test(day)) return day;
+  }
   const text = value.trim();
   if (text === '') return '';
   const iso = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
@@ -179,7 +197,9 @@ export function isoDay(value: string | undefined): string {
 }
 
 function numberOf(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === '') return undefined;
+  const plain = Number(value);
+  if (Number.isFinite(plain) && value.trim() !== '') return plain;
   const text = value.trim().replace(/[%\s]/g, '').replace(/,(?=\d{3}\b)/g, '');
   if (text === '') return undefined;
   const number = Number(text.replace(',', '.'));
@@ -188,19 +208,43 @@ function numberOf(value: string | undefined): number | undefined {
 
 /** Registrable domain of a URL or host cell; undefined when it is not an http(s) URL or a host. */
 function domainOfCell(value: string): string | undefined {
-  const host = hostOf(value);
-  return host === undefined ? undefined : domainOfHost(host);
+  // Exports repeat the same few hosts: the answer depends only on the part before the path.
+  const text = value.trim();
+  const scheme = text.indexOf('://');
+  let end = scheme === -1 ? 0 : scheme + 3;
+  for (; end < text.length; end++) {
+    const code = text.charCodeAt(end);
+    if (code === 47 || code === 63 || code === 35) break; // / ? #
+  }
+  const key = text.slice(0, end);
+  let domain = domainsByAuthority.get(key);
+  if (domain === undefined) {
+    const host = hostOf(key);
+    domain = host === undefined ? null : domainOfHost(host);
+    if (domainsByAuthority.size >= 200_000) domainsByAuthority.clear();
+    domainsByAuthority.set(key, domain);
+  }
+  return domain ?? undefined;
 }
+const domainsByAuthority = new Map<string, string | null>();
 
 /** Comparable form of a link for de-duplication across files: no scheme, no www, no trailing slash, host lowercase. */
 function linkKey(source: string, target: string): string {
-  const loose = (url: string) => {
-    const text = url.trim().replace(/^https?:\/\//i, '').replace(/#.*$/, '');
-    const slash = text.indexOf('/');
-    const host = (slash === -1 ? text : text.slice(0, slash)).toLowerCase().replace(/^www\./, '').replace(/\.$/, '');
-    return host + (slash === -1 ? '' : text.slice(slash)).replace(/\/+$/, '');
-  };
-  return `${loose(source)}\t${loose(target)}`;
+  return `${looseLink(source)}\t${looseLink(target)}`;
+}
+function looseLink(url: string): string {
+  const scheme = url.indexOf('://');
+  let text = scheme === -1 ? url : url.slice(scheme + 3);
+  const hash = text.indexOf('#');
+  if (hash !== -1) text = text.slice(0, hash);
+  let slash = text.indexOf('/');
+  if (slash === -1) slash = text.length;
+  let host = text.slice(0, slash).toLowerCase();
+  if (host.startsWith('www.')) host = host.slice(4);
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  let end = text.length;
+  while (end > slash && text.charCodeAt(end - 1) === 47) end--;
+  return host + text.slice(slash, end);
 }
 
 /** The target domain a referring-domains export is named after (Ahrefs and Semrush name them so). */
@@ -222,6 +266,22 @@ function domainInName(name: string): string | undefined {
 function dateInName(name: string): string | undefined {
   const match = /(20\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])/.exec(basename(name));
   return match === null ? undefined : `${match[1]}-${match[2]}-${match[3]}`;
+}
+
+/** One record's fields, decoded on demand. */
+interface Cells {
+  count: number;
+  at(index: number): string | undefined;
+}
+
+/** Cells over the CSV reader's current record (valid only during its callback). */
+class RecordCells implements Cells {
+  view: RecordView | undefined;
+  count = 0;
+  at(index: number): string | undefined {
+    const view = this.view!;
+    return index < view.count ? view.buffer.toString('utf8', view.starts[index]!, view.ends[index]!) : undefined;
+  }
 }
 
 class FileError extends Error {
@@ -273,6 +333,7 @@ export async function readExports(
   const failures: ExportFailure[] = [];
   const found = await candidates(folder, failures, only);
   const figures = new Map<string, VendorFigures>();
+  const titles = new Map<string, string[]>();
   const sources: ExportSource[] = [];
   const bundles = new Map<string, { sources: Set<string>; pages: Map<string, number>; files: string[] }>();
   /** Link key → index of the file that first had it. */
@@ -289,6 +350,7 @@ export async function readExports(
   // Links first, so referring-domain rows know which pairs already have a link.
   const order = (shape: string | undefined) => (shape === 'links' || shape === undefined ? 0 : shape === 'domains' ? 1 : 2);
   typed.sort((left, right) => order(left.kind?.shape) - order(right.kind?.shape));
+  const needPairs = typed.some((file) => file.kind?.shape === 'domains');
 
   for (const { candidate, kind, looksJson, header } of typed) {
     try {
@@ -303,7 +365,7 @@ export async function readExports(
           `header not recognised (${JSON.stringify(shown)}); export it again from Ahrefs, Semrush, Majestic, Moz or Search Console with its original header, or give it the columns source_url,target_url,anchor,nofollow`,
         );
       }
-      const source = await readTable(candidate, kind, sources.length, { figures, seenLinks, linkedPairs, bundles }, addLink);
+      const source = await readTable(candidate, kind, sources.length, { needPairs, figures, titles, seenLinks, linkedPairs, bundles }, addLink);
       finishSource(source, candidate, now);
       sources.push(source);
     } catch (error) {
@@ -324,21 +386,36 @@ export async function readExports(
     }
     if (bundle.sources.size > 0) owners.push({ ...(domain !== undefined && { domain }), sources: bundle.sources, files: bundle.files });
   }
-  return { sources, failures, figures, owners };
+  return { sources, failures, figures, titles, owners };
 }
 
 /** Cells of a header line (quotes removed), for recognising its kind. */
 function splitHeader(line: string): string[] {
-  try {
-    const rows = parse(line, { delimiter: sniffDelimiter(line), relax_column_count: true, relax_quotes: true }) as string[][];
-    return rows[0] ?? [];
-  } catch {
-    return line.split(sniffDelimiter(line));
+  const delimiter = sniffDelimiter(line);
+  const cells: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let index = 0; index < line.length; index++) {
+    const character = line[index]!;
+    if (character === '"') {
+      if (quoted && line[index + 1] === '"') {
+        current += '"';
+        index++;
+      } else quoted = !quoted;
+    } else if (character === delimiter && !quoted) {
+      cells.push(current);
+      current = '';
+    } else current += character;
   }
+  cells.push(current);
+  return cells;
 }
 
 interface Shared {
+  /** Whether a referring-domains export is among the files (only then are linked pairs kept). */
+  needPairs: boolean;
   figures: Map<string, VendorFigures>;
+  titles: Map<string, string[]>;
   seenLinks: Map<string, number>;
   linkedPairs: Set<string>;
   bundles: Map<string, { sources: Set<string>; pages: Map<string, number>; files: string[] }>;
@@ -360,8 +437,8 @@ async function readTable(
   shared: Shared,
   addLink: (link: LinkTexts, file: string, line: number) => void,
 ): Promise<ExportSource> {
-  const text = decodeText(await candidate.bytes());
-  const { line: header, skip: skipLines, delimiter: declared } = headerLine(text);
+  const bytes = utf8Bytes(await candidate.bytes());
+  const { line: header, skip: skipLines, delimiter: declared } = headerLine(decodeText(bytes.subarray(0, HEAD_BYTES)));
   const delimiter = declared ?? sniffDelimiter(header);
   const source = newSource(candidate.name, kind);
   let columns: Columns | undefined;
@@ -377,10 +454,15 @@ async function readTable(
   const bundle = kind.vendor === 'gsc' ? bundleOf(shared, candidate.bundle) : undefined;
   bundle?.files.push(candidate.name);
 
-  const onRecord = (cells: string[], line: number) => {
+  // One cell reader per file, not per row: rows are many and closures are garbage.
+  const cell = (field: ExportField) => {
+    const index = columns!.field[field];
+    return index === undefined ? undefined : current.at(index);
+  };
+  const onRecord = (cells: Cells, line: number) => {
     if (columns === undefined) {
-      columns = columnsOf(kind, cells);
-      width = cells.length;
+      columns = columnsOf(kind, Array.from({ length: cells.count }, (_, index) => cells.at(index) ?? ''));
+      width = cells.count;
       if (kind.shape === 'links' && (columns.field.source === undefined || columns.field.target === undefined)) {
         throw new FileError(1, `${kind.title} export without a source or target URL column; export it again with all columns`);
       }
@@ -389,16 +471,11 @@ async function readTable(
       }
       return;
     }
-    if (cells.length === 1 && cells[0]!.trim() === '') return;
     source.rows++;
-    if (cells.length > width + 1) {
-      skip(source, line, `${cells.length} fields where the header has ${width}`);
+    if (cells.count > width + 1) {
+      skip(source, line, `${cells.count} fields where the header has ${width}`);
       return;
     }
-    const cell = (field: ExportField) => {
-      const index = columns!.field[field];
-      return index === undefined ? undefined : cells[index];
-    };
     const lastSeen = isoDay(cell('last_seen'));
     if (lastSeen > latest) latest = lastSeen;
     switch (kind.shape) {
@@ -434,25 +511,33 @@ async function readTable(
     }
   };
 
-  const options = { delimiter, from_line: skipLines + 1, relax_column_count: true, skip_empty_lines: true } as const;
+  // The house's byte-level CSV reader (csv.ts): fields are decoded only where a column is used.
+  const csvOptions = { delimiter: delimiter as ',' | '\t' | ';', bytes };
+  const current = new RecordCells();
   try {
     // A first pass only checks the file reads to its end, so a broken file adds nothing.
-    parse(text, { ...options, on_record: () => null });
-    parse(text, {
-      ...options,
-      on_record: (record: string[], context) => {
-        onRecord(record, context.lines + skipLines);
-        return null;
+    await readCsv(candidate.name, () => {}, csvOptions);
+    let record = 0;
+    await readCsv(
+      candidate.name,
+      (view) => {
+        if (record++ < skipLines) return;
+        current.view = view;
+        current.count = view.count;
+        onRecord(current, view.line);
       },
-    });
+      csvOptions,
+    );
   } catch (error) {
     if (error instanceof FileError) throw error;
-    const csv = error as CsvError & { lines?: number };
-    const what =
-      csv.code === 'CSV_QUOTE_NOT_CLOSED'
-        ? 'a quoted field never closes: the file is cut short or has a stray "; download the export again'
-        : `${csv.message.replace(/ at line \d+.*$/, '')}; download the export again, or fix that line`;
-    throw new FileError(csv.lines, what);
+    if (!(error instanceof UsageError)) throw error;
+    const match = /:(\d+): (.*)$/s.exec(error.message);
+    const line = match === null ? undefined : Number(match[1]);
+    const why = match?.[2] ?? error.message;
+    const what = why.startsWith('unterminated quoted field')
+      ? 'a quoted field never closes: the file is cut short or has a stray "; download the export again'
+      : `${why}; download the export again, or fix that line`;
+    throw new FileError(line, what);
   }
   if (columns === undefined) throw new FileError(1, 'the file is empty; download the export again');
   if (latest !== '') (source as ExportSource & { latest?: string }).latest = latest;
@@ -468,11 +553,11 @@ function bundleOf(shared: Shared, name: string) {
   return bundle;
 }
 
-function keepMetrics(shared: Shared, domain: string, columns: Columns, cells: string[]): void {
+function keepMetrics(shared: Shared, domain: string, columns: Columns, cells: Cells): void {
   if (columns.metrics.length === 0) return;
   let figures = shared.figures.get(domain);
   for (const metric of columns.metrics) {
-    const value = numberOf(cells[metric.index]);
+    const value = numberOf(cells.at(metric.index));
     if (value === undefined || value < 0) continue;
     if (metric.authority && value > 100) continue;
     figures ??= { metrics: {} };
@@ -481,6 +566,16 @@ function keepMetrics(shared: Shared, domain: string, columns: Columns, cells: st
   }
   if (figures !== undefined) shared.figures.set(domain, figures);
 }
+
+/** A few distinct page titles per referring domain: they help tell a directory from a blog. */
+function keepTitle(shared: Shared, domain: string, value: string | undefined): void {
+  const title = value?.trim() ?? '';
+  if (title === '') return;
+  const titles = shared.titles.get(domain);
+  if (titles === undefined) shared.titles.set(domain, [title]);
+  else if (titles.length < TITLES_PER_DOMAIN && !titles.includes(title)) titles.push(title);
+}
+const TITLES_PER_DOMAIN = 3;
 
 function keepSpam(shared: Shared, domain: string, value: string | undefined): void {
   const spam = numberOf(value);
@@ -493,7 +588,7 @@ function keepSpam(shared: Shared, domain: string, value: string | undefined): vo
 function linkRow(
   source: ExportSource,
   columns: Columns,
-  cells: string[],
+  cells: Cells,
   cell: (field: ExportField) => string | undefined,
   line: number,
   lastSeen: string,
@@ -544,15 +639,16 @@ function linkRow(
   }
   source.taken++;
   source.targets.set(targetDomain, (source.targets.get(targetDomain) ?? 0) + 1);
-  shared.linkedPairs.add(`${sourceDomain}\t${targetDomain}`);
+  if (columns.field.title !== undefined) keepTitle(shared, sourceDomain, cell('title'));
+  if (shared.needPairs) shared.linkedPairs.add(`${sourceDomain}\t${targetDomain}`);
   keepMetrics(shared, sourceDomain, columns, cells);
-  keepSpam(shared, sourceDomain, cell('spam_score'));
+  if (columns.field.spam_score !== undefined) keepSpam(shared, sourceDomain, cell('spam_score'));
 }
 
 function domainRow(
   source: ExportSource,
   columns: Columns,
-  cells: string[],
+  cells: Cells,
   cell: (field: ExportField) => string | undefined,
   line: number,
   lastSeen: string,

@@ -1,0 +1,97 @@
+// The npm package and its MCP Registry entry: server.json follows the registry's server schema
+// (https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json: the rules checked
+// here are that schema's, restated), names this package and version, and matches package.json's
+// mcpName; the package needs no install step beyond unpacking (dist/ is a bundle, built by prepack).
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ROOT } from './proof/harness.js';
+
+const SCHEMA_URL = 'https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json';
+/** The schema rejects ranges and "latest": a version is one exact release. */
+const exactVersion = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((value) => value !== 'latest' && !/[\^~><=*|\s]|\.x\b/.test(value), 'must be one exact version');
+const keyValueInput = z.object({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  isRequired: z.boolean().optional(),
+  isSecret: z.boolean().optional(),
+  format: z.enum(['string', 'number', 'boolean', 'filepath']).optional(),
+  value: z.string().optional(),
+  default: z.string().optional(),
+  placeholder: z.string().optional(),
+  choices: z.array(z.string()).optional(),
+});
+const serverSchema = z.object({
+  $schema: z.literal(SCHEMA_URL),
+  name: z
+    .string()
+    .min(3)
+    .max(200)
+    .regex(/^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/),
+  description: z.string().min(1).max(100),
+  version: exactVersion,
+  repository: z.object({ url: z.url(), source: z.string() }).optional(),
+  websiteUrl: z.url().optional(),
+  packages: z
+    .array(
+      z.strictObject({
+        registryType: z.string(),
+        registryBaseUrl: z.url().optional(),
+        identifier: z.string(),
+        version: exactVersion,
+        fileSha256: z
+          .string()
+          .regex(/^[a-f0-9]{64}$/)
+          .optional(),
+        runtimeHint: z.string().optional(),
+        transport: z.object({ type: z.literal('stdio') }),
+        runtimeArguments: z.array(z.unknown()).optional(),
+        packageArguments: z.array(z.unknown()).optional(),
+        environmentVariables: z.array(keyValueInput).optional(),
+      }),
+    )
+    .min(1),
+});
+
+const read = (file: string) => JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as Record<string, unknown>;
+
+describe('MCP Registry entry', () => {
+  it('server.json follows the server schema and names this npm package, version and mcpName', () => {
+    const server = serverSchema.parse(read('server.json'));
+    const pkg = read('package.json') as { name: string; version: string; mcpName: string };
+    expect(server.name).toBe(pkg.mcpName);
+    expect(server.name).toMatch(/^io\.github\.[^/]+\/backlink-gap-mcp$/);
+    expect(server.version).toBe(pkg.version);
+    const npm = server.packages.find((entry) => entry.registryType === 'npm');
+    expect(npm?.identifier).toBe(pkg.name);
+    expect(npm?.version).toBe(pkg.version);
+  });
+
+  it('every variable it offers is one the server reads, and keys are marked secret', () => {
+    const server = serverSchema.parse(read('server.json'));
+    const config = readFileSync(join(ROOT, 'src', 'config.ts'), 'utf8');
+    for (const variable of server.packages.flatMap((entry) => entry.environmentVariables ?? [])) {
+      expect(config, variable.name).toContain(`${variable.name}:`);
+      if (/KEY|TOKEN|PASSWORD/.test(variable.name)) expect(variable.isSecret, variable.name).toBe(true);
+      expect(variable.isRequired ?? false, `${variable.name}: the server works with no key`).toBe(false);
+    }
+  });
+});
+
+describe('npm package', () => {
+  it('installs with nothing to fetch or build: no runtime dependencies, dist built by prepack, a bin', () => {
+    const pkg = read('package.json') as { dependencies?: Record<string, string>; scripts: Record<string, string>; bin: Record<string, string>; files: string[] };
+    // dist/ is one esbuild bundle (scripts/build.mjs bundles every package), so installing the
+    // tarball needs no registry: `npm install --offline <tarball>` works on a clean machine.
+    expect(pkg.dependencies ?? {}).toEqual({});
+    expect(pkg.scripts.prepack).toMatch(/npm run build/);
+    expect(pkg.bin['backlink-gap-mcp']).toBe('dist/cli.js');
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'data/sample']));
+  });
+});
