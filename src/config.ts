@@ -23,6 +23,10 @@ const positiveNumber = optionalText.pipe(
   z.coerce.number<string>({ message: "must be a number" }).positive('must be greater than 0').optional(),
 );
 
+const nonNegativeNumber = optionalText.pipe(
+  z.coerce.number<string>({ message: 'must be a number' }).min(0, 'must be 0 or more').optional(),
+);
+
 const integerIn = (fallback: number, min: number, max: number) =>
   optionalText.pipe(
     z.coerce
@@ -60,6 +64,7 @@ const envSchema = z.object({
   BACKLINK_GAP_MEMORY_CACHE_MB: integerIn(64, 1, 100_000),
   BACKLINK_GAP_RUN_TTL: integerIn(30 * 86_400, 60, 10 * 365 * 86_400),
   BACKLINK_GAP_DEADLINE_MS: integerIn(50_000, 1_000, 600_000),
+  BACKLINK_GAP_CONFIRM_ABOVE: nonNegativeNumber,
   BACKLINK_GAP_LOG_LEVEL: optionalText.pipe(
     z
       .enum(['debug', 'info', 'warn', 'error', 'silent'], { message: 'must be debug, info, warn, error or silent' })
@@ -154,6 +159,9 @@ export interface Config {
   runTtlSeconds: number;
   /** Whole-call deadline for upstream work, under the ~60 s MCP clients wait for a tool. */
   deadlineMs: number;
+  /** BACKLINK_GAP_CONFIRM_ABOVE: a paid call whose uncached estimate exceeds this amount, in that
+   *  provider's own unit (USD, rows, credits), is asked for confirmation first; unset: never asked. */
+  confirmAbove?: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** check_prospects may fetch loopback addresses (127.0.0.0/8, ::1) as well as public ones; for tests only. */
   fetchAllowLoopback: boolean;
@@ -263,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     memoryCacheBytes: e.BACKLINK_GAP_MEMORY_CACHE_MB * 1024 * 1024,
     runTtlSeconds: e.BACKLINK_GAP_RUN_TTL,
     deadlineMs: e.BACKLINK_GAP_DEADLINE_MS,
+    ...(e.BACKLINK_GAP_CONFIRM_ABOVE !== undefined && { confirmAbove: e.BACKLINK_GAP_CONFIRM_ABOVE }),
     logLevel: e.BACKLINK_GAP_LOG_LEVEL,
     fetchAllowLoopback: e.BACKLINK_GAP_FETCH_ALLOW_LOOPBACK,
     http: {

@@ -3,13 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type ListToolsResult, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { z } from 'zod';
 import { registerGapView } from './app/resource.js';
 import { describeError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Service } from './service/index.js';
 import { interceptArgumentErrors } from './tools/arguments.js';
+import { CONFIRM_FORM_VALIDATOR } from './tools/confirm.js';
 import { registerTools } from './tools/index.js';
 import { VERSION } from './version.js';
 
@@ -35,27 +35,50 @@ export const SERVER_INSTRUCTIONS =
   'page, filter or export the run with list_prospects (free). get_backlinks shows the links pointing to a site; link_intersect answers ' +
   'precise "links to A and B but not C" questions. Paid providers cost money per call: answers are cached, dry_run estimates, usage shows spend.';
 
-/** The SDK validates elicitation answers with this; the server never elicits, so it needs no JSON
- *  Schema engine (the default builds ajv on every start, and the bundle leaves ajv out). */
-const NO_ELICITATION: jsonSchemaValidator = {
-  getValidator() {
-    return () => ({ valid: false, data: undefined, errorMessage: 'backlink-gap-mcp does not use elicitation' });
-  },
-};
-
 export function createServer(deps: ServerDependencies): McpServer {
   const server = new McpServer(
     { name: 'backlink-gap-mcp', version: VERSION },
-    { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: NO_ELICITATION },
+    { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: CONFIRM_FORM_VALIDATOR },
   );
   registerTools(server, deps.service, deps.logger);
   interceptArgumentErrors(server);
   const toolList = deps.toolList;
   if (toolList) server.server.setRequestHandler(ListToolsRequestSchema, () => toolList);
+  else withoutSchemaDialect(server);
   registerRunResources(server, deps.service);
   registerGapView(server);
   registerPlanPrompt(server);
   return server;
+}
+
+type ListToolsHandler = (request: unknown, extra: unknown) => ListToolsResult | Promise<ListToolsResult>;
+
+/**
+ * The SDK's tools/list answer without the `"$schema": "…draft-07…"` it puts on every input and
+ * output schema: ~130 of the 3,000 tokens tools/list may cost, telling a client nothing it uses (the
+ * schemas use nothing that differs between JSON Schema dialects). The SDK offers no option for it, so
+ * its own handler is wrapped; the build captures this answer for the bundle (toolListSnapshot).
+ */
+function withoutSchemaDialect(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, ListToolsHandler> })._requestHandlers;
+  const sdk = handlers?.get('tools/list');
+  if (sdk === undefined) return;
+  server.server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+    const answer = await sdk(request, extra);
+    return {
+      ...answer,
+      tools: answer.tools.map((tool) => ({
+        ...tool,
+        inputSchema: withoutDialect(tool.inputSchema),
+        ...(tool.outputSchema !== undefined && { outputSchema: withoutDialect(tool.outputSchema) }),
+      })),
+    };
+  });
+}
+
+function withoutDialect<T extends Record<string, unknown>>(schema: T): T {
+  const { $schema: _dialect, ...rest } = schema;
+  return rest as T;
 }
 
 function registerRunResources(server: McpServer, service: Service): void {

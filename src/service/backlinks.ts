@@ -2,11 +2,13 @@
 // and served in our own pages with a cursor.
 
 import { cacheKey } from '../cache/key.js';
-import type { BacklinksQuery, BacklinksResult, DryRun } from '../domain.js';
+import { summarizeBacklinks } from '../analysis/backlinks-summary.js';
+import type { BacklinksQuery, BacklinksResult, BacklinksSummary, DryRun } from '../domain.js';
 import { DEFAULTS, PROVIDER_TITLES } from '../domain.js';
 import { UsageError } from '../errors.js';
 import { normalizeTarget } from '../hosts.js';
 import { UPSTREAM_PAGE_MAX, decodeCursor, hashOf, nextCursor, withoutPaging } from './paging.js';
+import { holdForConfirmation } from './confirm.js';
 import { provenanceOf } from './spending.js';
 import type { BacklinksInput, BacklinksOutcome, CallOptions, OperationDependencies, Stored } from './types.js';
 
@@ -41,9 +43,10 @@ export function createBacklinks(deps: OperationDependencies): (input: BacklinksI
     });
     const accept = (stored: Stored<BacklinksResult>) =>
       stored.limit >= upstreamLimit || stored.result.next_cursor === undefined;
-    if (input.dry_run) {
-      return spending.dryRun(providerName, [{ provider, operation: { kind: 'backlinks', query }, key, accept: accept as (stored: Stored<never>) => boolean }]);
-    }
+    const items = [{ provider, operation: { kind: 'backlinks' as const, query }, key, accept: accept as (stored: Stored<never>) => boolean }];
+    if (input.dry_run) return spending.dryRun(providerName, items);
+    const held = await holdForConfirmation(spending, deps.config.confirmAbove, providerName, items, input.confirm, options);
+    if (held) return held;
     const call = provider.backlinks.bind(provider);
     const context = spending.contextFor(options);
     const outcome = await spending.paid<BacklinksResult>(provider, { kind: 'backlinks', query }, key, input.fresh, accept, context, (charged) => call(query, charged));
@@ -54,6 +57,7 @@ export function createBacklinks(deps: OperationDependencies): (input: BacklinksI
       target: target.value,
       mode,
       metrics: outcome.result.metrics,
+      summary: summaryOf(outcome.result),
       backlinks: rows,
       total: outcome.result.total,
       ...(next !== undefined && {
@@ -72,4 +76,13 @@ export function createBacklinks(deps: OperationDependencies): (input: BacklinksI
   }
 
   return backlinks;
+}
+
+/** The provider's summary over every matching link, else one over the rows fetched (which cover
+ *  every match when the provider had no more to give); each anchor with its share of the links. */
+function summaryOf(result: BacklinksResult): BacklinksSummary {
+  const complete = result.next_cursor === undefined && result.backlinks.length >= result.total;
+  const summary = result.summary ?? summarizeBacklinks(result.backlinks, complete ? 'matching' : 'fetched');
+  const share = (links: number) => (summary.covered_links > 0 ? Math.round((links / summary.covered_links) * 1000) / 1000 : 0);
+  return { ...summary, anchors: summary.anchors.map((anchor) => ({ ...anchor, share: share(anchor.links) })) };
 }

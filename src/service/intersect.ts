@@ -7,6 +7,7 @@ import { DEFAULTS, PROVIDER_TITLES } from '../domain.js';
 import { UsageError, invalidInput } from '../errors.js';
 import { normalizeTarget } from '../hosts.js';
 import { UPSTREAM_PAGE_MAX, decodeCursor, hashOf, nextCursor, withoutPaging } from './paging.js';
+import { holdForConfirmation } from './confirm.js';
 import { provenanceOf } from './spending.js';
 import type { CallOptions, IntersectInput, IntersectOutcome, OperationDependencies, Stored, TargetInput } from './types.js';
 
@@ -80,9 +81,10 @@ export function createIntersect(deps: OperationDependencies): (input: IntersectI
       },
     });
     const accept = (stored: Stored<IntersectResult>) => stored.limit >= upstreamLimit || stored.result.next_token === undefined;
-    if (input.dry_run) {
-      return spending.dryRun(providerName, [{ provider, operation: { kind: 'intersect', query }, key, accept: accept as (stored: Stored<never>) => boolean }]);
-    }
+    const items = [{ provider, operation: { kind: 'intersect' as const, query }, key, accept: accept as (stored: Stored<never>) => boolean }];
+    if (input.dry_run) return spending.dryRun(providerName, items);
+    const held = await holdForConfirmation(spending, deps.config.confirmAbove, providerName, items, input.confirm, options);
+    if (held) return held;
     const call = provider.intersect.bind(provider);
     const context = spending.contextFor(options);
     const outcome = await spending.paid<IntersectResult>(provider, { kind: 'intersect', query }, key, input.fresh, accept, context, (charged) => call(query, charged));

@@ -55,8 +55,9 @@ export function nextCursor(cursor: PageCursor, served: number, pageRows: number,
 }
 
 /** The arguments of a call without its position and one-shot flags, for its next call. */
-export function withoutPaging<T extends { cursor?: string; next_token?: string; fresh?: boolean; dry_run?: boolean }>(input: T) {
-  const { cursor: _c, next_token: _n, fresh: _f, dry_run: _d, ...rest } = input;
+// A next page is a new paid call: a confirmation given for this one does not carry over.
+export function withoutPaging<T extends { cursor?: string; next_token?: string; fresh?: boolean; dry_run?: boolean; confirm?: boolean }>(input: T) {
+  const { cursor: _c, next_token: _n, fresh: _f, dry_run: _d, confirm: _k, ...rest } = input;
   return rest;
 }
 

@@ -8,6 +8,7 @@ import { type Backlink, DEFAULTS, isDryRun } from '../domain.js';
 import { renderBacklinks } from '../summary/backlinks.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, renderDryRun, success } from './result.js';
+import { confirmField, withConfirmation } from './confirm.js';
 
 export const GET_BACKLINKS_DESCRIPTION = `List the links pointing TO a domain, subdomain or page: metrics of its whole profile, top referring domains and anchors (with shares) over every link matching the filters (paid providers: over the links fetched; the answer says which), then the links.
 Use to audit a competitor's or your own profile. A prospect's links to competitors are in backlink_gap/list_prospects detailed or link_intersect detailed. mode one_per_domain: one link per referring domain.
@@ -25,6 +26,7 @@ export const getBacklinksInput = z.strictObject({
   response_format: formatField,
   fresh: freshField,
   dry_run: dryRunField,
+  confirm: confirmField,
 });
 
 export function registerGetBacklinks(server: McpServer, service: Service, logger: Logger): void {
@@ -38,7 +40,7 @@ export function registerGetBacklinks(server: McpServer, service: Service, logger
     },
     guarded('get_backlinks', logger, async (args: z.infer<typeof getBacklinksInput>, extra) => {
       const { response_format, ...query } = args;
-      const outcome = await service.backlinks(query, callOptions(extra));
+      const outcome = await service.backlinks(query, withConfirmation(server, extra, callOptions(extra)));
       if (isDryRun(outcome)) {
         const dry = renderDryRun(outcome);
         return success(dry.text, dry.structured);
@@ -53,8 +55,14 @@ export function renderBacklinksResult(outcome: BacklinksOutcome, format: 'concis
   const { resumeAfter, ...answer } = outcome;
   const structuredFor = (rows: readonly Backlink[], paging: Pick<BacklinksOutcome, 'next_cursor' | 'next_call'>) => {
     const { next_cursor: _cursor, next_call: _call, ...rest } = answer;
+    // Concise keeps as many summary entries as the text shows.
+    const summary =
+      format === 'detailed'
+        ? rest.summary
+        : { ...rest.summary, referring_domains: rest.summary.referring_domains.slice(0, 10), anchors: rest.summary.anchors.slice(0, 8) };
     return {
       ...rest,
+      summary,
       backlinks: rows.map((row) => {
         if (format === 'detailed') return row;
         const { title: _t, first_seen: _f, last_seen: _l, spam_score: _s, ...concise } = row;

@@ -8,6 +8,7 @@ import { DEFAULTS, type IntersectRow, isDryRun } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { renderIntersect } from '../summary/intersect.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, renderDryRun, success } from './result.js';
+import { confirmField, withConfirmation } from './confirm.js';
 
 export const LINK_INTERSECT_DESCRIPTION = `Sources linking to at least min_matching_targets (default 1) of positive_targets and to none of negative_targets, e.g. 2+ competitors but not you.
 A target is a domain (root_domain) or {target, scope: page | subdomain | root_domain}; at most 6 in all. source_scope root_domain gives domains (detailed: the page linking to each target), page gives pages.
@@ -30,6 +31,7 @@ export const linkIntersectInput = z.strictObject({
   response_format: formatField,
   fresh: freshField,
   dry_run: dryRunField,
+  confirm: confirmField,
 });
 
 export function registerLinkIntersect(server: McpServer, service: Service, logger: Logger): void {
@@ -43,7 +45,7 @@ export function registerLinkIntersect(server: McpServer, service: Service, logge
     },
     guarded('link_intersect', logger, async (args: z.infer<typeof linkIntersectInput>, extra) => {
       const { response_format, ...query } = args;
-      const outcome = await service.intersect(query, callOptions(extra));
+      const outcome = await service.intersect(query, withConfirmation(server, extra, callOptions(extra)));
       if (isDryRun(outcome)) {
         const dry = renderDryRun(outcome);
         return success(dry.text, dry.structured);

@@ -3,11 +3,12 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { type DryRun, PROVIDER_NAMES } from '../domain.js';
+import { CATEGORIES, type DryRun, PROVIDER_NAMES, ROUTES } from '../domain.js';
 import { BacklinkGapError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CallOptions } from '../service/index.js';
-import { compact, formatCost } from '../summary/format.js';
+import { compact } from '../summary/format.js';
+import { quoteLines } from './confirm.js';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -17,6 +18,23 @@ export const providerField = z.enum(PROVIDER_NAMES).optional().describe('Default
 export const formatField = z.enum(['concise', 'detailed']).default('concise');
 export const freshField = z.boolean().optional().describe('true: bypass the cache (pays again)');
 export const dryRunField = z.boolean().optional().describe('true: estimate the cost only, no call');
+
+// The values are checked here (a pipe into the enum) but not spelled out in tools/list, where four
+// enum lists in two tools would cost ~440 tokens; every result names the values in its route and
+// category fields and facets, and a wrong value is refused with the list.
+const categoryValue = z.string().pipe(z.enum(CATEGORIES));
+const routeValue = z.string().pipe(z.enum(ROUTES));
+/** Category and acquisition-route selection, the same in backlink_gap and list_prospects; only
+ *  backlink_gap's spells out the routes (tools/list stays under its token budget). */
+export function selectionFields(tool: 'backlink_gap' | 'list_prospects') {
+  const gap = tool === 'backlink_gap';
+  return {
+    category: z.array(categoryValue).optional(),
+    exclude_category: z.array(categoryValue).optional(),
+    route: gap ? z.array(routeValue).optional().describe(ROUTES.join(' ')) : z.array(routeValue).optional(),
+    exclude_route: gap ? z.array(routeValue).optional().describe('e.g. ["paid_listing"]') : z.array(routeValue).optional(),
+  };
+}
 
 export const ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, idempotentHint: true } as const;
 
@@ -61,15 +79,14 @@ export function guarded<A>(tool: string, logger: Logger, handler: (args: A, extr
 }
 
 export function renderDryRun(dry: DryRun): { text: string; structured: Record<string, unknown> } {
-  const lines = dry.estimates.map(
-    (e) =>
-      `${e.provider}: ${e.cached ? 'already cached, would cost 0' : `would cost ~${formatCost(e.estimate)}`} · spent today ${e.spent_today}` +
-      `${e.daily_budget !== undefined ? ` of budget ${e.daily_budget}` : ''}`,
-  );
-  return {
-    text: `Dry run (nothing called):\n${lines.join('\n')}\nRepeat without dry_run to run it.`,
-    structured: { ...dry },
-  };
+  const lines = quoteLines(dry);
+  const text =
+    dry.confirmation === 'required'
+      ? `Not called yet: the cost is above the confirmation threshold (${dry.confirm_above} per call).\n${lines.join('\n')}\nShow the user this quote; if they agree, repeat the same call with confirm: true.`
+      : dry.confirmation === 'declined'
+        ? `Declined: nothing was called or spent.\n${lines.join('\n')}`
+        : `Dry run (nothing called):\n${lines.join('\n')}\nRepeat without dry_run to run it.`;
+  return { text, structured: { ...dry } };
 }
 
 /** Output schemas are sent on every tools/list (issue 11: tools/list ≤ 3,000 tokens with six tools),
