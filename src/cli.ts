@@ -41,6 +41,8 @@ Configuration is by environment variables; see the README.`,
   --min-competitors N     only prospects linking to at least N competitors
   --top N                 rows shown (1-50, default 15)
   --include-platforms     keep social/platform/spam domains in the list
+  --route LIST  --exclude-route LIST  --category LIST  --exclude-category LIST
+                          comma-separated, e.g. --exclude-route paid_listing
   --provider NAME         local | localseodata | oneclickseo | moz | domdetailer | dataforseo | all
   --detailed              reasons, source pages, per-provider figures
   --fresh                 bypass the cache (pays again)
@@ -50,7 +52,8 @@ Configuration is by environment variables; see the README.`,
   prospects: `BIN prospects RUN_ID [options]
   --min-authority N  --max-spam N  --dofollow | --nofollow  --competitor DOMAIN  --q TEXT
   --sort score|rank|backlinks|referring_domains|overlap  --order asc|desc
-  --page N  --per-page N (1-100)  --hide-platforms  --csv (every matching row as CSV)  --detailed  --json
+  --route LIST  --exclude-route LIST  --category LIST  --exclude-category LIST (comma-separated)
+  --page N  --per-page N (1-100)  --include-platforms  --csv (every matching row as CSV)  --detailed  --json
   --html FILE  write the whole run as a standalone interactive report (matrix, filters, CSV export)`,
   backlinks: `BIN backlinks TARGET [options]
   --mode as_is|one_per_domain|one_per_anchor  --limit N (1-1000)  --dofollow | --nofollow
@@ -101,6 +104,10 @@ const OPTIONS = {
   top: { type: 'string' },
   'include-platforms': { type: 'boolean' },
   'hide-platforms': { type: 'boolean' },
+  route: { type: 'string' },
+  'exclude-route': { type: 'string' },
+  category: { type: 'string' },
+  'exclude-category': { type: 'string' },
   provider: { type: 'string' },
   'min-authority': { type: 'string' },
   'max-spam': { type: 'string' },
@@ -289,6 +296,13 @@ async function runCommand(command: string, values: Values, args: string[], runti
     values.json ? printJson(dry) : out(renderDryRun(dry).text);
     return 0;
   };
+  // Category and route selection, the same for gap and prospects.
+  const selection = {
+    route: list(values.route),
+    exclude_route: list(values['exclude-route']),
+    category: list(values.category),
+    exclude_category: list(values['exclude-category']),
+  };
   // The flags every paid command shares.
   const paid = { provider: values.provider, response_format: responseFormat, fresh: values.fresh, dry_run: values['dry-run'] };
 
@@ -305,6 +319,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
           min_competitors: integer(values, 'min-competitors'),
           top: integer(values, 'top'),
           include_platforms: values['include-platforms'],
+          ...selection,
           ...paid,
         }),
       );
@@ -335,7 +350,8 @@ async function runCommand(command: string, values: Values, args: string[], runti
           order: values.order,
           page: integer(values, 'page'),
           per_page: integer(values, 'per-page'),
-          include_platforms: values['hide-platforms'] ? false : undefined,
+          include_platforms: values['include-platforms'] ? true : values['hide-platforms'] ? false : undefined,
+          ...selection,
           format: values.csv ? 'csv' : undefined,
           response_format: responseFormat,
         }),

@@ -312,9 +312,31 @@ export interface BacklinkMetrics {
   nofollow_ratio?: number;
 }
 
+/** Referring domains and anchors counted over the links a get_backlinks summary covers. */
+export interface BacklinksSummary {
+  /** How many links the summary counts. */
+  covered_links: number;
+  /** 'matching': every link that matches the query, filters included (a provider that can count
+   *  them); 'fetched': only the rows fetched for this answer. */
+  covers: 'matching' | 'fetched';
+  /** Distinct referring domains among the covered links. */
+  referring_domain_count: number;
+  /** The referring domains with the most covered links: links, dofollow links, authority where
+   *  known, and the anchor of its best link (dofollow first, newest). */
+  referring_domains: Array<{ domain: string; links: number; dofollow: number; authority?: number; anchor?: string }>;
+  /** Distinct anchors, compared case-insensitively. */
+  anchor_count: number;
+  /** The most used anchors, lowercase ("" for an empty anchor), with their link counts; `share` of
+   *  covered_links is added by the service. */
+  anchors: Array<{ anchor: string; links: number; share?: number }>;
+}
+
 export interface BacklinksResult {
   target: string;
   metrics: BacklinkMetrics;
+  /** Referring domains and anchors over every link matching the query, where the provider counts
+   *  them (local); absent otherwise, and then computed over the rows fetched. */
+  summary?: BacklinksSummary;
   backlinks: Backlink[];
   /** Rows that match upstream (before limit). */
   total: number;

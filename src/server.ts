@@ -46,10 +46,41 @@ export function createServer(deps: ServerDependencies): McpServer {
   interceptArgumentErrors(server);
   const toolList = deps.toolList;
   if (toolList) server.server.setRequestHandler(ListToolsRequestSchema, () => toolList);
+  else withoutSchemaDialect(server);
   registerRunResources(server, deps.service);
   registerGapView(server);
   registerPlanPrompt(server);
   return server;
+}
+
+type ListToolsHandler = (request: unknown, extra: unknown) => ListToolsResult | Promise<ListToolsResult>;
+
+/**
+ * The SDK's tools/list answer without the `"$schema": "…draft-07…"` it puts on every input and
+ * output schema: ~130 of the 3,000 tokens tools/list may cost, telling a client nothing it uses (the
+ * schemas use nothing that differs between JSON Schema dialects). The SDK offers no option for it, so
+ * its own handler is wrapped; the build captures this answer for the bundle (toolListSnapshot).
+ */
+function withoutSchemaDialect(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, ListToolsHandler> })._requestHandlers;
+  const sdk = handlers?.get('tools/list');
+  if (sdk === undefined) return;
+  server.server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+    const answer = await sdk(request, extra);
+    return {
+      ...answer,
+      tools: answer.tools.map((tool) => ({
+        ...tool,
+        inputSchema: withoutDialect(tool.inputSchema),
+        ...(tool.outputSchema !== undefined && { outputSchema: withoutDialect(tool.outputSchema) }),
+      })),
+    };
+  });
+}
+
+function withoutDialect<T extends Record<string, unknown>>(schema: T): T {
+  const { $schema: _dialect, ...rest } = schema;
+  return rest as T;
 }
 
 function registerRunResources(server: McpServer, service: Service): void {

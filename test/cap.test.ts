@@ -91,16 +91,27 @@ describe('the answer-size cap', () => {
     expect(nextData.backlinks[0]!.source_url).toBe(ROWS[shown]!.source_url);
   });
 
+  it('says a paid provider\'s backlinks summary covers only the links fetched', async () => {
+    const result = await call('get_backlinks', { target: 'a.com' });
+    const data = result.structuredContent as { summary: { covers: string; covered_links: number } };
+    // The fetched rows: this page, or the larger cached answer it was served from.
+    expect(data.summary.covers).toBe('fetched');
+    expect(data.summary.covered_links).toBeGreaterThanOrEqual(100);
+    expect(data.summary.covered_links).toBeLessThan(5000);
+    expect(textOf(result)).toContain(`anchors over the ${data.summary.covered_links} links fetched (of 5000 matching)`);
+  });
+
   it('continues a list_prospects page cut to fit at the first row left out', async () => {
     const gap = (await call('backlink_gap', { your_domain: 'me.com', competitor_domains: COMPETITORS, limit: 1000 })).structuredContent as { run_id: string };
-    const first = await call('list_prospects', { run_id: gap.run_id, per_page: 100, response_format: 'detailed' });
+    // The fake's names (prospect-number-1-example.com) look like spam, which list_prospects hides by default.
+    const first = await call('list_prospects', { run_id: gap.run_id, per_page: 100, response_format: 'detailed', include_platforms: true });
     const data = first.structuredContent as { data: Array<{ domain: string }>; next_call: { arguments: Record<string, unknown> } };
     const shown = data.data.length;
     expect(shown).toBeGreaterThan(10);
     expect(shown).toBeLessThan(100);
     expect(textOf(first)).toContain(`${100 - shown} rows of this page left out to fit the answer size (the next call starts with them)`);
     expect(data.next_call.arguments).toMatchObject({ offset: shown, per_page: 100 });
-    const order = (await call('list_prospects', { run_id: gap.run_id, format: 'csv' })).structuredContent as { csv: string };
+    const order = (await call('list_prospects', { run_id: gap.run_id, format: 'csv', include_platforms: true })).structuredContent as { csv: string };
     const domains = order.csv.trim().split('\n').slice(1).map((line) => line.split(',')[0]);
     const next = await call('list_prospects', data.next_call.arguments);
     const nextData = next.structuredContent as { data: Array<{ domain: string }> };

@@ -176,15 +176,18 @@ describe('list_prospects', () => {
   it('pages, filters and sorts a stored run, and exports CSV', async () => {
     const { service } = setup();
     const gap = await gapOf(service.gap({ your_domain: 'me.com', competitor_domains: COMPETITORS }));
+    // facebook.com is hidden by default, as in backlink_gap's top list, and counted.
     const page1 = await service.prospects({ run_id: gap.run_id, per_page: 10 });
-    expect(page1.meta).toEqual({ page: 1, per_page: 10, total: 64, total_pages: 7, offset: 0 });
+    expect(page1.meta).toEqual({ page: 1, per_page: 10, total: 63, total_pages: 7, offset: 0 });
+    expect(page1.platforms_hidden).toBe(1);
+    expect((await service.prospects({ run_id: gap.run_id, include_platforms: true })).meta.total).toBe(64);
     expect(page1.next_call?.arguments).toMatchObject({ run_id: gap.run_id, page: 2, per_page: 10 });
     const strong = await service.prospects({ run_id: gap.run_id, min_authority: 50, dofollow: true, sort: 'rank', order: 'desc' });
     expect(strong.data.every((p) => (p.authority ?? 0) >= 50 && p.dofollow === true)).toBe(true);
     expect(strong.data.map((p) => p.authority)).toEqual([...strong.data.map((p) => p.authority)].sort((a, b) => (b ?? 0) - (a ?? 0)));
-    const toC = await service.prospects({ run_id: gap.run_id, competitor: 'https://c.com/' });
+    const toC = await service.prospects({ run_id: gap.run_id, competitor: 'https://c.com/', include_platforms: true });
     expect(toC.data.map((p) => p.domain).sort()).toEqual(['chamber.org', 'facebook.com']);
-    const csv = await service.prospectsCsv({ run_id: gap.run_id });
+    const csv = await service.prospectsCsv({ run_id: gap.run_id, include_platforms: true });
     expect(csv.rows).toBe(64);
     expect(csv.csv.split('\n')[0]).toMatch(/^domain,authority,score,tier,category,competitors/);
   });
@@ -202,7 +205,7 @@ describe('list_prospects', () => {
     await runtime!.close();
     const fake = createFakeProvider('localseodata', { prospects: PROSPECTS });
     runtime = testRuntime({}, { localseodata: fake }, dir);
-    const page = await runtime.service.prospects({ run_id: gap.run_id });
+    const page = await runtime.service.prospects({ run_id: gap.run_id, include_platforms: true });
     expect(page.meta.total).toBe(64);
     const repeat = await gapOf(runtime.service.gap({ your_domain: 'me.com', competitor_domains: COMPETITORS }));
     expect(repeat.cached).toBe(true);

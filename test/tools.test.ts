@@ -104,12 +104,12 @@ describe('backlink_gap on the sample', () => {
     expect(text(result)).toMatch(/SYNTHETIC/);
     expect(result.content.some((item) => item.type === 'resource_link')).toBe(true);
 
-    const page = await call('list_prospects', { run_id: data.run_id, per_page: 100, page: 1, sort: 'overlap' });
+    const page = await call('list_prospects', { run_id: data.run_id, per_page: 100, page: 1, sort: 'overlap', include_platforms: true });
     const listed = page.structuredContent as Record<string, any>;
     expect(listed.meta.total).toBe(truth.gap.size);
     expect(listed.data[0].competitor_overlap).toBe(Math.max(...[...truth.gap.values()].map((set) => set.size)));
 
-    const csv = await call('list_prospects', { run_id: data.run_id, format: 'csv' });
+    const csv = await call('list_prospects', { run_id: data.run_id, format: 'csv', include_platforms: true });
     expect(text(csv).trim().split('\n')).toHaveLength(truth.gap.size + 1);
 
     const resource = await client.readResource({ uri: `backlink-gap://runs/${data.run_id}` });
@@ -122,7 +122,7 @@ describe('backlink_gap on the sample', () => {
     for (const key of ['run_id', 'provider', 'your_domain', 'competitor_domains', 'total_prospects', 'prospects', 'facets', 'cached', 'cost', 'next_call']) {
       expect(data, key).toHaveProperty(key);
     }
-    expect(Object.keys(data.facets).sort()).toEqual(['authority', 'category', 'competitor', 'tier']);
+    expect(Object.keys(data.facets).sort()).toEqual(['authority', 'category', 'competitor', 'route', 'tier']);
     expect(Object.keys(data.facets.authority)).toEqual(expect.arrayContaining(['0-19', '20-39', '40-59', '60-79', '80-100']));
     const known = data.prospects.find((row: Record<string, unknown>) => row.authority !== undefined && row.spam_score !== undefined);
     for (const key of ['domain', 'authority', 'competitors', 'competitor_overlap', 'backlinks', 'dofollow', 'spam_score', 'score', 'tier', 'category']) {
@@ -231,6 +231,31 @@ describe('get_backlinks and link_intersect on the sample', () => {
     expect(text(result)).toMatch(/top referring domains/);
   });
 
+  it('counts top referring domains and anchors over every matching link, not the page, and says so', async () => {
+    const target = COMPETITORS[0]!;
+    const links = truth.linksTo(target);
+    const anchorCounts = new Map<string, number>();
+    for (const link of links) anchorCounts.set(link.anchor!.trim().toLowerCase(), (anchorCounts.get(link.anchor!.trim().toLowerCase()) ?? 0) + 1);
+    const [topAnchor, topCount] = [...anchorCounts].sort((a, b) => b[1] - a[1])[0]!;
+    const result = await call('get_backlinks', { target, limit: 5 });
+    const data = result.structuredContent as { backlinks: unknown[]; summary: Record<string, any> };
+    expect(data.backlinks).toHaveLength(5);
+    expect(data.summary).toMatchObject({ covered_links: links.length, covers: 'matching' });
+    expect(data.summary.anchors[0]).toEqual({ anchor: topAnchor, links: topCount, share: Math.round((topCount / links.length) * 1000) / 1000 });
+    expect(text(result)).toContain(`anchors over ${links.length} links`);
+    expect(text(result)).toContain(`"${topAnchor}" ${topCount} (${Math.round((topCount / links.length) * 100)}%)`);
+    expect(text(result)).toContain(`top referring domains over ${links.length} links`);
+    const domains = new Set(links.map((link) => new URL(link.source_url!).hostname));
+    expect(data.summary.referring_domains.reduce((sum: number, row: { links: number }) => sum + row.links, 0)).toBeLessThanOrEqual(links.length);
+    expect(data.summary.referring_domain_count).toBeLessThanOrEqual(domains.size);
+
+    // Filters included: only the dofollow links are counted.
+    const dofollow = links.filter((link) => link.nofollow !== 'true').length;
+    const filtered = await call('get_backlinks', { target, limit: 5, dofollow: true });
+    expect((filtered.structuredContent as { summary: { covered_links: number } }).summary.covered_links).toBe(dofollow);
+    expect(text(filtered)).toContain(`anchors over ${dofollow} links`);
+  });
+
   it('finds sources linking to two competitors but not to you', async () => {
     const result = await call('link_intersect', {
       positive_targets: COMPETITORS.slice(0, 2),
@@ -274,5 +299,58 @@ describe('usage and prompt', () => {
       expect(body).toContain(arg);
       expect(listArgs).toContain(arg);
     }
+  });
+});
+
+describe('category and route selection on the sample', () => {
+  const gapOf = async (args: Record<string, unknown>) => {
+    const result = await call('backlink_gap', { your_domain: YOU, competitor_domains: COMPETITORS, ...args });
+    expect(result.isError, text(result)).toBeFalsy();
+    return { result, data: result.structuredContent as Record<string, any> };
+  };
+
+  it('leaves paid listings out in one call, counts them, and keeps the selection on the next call', async () => {
+    const all = await gapOf({ top: 50 });
+    const paid = all.data.facets.route.paid_listing as number;
+    expect(paid).toBeGreaterThan(0);
+    expect(all.data.prospects.some((row: { route: string }) => row.route === 'paid_listing')).toBe(true);
+
+    const { result, data } = await gapOf({ top: 50, exclude_route: ['paid_listing'] });
+    expect(data.prospects.length).toBeGreaterThan(0);
+    expect(data.prospects.every((row: { route: string }) => row.route !== 'paid_listing')).toBe(true);
+    expect(data.left_out.filtered).toBe(paid);
+    expect(text(result)).toContain(`${paid} left out by the category/route filters`);
+    expect(data.next_call.arguments).toMatchObject({ run_id: data.run_id, exclude_route: ['paid_listing'] });
+
+    const next = await call('list_prospects', data.next_call.arguments);
+    const listed = next.structuredContent as Record<string, any>;
+    expect(listed.data.every((row: { route: string }) => row.route !== 'paid_listing')).toBe(true);
+    expect(listed.meta.total).toBe(data.kept - data.left_out.platform_or_social - data.left_out.suspect_spam - paid);
+  });
+
+  it('keeps only the routes and categories asked for', async () => {
+    const { data } = await gapOf({ route: ['membership'] });
+    expect(data.prospects.length).toBeGreaterThan(0);
+    expect(data.prospects.every((row: { route: string }) => row.route === 'membership')).toBe(true);
+    const run = data.run_id as string;
+    const chambers = (await call('list_prospects', { run_id: run, category: ['chamber_or_association'], exclude_route: ['membership'] })).structuredContent as Record<string, any>;
+    expect(chambers.data.every((row: { category: string; route: string }) => row.category === 'chamber_or_association' && row.route !== 'membership')).toBe(true);
+  });
+
+  it('treats platforms the same by default in backlink_gap and list_prospects', async () => {
+    const { data } = await gapOf({ top: 50, limit: 40 });
+    const listed = (await call('list_prospects', { run_id: data.run_id, per_page: 50 })).structuredContent as Record<string, any>;
+    expect(listed.data.map((row: { domain: string }) => row.domain)).toEqual(data.prospects.map((row: { domain: string }) => row.domain));
+    const hidden = data.left_out.platform_or_social + data.left_out.suspect_spam;
+    expect(hidden).toBeGreaterThan(0);
+    expect(listed.platforms_hidden).toBe(hidden);
+    const shown = (await call('list_prospects', { run_id: data.run_id, per_page: 50, include_platforms: true })).structuredContent as Record<string, any>;
+    expect(shown.meta.total).toBe(data.kept);
+  });
+
+  it('refuses a route that does not exist, naming the ones that do', async () => {
+    const result = await call('backlink_gap', { your_domain: YOU, competitor_domains: COMPETITORS, exclude_route: ['paid_directory'] });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(/paid_listing/);
   });
 });

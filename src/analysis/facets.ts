@@ -1,6 +1,6 @@
 // Counts over a ranked run, so the model can say "12 directories, 3 link to every competitor" and filter next.
 
-import type { Category, Prospect, Tier } from '../domain.js';
+import type { Category, Prospect, Route, Tier } from '../domain.js';
 
 export type AuthorityBucket = '0-19' | '20-39' | '40-59' | '60-79' | '80-100' | 'unknown';
 
@@ -8,6 +8,8 @@ export interface Facets {
   tier: Record<Tier, number>;
   /** Only categories that occur. */
   category: Partial<Record<Category, number>>;
+  /** Acquisition routes that occur (a prospect stored without one counts as unknown). */
+  route: Partial<Record<Route, number>>;
   authority: Record<AuthorityBucket, number>;
   /** Prospects linking to each competitor, every competitor present (0 when none), in the order given. */
   competitor: Record<string, number>;
@@ -17,12 +19,15 @@ export function facetsOf(prospects: readonly Prospect[], competitors: readonly s
   const facets: Facets = {
     tier: { all: 0, several: 0, one: 0 },
     category: {},
+    route: {},
     authority: { '0-19': 0, '20-39': 0, '40-59': 0, '60-79': 0, '80-100': 0, unknown: 0 },
     competitor: Object.fromEntries(competitors.map((competitor) => [competitor, 0])),
   };
   for (const prospect of prospects) {
     facets.tier[prospect.tier] += 1;
     facets.category[prospect.category] = (facets.category[prospect.category] ?? 0) + 1;
+    const route = prospect.route ?? 'unknown';
+    facets.route[route] = (facets.route[route] ?? 0) + 1;
     facets.authority[authorityBucket(prospect.authority)] += 1;
     for (const competitor of new Set(prospect.competitors)) {
       if (Object.hasOwn(facets.competitor, competitor)) facets.competitor[competitor] = (facets.competitor[competitor] ?? 0) + 1;

@@ -1,6 +1,6 @@
 // list_prospects over a stored run: filter, sort and page ranked prospects.
 
-import type { LinkingPage, Prospect, ProspectCore, ProspectSort } from '../domain.js';
+import type { Category, LinkingPage, Prospect, ProspectCore, ProspectSort, Route } from '../domain.js';
 import { isPlatform } from './categories.js';
 import { compareDomains, compareRanked, compareUnknownLast } from './rank.js';
 
@@ -16,19 +16,34 @@ export interface ProspectFilter {
   competitor?: string;
   /** Case-insensitive substring of the domain or of the category name ("news" finds news_media). */
   q?: string;
-  /** Defaults to DEFAULT_INCLUDE_PLATFORMS (false): platform_or_social and suspect_spam are dropped. */
+  /** Defaults to DEFAULT_INCLUDE_PLATFORMS (false): platform_or_social and suspect_spam are dropped,
+   *  unless `category` names them. */
   include_platforms?: boolean;
+  /** Keeps prospects of these categories (any of them). */
+  category?: readonly Category[];
+  exclude_category?: readonly Category[];
+  /** Keeps prospects whose acquisition route is one of these; a prospect stored without a route counts as unknown. */
+  route?: readonly Route[];
+  exclude_route?: readonly Route[];
 }
 
-/** The top list leaves platforms and suspected spam out unless asked; list_prospects passes true itself. */
+/** backlink_gap and list_prospects both leave platforms and suspected spam out unless asked. */
 export const DEFAULT_INCLUDE_PLATFORMS = false;
 
 export function filterProspects(prospects: readonly Prospect[], filter: ProspectFilter): Prospect[] {
-  const includePlatforms = filter.include_platforms ?? DEFAULT_INCLUDE_PLATFORMS;
   const competitor = filter.competitor?.trim().toLowerCase();
   const query = filter.q?.trim().toLowerCase();
+  const categories = nonEmpty(filter.category);
+  const excludedCategories = nonEmpty(filter.exclude_category);
+  const routes = nonEmpty(filter.route);
+  const excludedRoutes = nonEmpty(filter.exclude_route);
   return prospects.filter((prospect) => {
-    if (!includePlatforms && isPlatform(prospect.category)) return false;
+    if (hidesPlatformsByDefault(filter, prospect.category)) return false;
+    if (categories !== undefined && !categories.has(prospect.category)) return false;
+    if (excludedCategories?.has(prospect.category)) return false;
+    const route = prospect.route ?? 'unknown';
+    if (routes !== undefined && !routes.has(route)) return false;
+    if (excludedRoutes?.has(route)) return false;
     if (filter.min_authority !== undefined && (prospect.authority === undefined || prospect.authority < filter.min_authority)) return false;
     if (filter.max_spam !== undefined && prospect.spam_score !== undefined && prospect.spam_score > filter.max_spam) return false;
     if (filter.dofollow !== undefined && hasDofollowLink(prospect) !== filter.dofollow) return false;
@@ -36,6 +51,16 @@ export function filterProspects(prospects: readonly Prospect[], filter: Prospect
     if (query !== undefined && query !== '' && !matchesQuery(prospect, query)) return false;
     return true;
   });
+}
+
+function nonEmpty<T>(values: readonly T[] | undefined): ReadonlySet<T> | undefined {
+  return values === undefined || values.length === 0 ? undefined : new Set(values);
+}
+
+/** True when a platform or suspected-spam prospect is hidden by the default, not by a filter the
+ *  caller set (asking for a category by name is asking to see it). Counted as left_out by the gap. */
+export function hidesPlatformsByDefault(filter: Pick<ProspectFilter, 'include_platforms' | 'category'>, category: Category): boolean {
+  return !(filter.include_platforms ?? DEFAULT_INCLUDE_PLATFORMS) && isPlatform(category) && !(filter.category ?? []).includes(category);
 }
 
 /** Whether a prospect has a dofollow link to a competitor: from the counts where known, else the flag. */

@@ -261,6 +261,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { route: 'membership', points: 3, host: ['members', 'member', 'business', 'directory', 'web'], categories: ['chamber_or_association'] },
   { route: 'membership', points: 6, categories: ['chamber_or_association'], path: [...DIRECTORY_WORDS, 'list', ...TRADE_WORDS] },
   { route: 'membership', points: 1, anchor: ['member*'] },
+  { route: 'membership', points: 1, categories: ['chamber_or_association'] },
 
   // Bought placement: "featured/sponsored/premium" on a listing, or rel="sponsored".
   { route: 'paid_listing', points: 6, path: PAID_WORDS },

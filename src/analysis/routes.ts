@@ -270,7 +270,8 @@ export function decideRoute(input: RouteInput): RouteDecision {
   const kept = (evidence[best] ?? [])
     .sort((left, right) => right.points - left.points)
     .map((item) => item.text)
-    .filter((text, index, all) => all.indexOf(text) === index)
+    // A site fact already named inside a stronger piece of evidence is not repeated.
+    .filter((text, index, all) => !all.slice(0, index).some((earlier) => earlier.includes(text)))
     .slice(0, 3);
   return { route: best, evidence: kept, points };
 }

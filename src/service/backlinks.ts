@@ -2,7 +2,8 @@
 // and served in our own pages with a cursor.
 
 import { cacheKey } from '../cache/key.js';
-import type { BacklinksQuery, BacklinksResult, DryRun } from '../domain.js';
+import { summarizeBacklinks } from '../analysis/backlinks-summary.js';
+import type { BacklinksQuery, BacklinksResult, BacklinksSummary, DryRun } from '../domain.js';
 import { DEFAULTS, PROVIDER_TITLES } from '../domain.js';
 import { UsageError } from '../errors.js';
 import { normalizeTarget } from '../hosts.js';
@@ -56,6 +57,7 @@ export function createBacklinks(deps: OperationDependencies): (input: BacklinksI
       target: target.value,
       mode,
       metrics: outcome.result.metrics,
+      summary: summaryOf(outcome.result),
       backlinks: rows,
       total: outcome.result.total,
       ...(next !== undefined && {
@@ -74,4 +76,13 @@ export function createBacklinks(deps: OperationDependencies): (input: BacklinksI
   }
 
   return backlinks;
+}
+
+/** The provider's summary over every matching link, else one over the rows fetched (which cover
+ *  every match when the provider had no more to give); each anchor with its share of the links. */
+function summaryOf(result: BacklinksResult): BacklinksSummary {
+  const complete = result.next_cursor === undefined && result.backlinks.length >= result.total;
+  const summary = result.summary ?? summarizeBacklinks(result.backlinks, complete ? 'matching' : 'fetched');
+  const share = (links: number) => (summary.covered_links > 0 ? Math.round((links / summary.covered_links) * 1000) / 1000 : 0);
+  return { ...summary, anchors: summary.anchors.map((anchor) => ({ ...anchor, share: share(anchor.links) })) };
 }

@@ -2,9 +2,9 @@
 // kept as a run that list_prospects pages later.
 
 import { createHash } from 'node:crypto';
-import { isPlatform } from '../analysis/categories.js';
 import { facetsOf } from '../analysis/facets.js';
 import { mergeProspects } from '../analysis/merge.js';
+import { filterProspects, hidesPlatformsByDefault, type ProspectFilter } from '../analysis/prospects.js';
 import { droppedReferrersNote, rankPublicProspects } from '../analysis/rank.js';
 import { cacheKey } from '../cache/key.js';
 import type { DryRun, GapQuery, GapResult, GapRun, ProspectCore, ProviderName } from '../domain.js';
@@ -169,7 +169,9 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
     if (!(await runs.get(runId))) await runs.save(run);
 
     const top = input.top ?? DEFAULTS.top;
-    const visible = input.include_platforms ? kept : kept.filter((prospect) => !isPlatform(prospect.category));
+    const selection: ProspectFilter = selectionArguments(input);
+    const visible = filterProspects(kept, selection);
+    const hiddenByDefault = kept.filter((prospect) => hidesPlatformsByDefault(selection, prospect.category));
     const notes = results.flatMap((result) => result.notes ?? []);
     const droppedNote = droppedReferrersNote(dropped);
     if (droppedNote !== undefined) notes.push(droppedNote);
@@ -191,8 +193,9 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
       kept: kept.length,
       top: visible.slice(0, top),
       left_out: {
-        platform_or_social: input.include_platforms ? 0 : kept.filter((p) => p.category === 'platform_or_social').length,
-        suspect_spam: input.include_platforms ? 0 : kept.filter((p) => p.category === 'suspect_spam').length,
+        platform_or_social: hiddenByDefault.filter((p) => p.category === 'platform_or_social').length,
+        suspect_spam: hiddenByDefault.filter((p) => p.category === 'suspect_spam').length,
+        filtered: kept.length - hiddenByDefault.length - visible.length,
         below_top: Math.max(0, visible.length - top),
       },
       facets: facetsOf(kept, query.competitor_domains),
@@ -210,11 +213,23 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
       ),
       ...(synthetic && { synthetic }),
       notes,
-      next_call: { tool: 'list_prospects', arguments: { run_id: runId, page: 1, per_page: DEFAULTS.perPage } },
+      // The same selection continues on the next page.
+      next_call: { tool: 'list_prospects', arguments: { run_id: runId, ...selectionArguments(input), page: 1, per_page: DEFAULTS.perPage } },
     };
   }
 
   return gap;
+}
+
+/** The category/route filters and the platform switch of a gap call, as list_prospects takes them. */
+function selectionArguments(input: GapInput): Pick<GapInput, 'include_platforms' | 'category' | 'exclude_category' | 'route' | 'exclude_route'> {
+  return {
+    ...(input.include_platforms !== undefined && { include_platforms: input.include_platforms }),
+    ...(input.category !== undefined && input.category.length > 0 && { category: input.category }),
+    ...(input.exclude_category !== undefined && input.exclude_category.length > 0 && { exclude_category: input.exclude_category }),
+    ...(input.route !== undefined && input.route.length > 0 && { route: input.route }),
+    ...(input.exclude_route !== undefined && input.exclude_route.length > 0 && { exclude_route: input.exclude_route }),
+  };
 }
 
 /**

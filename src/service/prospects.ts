@@ -2,8 +2,7 @@
 // the provider itself, for free), and the whole filtered run as CSV.
 
 import { prospectsToCsv } from '../analysis/csv.js';
-import { filterProspects, pageOf, sortProspects } from '../analysis/prospects.js';
-import { isPlatform } from '../analysis/categories.js';
+import { filterProspects, hidesPlatformsByDefault, pageOf, sortProspects } from '../analysis/prospects.js';
 import { droppedReferrersNote, enrichPublicProspects } from '../analysis/rank.js';
 import type { GapRun, Prospect, ProspectsPage, ProspectsQuery } from '../domain.js';
 import { DEFAULTS } from '../domain.js';
@@ -45,7 +44,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
     return run;
   }
 
-  async function filteredRun(input: ProspectsInput): Promise<{ run: GapRun; rows: Prospect[]; total?: number }> {
+  async function filteredRun(input: ProspectsInput): Promise<{ run: GapRun; rows: Prospect[]; hidden: number }> {
     const run = await loadRun(input.run_id);
     const competitor = input.competitor === undefined ? undefined : normalizeDomain(input.competitor, 'competitor');
     if (competitor !== undefined && !run.competitor_domains.includes(competitor)) {
@@ -59,9 +58,14 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
       ...(input.dofollow !== undefined && { dofollow: input.dofollow }),
       ...(competitor !== undefined && { competitor }),
       ...(input.q !== undefined && { q: input.q }),
-      include_platforms: input.include_platforms ?? true,
+      ...(input.include_platforms !== undefined && { include_platforms: input.include_platforms }),
+      ...(input.category !== undefined && { category: input.category }),
+      ...(input.exclude_category !== undefined && { exclude_category: input.exclude_category }),
+      ...(input.route !== undefined && { route: input.route }),
+      ...(input.exclude_route !== undefined && { exclude_route: input.exclude_route }),
     };
-    return { run, rows: sortProspects(filterProspects(run.prospects, filter), sort, order) };
+    const hidden = run.prospects.filter((prospect) => hidesPlatformsByDefault(filter, prospect.category)).length;
+    return { run, rows: sortProspects(filterProspects(run.prospects, filter), sort, order), hidden };
   }
 
   /** The provider's own reader of a provider-side run (OneClickSEO), where this run has one. */
@@ -90,15 +94,15 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
   }
 
   /** Upstream rows in the provider's order (its sort and filters stand), scored, without non-public
-   *  referrers and, on include_platforms false, without platforms and suspected spam. */
+   *  referrers and, unless include_platforms is true, without platforms and suspected spam. */
   function fromUpstream(run: GapRun, input: ProspectsInput, rows: ProspectsPage['data']): { data: Prospect[]; notes: string[] } {
     const { prospects: scored, dropped } = enrichPublicProspects(rows, run.competitor_domains);
-    const data = input.include_platforms === false ? scored.filter((prospect) => !isPlatform(prospect.category)) : scored;
+    const data = scored.filter((prospect) => !hidesPlatformsByDefault(input, prospect.category));
     const notes: string[] = [];
     const droppedNote = droppedReferrersNote(dropped);
     if (droppedNote !== undefined) notes.push(droppedNote);
     if (data.length < scored.length) {
-      notes.push(`${scored.length - data.length} platform or suspected-spam rows left out (include_platforms false); OneClickSEO's total counts them.`);
+      notes.push(`${scored.length - data.length} platform or suspected-spam rows left out (include_platforms: true shows them); OneClickSEO's total counts them.`);
     }
     if (input.sort === 'overlap') notes.push('OneClickSEO cannot sort by overlap: rows are in its score order.');
     return { data, notes };
@@ -108,7 +112,9 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
     const page = input.page ?? 1;
     const perPage = input.per_page ?? DEFAULTS.perPage;
     const run = await loadRun(input.run_id);
-    const upstream = await upstreamOf(run);
+    // Categories and routes are ours, so a selection by them reads the stored run rather than the provider's pages.
+    const selects = [input.category, input.exclude_category, input.route, input.exclude_route].some((values) => values !== undefined && values.length > 0);
+    const upstream = selects ? undefined : await upstreamOf(run);
     if (upstream !== undefined && run.provider_run_id !== undefined) {
       // The provider keeps the run, filters and sorts it server-side, for free: its order is kept.
       const query = upstreamQuery({ ...run, provider_run_id: run.provider_run_id }, input);
@@ -138,7 +144,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
         resumeAfter: (served) => paging.resumeAfter(positionOf(served)),
       };
     }
-    const { rows } = await filteredRun(input);
+    const { rows, hidden } = await filteredRun(input);
     const paged = pageOf(rows, page, perPage, input.offset);
     return {
       run_id: run.run_id,
@@ -147,6 +153,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
       competitor_domains: run.competitor_domains,
       data: paged.data,
       meta: paged.meta,
+      ...(hidden > 0 && { platforms_hidden: hidden }),
       ...(run.synthetic && { synthetic: true }),
       ...nextPage(run.run_id, input, paged.meta, paged.data.length),
     };

@@ -5,6 +5,7 @@ import type { Cache } from '../cache/cache.js';
 import type { Config } from '../config.js';
 import type {
   BacklinkMetrics,
+  BacklinksSummary,
   Backlink,
   BacklinksMode,
   Cost,
@@ -12,8 +13,10 @@ import type {
   GapRun,
   IntersectRow,
   IntersectSort,
+  Category,
   Prospect,
   ProspectSort,
+  Route,
   ProviderName,
   Scope,
   SourceScope,
@@ -78,6 +81,10 @@ export interface GapInput {
   provider?: ProviderName | 'all';
   top?: number;
   include_platforms?: boolean;
+  category?: Category[];
+  exclude_category?: Category[];
+  route?: Route[];
+  exclude_route?: Route[];
   fresh?: boolean;
   dry_run?: boolean;
   /** The user already agreed to this call's cost (BACKLINK_GAP_CONFIRM_ABOVE). */
@@ -93,7 +100,9 @@ export interface GapOutcome extends Provenance {
   total_prospects: number;
   kept: number;
   top: Prospect[];
-  left_out: { platform_or_social: number; suspect_spam: number; below_top: number };
+  /** Kept by the run but not in `top`: platforms and suspected spam hidden by default, prospects the
+   *  category/route filters left out (`filtered`), and those ranked below the top rows. */
+  left_out: { platform_or_social: number; suspect_spam: number; filtered: number; below_top: number };
   facets: Facets;
   providers?: Array<{ provider: ProviderName; status: 'ok' | 'error'; prospects?: number; error?: string }>;
   notes: string[];
@@ -116,6 +125,10 @@ export interface ProspectsInput {
   /** First row to show, 0-based, instead of `page` (the next call of an answer cut to fit gives it). */
   offset?: number;
   include_platforms?: boolean;
+  category?: Category[];
+  exclude_category?: Category[];
+  route?: Route[];
+  exclude_route?: Route[];
 }
 
 export interface ProspectsOutcome {
@@ -126,6 +139,8 @@ export interface ProspectsOutcome {
   data: Prospect[];
   /** `offset`: the 0-based row `data` starts at (page - 1) × per_page unless the call gave an offset. */
   meta: { page: number; per_page: number; total: number; total_pages: number; offset: number };
+  /** Platform and suspected-spam prospects left out by default (include_platforms: true shows them); absent when none. */
+  platforms_hidden?: number;
   synthetic?: boolean;
   /** Caveats of this page: rows left out (non-public referrers, platforms), a sort the provider cannot apply. */
   notes?: string[];
@@ -155,6 +170,9 @@ export interface BacklinksOutcome extends Provenance {
   target: string;
   mode: BacklinksMode;
   metrics: BacklinkMetrics;
+  /** Top referring domains and anchors (with shares) over every matching link, or over the rows
+   *  fetched where the provider cannot count them all (`covers` says which). */
+  summary: BacklinksSummary;
   backlinks: Backlink[];
   total: number;
   next_cursor?: string;

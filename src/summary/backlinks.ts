@@ -1,47 +1,14 @@
 // get_backlinks as compact text: metrics, top referring domains, anchor distribution, then rows.
 
-import type { Backlink } from '../domain.js';
+import type { Backlink, BacklinksSummary } from '../domain.js';
 import type { BacklinksOutcome } from '../service/index.js';
 import { nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
 import type { ResponseFormat } from './gap.js';
 
-interface DomainGroup {
-  domain: string;
-  links: number;
-  dofollow: number;
-  authority?: number;
-  anchor: string;
-}
-
-function groupByDomain(rows: readonly Backlink[]): DomainGroup[] {
-  const groups = new Map<string, DomainGroup & { anchors: Map<string, number> }>();
-  for (const row of rows) {
-    let group = groups.get(row.source_domain);
-    if (!group) {
-      group = { domain: row.source_domain, links: 0, dofollow: 0, anchor: '', anchors: new Map() };
-      if (row.authority !== undefined) group.authority = row.authority;
-      groups.set(row.source_domain, group);
-    }
-    group.links += 1;
-    if (row.dofollow) group.dofollow += 1;
-    const anchor = row.anchor.trim();
-    if (anchor) group.anchors.set(anchor, (group.anchors.get(anchor) ?? 0) + (row.dofollow ? 2 : 1));
-  }
-  return [...groups.values()]
-    .map(({ anchors, ...group }) => ({
-      ...group,
-      anchor: [...anchors.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? '',
-    }))
-    .sort((a, b) => (b.authority ?? -1) - (a.authority ?? -1) || b.links - a.links || a.domain.localeCompare(b.domain));
-}
-
-function anchorDistribution(rows: readonly Backlink[]): Array<[string, number]> {
-  const counts = new Map<string, number>();
-  for (const row of rows) {
-    const anchor = row.anchor.trim().toLowerCase() || '(empty)';
-    counts.set(anchor, (counts.get(anchor) ?? 0) + 1);
-  }
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+/** What a summary covers, in words: "over 166 links" or "over the 100 links fetched (of 5000)". */
+export function coverText(summary: BacklinksSummary, total: number): string {
+  if (summary.covers === 'matching') return `over ${summary.covered_links} link${summary.covered_links === 1 ? '' : 's'}`;
+  return `over the ${summary.covered_links} links fetched (of ${total} matching)`;
 }
 
 export function backlinkLine(row: Backlink, format: ResponseFormat): string {
@@ -82,16 +49,23 @@ export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, for
         .join(' · ') || 'none reported'
     }`,
   ];
-  const groups = groupByDomain(rows);
-  if (groups.length > 0) {
-    const shown = groups.slice(0, format === 'detailed' ? 25 : 10);
+  const summary = outcome.summary;
+  if (summary.covered_links > 0) {
+    const over = coverText(summary, outcome.total);
+    const shown = summary.referring_domains.slice(0, format === 'detailed' ? 25 : 10);
     lines.push(
-      `top referring domains (links, dofollow, authority, best anchor): ${shown
-        .map((g) => `${g.domain} ${g.links}/${g.dofollow}df${g.authority !== undefined ? ` a${g.authority}` : ''} "${truncate(g.anchor, 30)}"`)
+      `top referring domains ${over} (${summary.referring_domain_count} domains; links/dofollow, authority, best anchor): ${shown
+        .map((g) => `${g.domain} ${g.links}/${g.dofollow}df${g.authority !== undefined ? ` a${g.authority}` : ''}${g.anchor ? ` "${truncate(g.anchor, 30)}"` : ''}`)
         .join('; ')}`,
     );
-    const anchors = anchorDistribution(rows).slice(0, 8);
-    lines.push(`anchors: ${anchors.map(([anchor, count]) => `"${truncate(anchor, 30)}" ${count}`).join(', ')}`);
+    const anchors = summary.anchors.slice(0, format === 'detailed' ? 10 : 8);
+    lines.push(
+      `anchors ${over} (${summary.anchor_count} distinct): ${anchors
+        .map((a) => `"${truncate(a.anchor || '(empty)', 30)}" ${a.links} (${Math.round((a.share ?? a.links / summary.covered_links) * 100)}%)`)
+        .join(', ')}`,
+    );
+  }
+  if (rows.length > 0) {
     lines.push('rows (source → target path, anchor, df/nf, authority):');
     for (const row of rows) lines.push(backlinkLine(row, format));
   } else {

@@ -32,6 +32,7 @@ export function renderProspects(outcome: ProspectsOutcome, rowCount: number, for
   if (outcome.data.length === 0) lines.push(emptyPage(outcome, input));
   const cut = outcome.data.length - rowCount + cutToFit;
   const tail: string[] = [];
+  if (outcome.platforms_hidden !== undefined) tail.push(`${outcome.platforms_hidden} platform/spam hidden (include_platforms: true shows them)`);
   if (cut > 0) tail.push(`${cut} rows of this page left out to fit the answer size (the next call starts with them)`);
   if (outcome.next_call) tail.push(`next: ${nextCallText(outcome.next_call)}`);
   else if (meta.total > 0 && first + rowCount >= meta.total) tail.push(`last page (${meta.total_pages} of ${meta.total_pages})`);

@@ -48,6 +48,7 @@ export function renderGapTable(outcome: GapOutcome, format: ResponseFormat): str
   ];
   const leftOut = outcome.left_out.platform_or_social + outcome.left_out.suspect_spam;
   if (leftOut > 0) lines.push(`${leftOut} platform/social or suspect-spam domains hidden (--include-platforms shows them).`);
+  if (outcome.left_out.filtered > 0) lines.push(`${outcome.left_out.filtered} left out by --route/--category filters.`);
   lines.push(`More: backlink-gap-mcp prospects ${outcome.run_id} --per-page 50   (MCP: ${nextCallText(outcome.next_call)})`);
   return lines.join('\n');
 }

@@ -10,7 +10,7 @@ import { DEFAULTS, isDryRun, PROVIDER_NAMES } from '../domain.js';
 import { TOKEN_CAP, estimateTokens, fitRows, tokenBudget } from '../summary/format.js';
 import { renderGap } from '../summary/gap.js';
 import { conciseProspect } from '../summary/pages.js';
-import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, renderDryRun, success } from './result.js';
+import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, renderDryRun, selectionFields, success } from './result.js';
 import { confirmField, withConfirmation } from './confirm.js';
 
 export const BACKLINK_GAP_DESCRIPTION = `Find link-building prospects: sites linking to your competitors but not to you (a backlink gap). Use it first for backlinks, outreach targets or why competitors outrank you.
@@ -23,10 +23,11 @@ const domainString = z.string().max(2048);
 export const backlinkGapInput = z.strictObject({
   your_domain: domainString.describe('Your site: domain or URL'),
   competitor_domains: z.array(domainString).min(1).max(20).describe('1-20 competitor domains'),
-  limit: z.number().int().min(1).max(1000).default(100).describe('Prospects the run keeps (default 100)'),
-  min_competitors: z.number().int().min(1).max(20).optional().describe('Only prospects linking to at least this many competitors'),
-  top: z.number().int().min(1).max(50).default(15).describe('Rows shown now (default 15)'),
-  include_platforms: z.boolean().optional().describe('Keep social/platform/spam domains in the top list'),
+  limit: z.number().int().min(1).max(1000).default(100).describe('Prospects the run keeps'),
+  min_competitors: z.number().int().min(1).max(20).optional().describe('At least this many competitors linked'),
+  top: z.number().int().min(1).max(50).default(15).describe('Rows shown now'),
+  include_platforms: z.boolean().optional().describe('true shows platform/spam domains'),
+  ...selectionFields('backlink_gap'),
   provider: z.enum([...PROVIDER_NAMES, 'all']).optional().describe('"all" merges every configured one'),
   response_format: formatField,
   fresh: freshField,

@@ -55,8 +55,14 @@ export function renderBacklinksResult(outcome: BacklinksOutcome, format: 'concis
   const { resumeAfter, ...answer } = outcome;
   const structuredFor = (rows: readonly Backlink[], paging: Pick<BacklinksOutcome, 'next_cursor' | 'next_call'>) => {
     const { next_cursor: _cursor, next_call: _call, ...rest } = answer;
+    // Concise keeps as many summary entries as the text shows.
+    const summary =
+      format === 'detailed'
+        ? rest.summary
+        : { ...rest.summary, referring_domains: rest.summary.referring_domains.slice(0, 10), anchors: rest.summary.anchors.slice(0, 8) };
     return {
       ...rest,
+      summary,
       backlinks: rows.map((row) => {
         if (format === 'detailed') return row;
         const { title: _t, first_seen: _f, last_seen: _l, spam_score: _s, ...concise } = row;

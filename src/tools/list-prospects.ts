@@ -10,7 +10,7 @@ import { DEFAULTS, type Prospect } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { conciseProspect } from '../summary/pages.js';
 import { renderProspects } from '../summary/prospects.js';
-import { ANNOTATIONS, callOptions, formatField, guarded, success } from './result.js';
+import { ANNOTATIONS, callOptions, formatField, guarded, selectionFields, success } from './result.js';
 
 export const LIST_PROSPECTS_DESCRIPTION = `Read the prospects of a backlink_gap run: filter, sort, page or export them. Free (reads the stored run, or OneClickSEO's).
 E.g. shortlist (min_authority 30, dofollow true, max_spam 20), who links to one competitor, q to search. dofollow true keeps prospects with a dofollow link to a competitor.
@@ -21,14 +21,15 @@ export const listProspectsInput = z.strictObject({
   min_authority: z.number().int().min(0).max(100).optional().describe('Authority 0-100 at least'),
   max_spam: z.number().int().min(0).max(100).optional().describe('Spam score at most'),
   dofollow: z.boolean().optional(),
-  competitor: z.string().max(2048).optional().describe('Only prospects linking to this competitor'),
+  competitor: z.string().max(2048).optional().describe('Links to this competitor'),
   q: z.string().max(200).optional().describe('Text in the domain or category'),
   sort: z.enum(['score', 'rank', 'backlinks', 'referring_domains', 'overlap']).default('score').describe('rank = authority'),
   order: z.enum(['asc', 'desc']).default('desc'),
   page: z.number().int().min(1).max(10_000).default(1),
-  per_page: z.number().int().min(1).max(100).default(50).describe('1-100, default 50'),
+  per_page: z.number().int().min(1).max(100).default(50),
   offset: z.number().int().min(0).max(100_000).optional().describe('First row, 0-based, instead of page (next calls give it)'),
-  include_platforms: z.boolean().default(true).describe('false hides social/platform/spam domains'),
+  include_platforms: z.boolean().optional().describe('true shows platform/spam domains'),
+  ...selectionFields('list_prospects'),
   format: z.enum(['table', 'csv']).default('table').describe('csv: all matching rows as CSV'),
   response_format: formatField,
 });

@@ -3,7 +3,7 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { type DryRun, PROVIDER_NAMES } from '../domain.js';
+import { CATEGORIES, type DryRun, PROVIDER_NAMES, ROUTES } from '../domain.js';
 import { BacklinkGapError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CallOptions } from '../service/index.js';
@@ -18,6 +18,23 @@ export const providerField = z.enum(PROVIDER_NAMES).optional().describe('Default
 export const formatField = z.enum(['concise', 'detailed']).default('concise');
 export const freshField = z.boolean().optional().describe('true: bypass the cache (pays again)');
 export const dryRunField = z.boolean().optional().describe('true: estimate the cost only, no call');
+
+// The values are checked here (a pipe into the enum) but not spelled out in tools/list, where four
+// enum lists in two tools would cost ~440 tokens; every result names the values in its route and
+// category fields and facets, and a wrong value is refused with the list.
+const categoryValue = z.string().pipe(z.enum(CATEGORIES));
+const routeValue = z.string().pipe(z.enum(ROUTES));
+/** Category and acquisition-route selection, the same in backlink_gap and list_prospects; only
+ *  backlink_gap's spells out the routes (tools/list stays under its token budget). */
+export function selectionFields(tool: 'backlink_gap' | 'list_prospects') {
+  const gap = tool === 'backlink_gap';
+  return {
+    category: z.array(categoryValue).optional(),
+    exclude_category: z.array(categoryValue).optional(),
+    route: gap ? z.array(routeValue).optional().describe(ROUTES.join(' ')) : z.array(routeValue).optional(),
+    exclude_route: gap ? z.array(routeValue).optional().describe('e.g. ["paid_listing"]') : z.array(routeValue).optional(),
+  };
+}
 
 export const ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, idempotentHint: true } as const;
 

@@ -41,6 +41,39 @@ describe('filterProspects', () => {
   });
 });
 
+describe('filterProspects by category and route', () => {
+  const ROUTED: Prospect[] = [
+    prospect('homeadvisor.com', { category: 'directory', route: 'paid_listing' }),
+    prospect('yelp.com', { category: 'directory', route: 'review_platform' }),
+    prospect('austinchamber.org', { category: 'chamber_or_association', route: 'membership' }),
+    prospect('kxan.com', { category: 'news_media', route: 'editorial' }),
+    prospect('old-run.com', { category: 'other' }),
+    prospect('facebook.com', { category: 'platform_or_social', route: 'community_profile' }),
+  ];
+
+  it('drops paid listings in one call, and keeps only the routes asked for', () => {
+    expect(domains(filterProspects(ROUTED, { exclude_route: ['paid_listing'] }))).toEqual(['yelp.com', 'austinchamber.org', 'kxan.com', 'old-run.com']);
+    expect(domains(filterProspects(ROUTED, { route: ['membership', 'editorial'] }))).toEqual(['austinchamber.org', 'kxan.com']);
+  });
+
+  it('counts a prospect stored without a route (a run from before routes) as unknown', () => {
+    expect(domains(filterProspects(ROUTED, { route: ['unknown'] }))).toEqual(['old-run.com']);
+    expect(domains(filterProspects(ROUTED, { exclude_route: ['unknown'] }))).not.toContain('old-run.com');
+  });
+
+  it('keeps or drops categories, and shows a platform category when it is asked for by name', () => {
+    expect(domains(filterProspects(ROUTED, { category: ['directory'] }))).toEqual(['homeadvisor.com', 'yelp.com']);
+    expect(domains(filterProspects(ROUTED, { exclude_category: ['directory', 'news_media'] }))).toEqual(['austinchamber.org', 'old-run.com']);
+    expect(domains(filterProspects(ROUTED, { category: ['platform_or_social'] }))).toEqual(['facebook.com']);
+    expect(domains(filterProspects(ROUTED, { route: ['community_profile'] }))).toEqual([]);
+    expect(domains(filterProspects(ROUTED, { route: ['community_profile'], include_platforms: true }))).toEqual(['facebook.com']);
+  });
+
+  it('treats empty lists as no filter', () => {
+    expect(filterProspects(ROUTED, { category: [], exclude_category: [], route: [], exclude_route: [] })).toHaveLength(5);
+  });
+});
+
 describe('sortProspects', () => {
   it('sorts by authority with unknown last in both orders', () => {
     expect(domains(sortProspects(PROSPECTS, 'rank', 'desc'))).toEqual(['facebook.com', 'yelp.com', 'kxan.com', 'casino-links.xyz', 'unknown.com']);

@@ -130,7 +130,7 @@ describe('rankProspects', () => {
 });
 
 describe('facetsOf', () => {
-  it('counts tiers, categories, authority bands and competitors', () => {
+  it('counts tiers, categories, routes, authority bands and competitors', () => {
     const ranked = rankProspects(
       [
         core('austinchamber.com', COMPETITORS, { authority: 85 }),
@@ -143,6 +143,7 @@ describe('facetsOf', () => {
     expect(facetsOf(ranked, [...COMPETITORS, 'delta.com'])).toEqual({
       tier: { all: 1, several: 1, one: 2 },
       category: { chamber_or_association: 1, directory: 2, other: 1 },
+      route: { membership: 1, review_platform: 2, unknown: 1 },
       authority: { '0-19': 1, '20-39': 0, '40-59': 1, '60-79': 0, '80-100': 1, unknown: 1 },
       competitor: { 'alpha.com': 2, 'beta.com': 4, 'gamma.com': 1, 'delta.com': 0 },
     });

@@ -28,6 +28,9 @@ const redirect = (location: string, status = 301): Handler => (_request, respons
   response.end();
 };
 
+/** Slow requests the client gave up on (closed before the answer). */
+const abandoned = { count: 0 };
+
 function routes(port: number): Record<string, Record<string, Handler>> {
   return {
     [HOSTS.chamber]: {
@@ -76,7 +79,10 @@ function routes(port: number): Record<string, Record<string, Handler>> {
       },
       '/slow': (_request, response) => {
         const timer = setTimeout(() => html(page('Slow', `<a href="https://${COMPETITOR_A}/">A</a>`))(_request, response), 20_000);
-        response.on('close', () => clearTimeout(timer));
+        response.on('close', () => {
+          clearTimeout(timer);
+          if (!response.writableEnded) abandoned.count += 1;
+        });
       },
       '/to-private': redirect('http://10.0.0.7/admin', 302),
       '/to-metadata': redirect('http://169.254.169.254/latest/meta-data/', 302),
@@ -93,8 +99,8 @@ export interface FixtureSite {
   port: number;
   /** TCP connections accepted so far. */
   connections: () => number;
-  /** TCP connections open now. */
-  openSockets: () => number;
+  /** Slow-page requests the client closed before the answer came. */
+  abandoned: () => number;
   /** Requests served so far, as "host path". */
   requests: string[];
   url: (host: string, path: string) => string;
@@ -117,13 +123,8 @@ export async function startFixtureSite(): Promise<FixtureSite> {
     }
     handler(request, response);
   });
-  let open = 0;
-  server.on('connection', (socket) => {
+  server.on('connection', () => {
     connections += 1;
-    open += 1;
-    socket.on('close', () => {
-      open -= 1;
-    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -131,7 +132,7 @@ export async function startFixtureSite(): Promise<FixtureSite> {
   return {
     port,
     connections: () => connections,
-    openSockets: () => open,
+    abandoned: () => abandoned.count,
     requests,
     url: (host, path) => `http://${host}:${port}${path}`,
     close: async () => {

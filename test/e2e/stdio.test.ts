@@ -74,7 +74,7 @@ describe('the built server over stdio, as mcp.json launches it', () => {
     const several = [...truth.gap].filter(([, set]) => set.size >= 2);
     expect(gapData.total_prospects).toBe(several.length);
 
-    const page = await call('list_prospects', { run_id: gapData.run_id, per_page: 100, sort: 'overlap' });
+    const page = await call('list_prospects', { run_id: gapData.run_id, per_page: 100, sort: 'overlap', include_platforms: true });
     const pageData = page.structuredContent as Record<string, any>;
     expect(pageData.meta.total).toBe(several.length);
     for (const row of pageData.data) expect(new Set(row.competitors)).toEqual(truth.gap.get(row.domain));

@@ -67,12 +67,12 @@ describe('list_prospects on a OneClickSEO run', () => {
     expect(page.data.map((row) => row.domain)).not.toEqual(page.data.map((row) => row.domain).sort());
   });
 
-  it('honours include_platforms false on the page and says how many rows it left out', async () => {
+  it('hides platforms on the page by default, as backlink_gap does, and says how many rows it left out', async () => {
     const { service } = oneClickSeoRun();
     const gap = await gapOf(service.gap({ your_domain: 'me.com', competitor_domains: COMPETITORS, provider: 'oneclickseo' }));
-    const shown = await service.prospects({ run_id: gap.run_id, per_page: 10 });
+    const shown = await service.prospects({ run_id: gap.run_id, per_page: 10, include_platforms: true });
     expect(shown.data.map((row) => row.domain)).toContain('facebook.com');
-    const hidden = await service.prospects({ run_id: gap.run_id, per_page: 10, include_platforms: false });
+    const hidden = await service.prospects({ run_id: gap.run_id, per_page: 10 });
     expect(hidden.data.map((row) => row.domain)).not.toContain('facebook.com');
     expect(hidden.notes?.join(' ')).toContain('1 platform or suspected-spam rows left out');
   });
@@ -88,7 +88,7 @@ describe('list_prospects on a OneClickSEO run', () => {
   it('exports every matching row of the provider-side run as CSV, page by page, with its filters', async () => {
     const { service, reads, rows } = oneClickSeoRun();
     const gap = await gapOf(service.gap({ your_domain: 'me.com', competitor_domains: COMPETITORS, provider: 'oneclickseo' }));
-    const all = await service.prospectsCsv({ run_id: gap.run_id });
+    const all = await service.prospectsCsv({ run_id: gap.run_id, include_platforms: true });
     // 184 upstream, less the IP address.
     expect(all.rows).toBe(183);
     expect(all.csv.trim().split('\n')).toHaveLength(184);
@@ -96,7 +96,7 @@ describe('list_prospects on a OneClickSEO run', () => {
       [1, 100],
       [2, 100],
     ]);
-    const strong = await service.prospectsCsv({ run_id: gap.run_id, min_authority: 80 });
+    const strong = await service.prospectsCsv({ run_id: gap.run_id, min_authority: 80, include_platforms: true });
     expect(strong.rows).toBe(rows.filter((row) => (row.authority ?? 0) >= 80 && row.domain !== '10.0.0.7').length);
     expect(reads.at(-1)?.min_authority).toBe(80);
   });
@@ -118,7 +118,7 @@ describe('non-public referrers in a gap', () => {
     expect(gap.top.map((row) => row.domain).sort()).toEqual(['austinchamber.org', 'joe.wordpress.com']);
     expect(gap.total_prospects).toBe(2);
     expect(gap.notes).toContain('3 non-public referrers dropped (localhost, IP addresses or names without a public suffix).');
-    const listed = await runtime.service.prospects({ run_id: gap.run_id });
+    const listed = await runtime.service.prospects({ run_id: gap.run_id, include_platforms: true });
     expect(listed.data.map((row) => row.domain).sort()).toEqual(['austinchamber.org', 'joe.wordpress.com']);
   });
 });

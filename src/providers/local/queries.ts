@@ -5,6 +5,7 @@ import type {
   Backlink,
   BacklinkMetrics,
   BacklinksQuery,
+  BacklinksSummary,
   CompetitorLinks,
   GapQuery,
   IntersectQuery,
@@ -17,6 +18,7 @@ import type {
 import { invalidInput } from '../../errors.js';
 import { hostOf, sourceDomainOf } from '../../hosts.js';
 import { type LocalDataset, looseUrlKey } from '../local-dataset.js';
+import { SUMMARY_ANCHORS, SUMMARY_DOMAINS } from '../../analysis/backlinks-summary.js';
 import { decodePageToken, encodePageToken, queryHash, selectTop } from './select.js';
 
 const LINKS_TO_YOU = 2;
@@ -42,6 +44,7 @@ export class Scratch {
   private domainPairs?: Int32Array;
   private anchorGroups?: { group: Int32Array; ids: Map<string, number>; stamp: Uint32Array; best: Int32Array };
   private anchorMatches?: { stamp: Uint32Array; match: Uint8Array };
+  private anchorTallies?: { stamp: Uint32Array; count: Int32Array; link: Int32Array };
 
   constructor(private readonly data: LocalDataset) {
     const domains = data.domainCount;
@@ -65,6 +68,7 @@ export class Scratch {
       this.domainPairs?.fill(0);
       this.anchorGroups?.stamp.fill(0);
       this.anchorMatches?.stamp.fill(0);
+      this.anchorTallies?.stamp.fill(0);
       this.epoch = 1;
     }
     return this.epoch;
@@ -107,6 +111,16 @@ export class Scratch {
       groups.group[anchor] = group;
     }
     return group;
+  }
+
+  /** Per anchor group: links counted for a backlinks summary, and one link carrying it. */
+  tallies(): { stamp: Uint32Array; count: Int32Array; link: Int32Array } {
+    this.anchorTallies ??= {
+      stamp: new Uint32Array(this.data.anchorCount),
+      count: new Int32Array(this.data.anchorCount),
+      link: new Int32Array(this.data.anchorCount),
+    };
+    return this.anchorTallies;
   }
 
   matches(): { stamp: Uint32Array; match: Uint8Array } {
@@ -289,6 +303,7 @@ export function gapQuery(data: LocalDataset, scratch: Scratch, query: GapQuery):
     const pages: string[] = [];
     for (let slot = 0; slot < exampleCount[source]!; slot++) pages.push(data.sourceUrl(examples[source * EXAMPLE_PAGES + slot]!));
     const vendor = data.vendorFigures(source);
+    const titles = data.titlesOf(source);
     const metrics: ProviderMetrics = {
       ...(figures.authority !== undefined && {
         authority: figures.authority,
@@ -310,6 +325,7 @@ export function gapQuery(data: LocalDataset, scratch: Scratch, query: GapQuery):
       ...(figures.referring_domains !== undefined && { referring_domains: figures.referring_domains }),
       dofollow: (flags(source) & DOFOLLOW) !== 0,
       ...(figures.spam_score !== undefined && { spam_score: figures.spam_score }),
+      ...(titles !== undefined && { titles }),
       source_pages: pages,
       by_competitor: byCompetitor,
       provider_metrics: { local: metrics },
@@ -532,6 +548,7 @@ function bestPages(data: LocalDataset, scratch: Scratch, rows: number[], positiv
 
 export interface BacklinksAnswer {
   metrics: BacklinkMetrics;
+  summary: BacklinksSummary;
   backlinks: Backlink[];
   total: number;
   next_cursor?: string;
@@ -557,6 +574,12 @@ export function backlinksQuery(data: LocalDataset, scratch: Scratch, query: Back
   const anchorMatches = anchorNeedle === undefined ? undefined : scratch.matches();
   const anchorGroups = query.mode === 'one_per_anchor' ? scratch.anchors() : undefined;
   const minAuthority = query.min_authority;
+  // The summary counts every link that passes the filters, not only the rows of this page.
+  const { domainState: tally } = scratch;
+  const anchorTally = scratch.tallies();
+  const summaryDomains: number[] = [];
+  const summaryAnchors: number[] = [];
+  let covered = 0;
 
   const metrics = { links_in: 0, ref_domains: 0, dofollow: 0, nofollow: 0, edu_links: 0, gov_links: 0 };
   const links = matchingLinks(data, target);
@@ -598,6 +621,28 @@ export function backlinksQuery(data: LocalDataset, scratch: Scratch, query: Back
         anchorMatches.match[anchor] = data.anchor(anchor).toLowerCase().includes(anchorNeedle) ? 1 : 0;
       }
       if (anchorMatches.match[anchor] === 0) continue;
+    }
+    covered++;
+    const slot = source << 2;
+    if (tally[slot] !== epoch) {
+      tally[slot] = epoch;
+      tally[slot + 1] = 1;
+      tally[slot + 2] = linkNofollow[link] === 0 ? 1 : 0;
+      tally[slot + 3] = link;
+      summaryDomains.push(source);
+    } else {
+      tally[slot + 1]!++;
+      if (linkNofollow[link] === 0) tally[slot + 2]!++;
+      if (betterLink(data, link, tally[slot + 3]!)) tally[slot + 3] = link;
+    }
+    const group = scratch.anchorGroup(linkAnchor[link]!);
+    if (anchorTally.stamp[group] !== epoch) {
+      anchorTally.stamp[group] = epoch;
+      anchorTally.count[group] = 1;
+      anchorTally.link[group] = link;
+      summaryAnchors.push(group);
+    } else {
+      anchorTally.count[group]!++;
     }
     if (query.mode === 'one_per_domain') {
       if (bestStamp[source] !== epoch) {
@@ -654,8 +699,49 @@ export function backlinksQuery(data: LocalDataset, scratch: Scratch, query: Back
   const end = offset + backlinks.length;
   return {
     metrics,
+    summary: backlinksSummary(data, tally, anchorTally, summaryDomains, summaryAnchors, covered),
     backlinks,
     total,
     ...(end < total && backlinks.length > 0 && { next_cursor: encodePageToken(end, hash) }),
+  };
+}
+
+/** Referring domains (by links, then authority) and anchors (by links) over the counted links. */
+function backlinksSummary(
+  data: LocalDataset,
+  tally: Int32Array,
+  anchors: { count: Int32Array; link: Int32Array },
+  domains: number[],
+  groups: number[],
+  covered: number,
+): BacklinksSummary {
+  const rank = data.domainAuthorityRank;
+  const links = (domain: number) => tally[(domain << 2) + 1]!;
+  const topDomains = domains
+    .sort((left, right) => links(right) - links(left) || rank[right]! - rank[left]! || compareText(data.domainName(left), data.domainName(right)))
+    .slice(0, SUMMARY_DOMAINS)
+    .map((domain) => {
+      const anchor = data.anchor(data.linkAnchor[tally[(domain << 2) + 3]!]!).trim();
+      const { authority } = domainFigures(data, domain);
+      return {
+        domain: data.domainName(domain),
+        links: links(domain),
+        dofollow: tally[(domain << 2) + 2]!,
+        ...(authority !== undefined && { authority }),
+        ...(anchor !== '' && { anchor }),
+      };
+    });
+  const anchorText = (group: number) => data.anchor(data.linkAnchor[anchors.link[group]!]!).trim().toLowerCase();
+  const topAnchors = groups
+    .sort((left, right) => anchors.count[right]! - anchors.count[left]! || compareText(anchorText(left), anchorText(right)))
+    .slice(0, SUMMARY_ANCHORS)
+    .map((group) => ({ anchor: anchorText(group), links: anchors.count[group]! }));
+  return {
+    covered_links: covered,
+    covers: 'matching',
+    referring_domain_count: domains.length,
+    referring_domains: topDomains,
+    anchor_count: groups.length,
+    anchors: topAnchors,
   };
 }
