@@ -29,6 +29,8 @@ export interface ExportInfo {
   vendor: Map<number, { metrics: Record<string, number>; raw?: number; scale?: string }>;
   /** Domains linking to your own site (Search Console), by the site they are for (undefined: unnamed). */
   owners: Array<{ domain?: string; ids: number[] }>;
+  /** Linking-page titles per referring domain id (Ahrefs, Semrush and Moz exports carry them). */
+  titles: Map<number, string[]>;
   /** Notes for an answer about `domains`: files used, export dates, warnings, files not read. */
   notes: (domains: string[], owner?: string) => string[];
 }
@@ -224,6 +226,11 @@ export class LocalDataset {
     return this.exports.owners.filter((group) => group.domain === undefined || group.domain === yourDomain).flatMap((group) => group.ids);
   }
 
+  /** Page titles of a referring domain from exports; undefined when none. */
+  titlesOf(id: number): string[] | undefined {
+    return this.exports?.titles.get(id);
+  }
+
   /** How a domain's authority was made (vendor figures, scale), when it came from exports. */
   vendorFigures(id: number): { metrics: Record<string, number>; raw?: number; scale?: string } | undefined {
     return this.exports?.vendor.get(id);
@@ -336,8 +343,13 @@ async function loadExports(files: DatasetFiles, now: Date): Promise<LocalDataset
     const metrics = Object.fromEntries(Object.entries(found.metrics).filter(([key]) => key !== 'spam_score'));
     vendor.set(id, { metrics, ...(raw !== undefined && { raw }), ...(scale !== undefined && { scale }) });
   }
+  const titles: ExportInfo['titles'] = new Map();
+  for (const [domain, found] of load.titles) {
+    const id = builder.findDomain(domain);
+    if (id !== -1) titles.set(id, found);
+  }
   const notes = (domains: string[], owner?: string) => sourceNotes(load, domains, owner);
-  return builder.finish(files, figures, { load, vendor, owners: ownerIds, notes });
+  return builder.finish(files, figures, { load, vendor, titles, owners: ownerIds, notes });
 }
 
 /** Lines in a file, estimated from the average length of its first 256 KB (arrays are sized once). */

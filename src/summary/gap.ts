@@ -3,6 +3,7 @@
 import type { Prospect } from '../domain.js';
 import type { GapOutcome } from '../service/index.js';
 import { bestLinkingPage } from '../analysis/prospects.js';
+import { routeHowTo } from '../analysis/routes.js';
 import { nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
 import { followText, pageText, relText } from './pages.js';
 
@@ -60,8 +61,9 @@ export function prospectLine(prospect: Prospect, index: number, competitorCount:
     if (prospect.found_by.length > 0) extra.push(`found by ${prospect.found_by.join('+')}`);
     if (prospect.reasons && prospect.reasons.length > 0) extra.push(`why: ${prospect.reasons.join('; ')}`);
     if (extra.length > 0) line += `\n   ${extra.join(' · ')}`;
-    if (prospect.route !== undefined && prospect.route_evidence && prospect.route_evidence.length > 0) {
-      line += `\n   route ${prospect.route}: ${prospect.route_evidence.join('; ')}`;
+    if (prospect.route !== undefined) {
+      const evidence = prospect.route_evidence && prospect.route_evidence.length > 0 ? `: ${prospect.route_evidence.join('; ')}` : '';
+      line += `\n   route ${prospect.route}${evidence} · how: ${routeHowTo(prospect.route)}`;
     }
     line += competitorLines(prospect);
   }
@@ -146,6 +148,14 @@ export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format
     });
   } else if (outcome.status !== 'pending') {
     lines.push('No prospects: every site linking to these competitors already links to you, or the data has none.');
+  }
+  // A provider without linking pages (LocalSEOData, OneClickSEO): say so once, and how to find them.
+  if (rows.length > 0 && rows.every((prospect) => bestLinkingPage(prospect) === undefined && (prospect.source_pages ?? []).length === 0)) {
+    const competitor = outcome.competitor_domains[0];
+    lines.push(
+      `linking pages unknown (${outcome.provider} returns none): get_backlinks {"target":"${competitor}","mode":"one_per_domain"} lists each referring domain's page to that competitor, ` +
+        'one call per competitor; with a paid provider each call costs (add dry_run: true to see how much).',
+    );
   }
   const leftOut: string[] = [];
   if (outcome.left_out.platform_or_social > 0) leftOut.push(`${outcome.left_out.platform_or_social} platform/social`);

@@ -127,6 +127,13 @@ describe('vendor exports: the gap', () => {
     expect(chamber.provider_metrics?.local?.authority_scale).toContain('median of');
   });
 
+  it('carries a few linking-page titles per prospect from the exports that have them (for its category)', async () => {
+    const prospects = (await provider().gap!(gapQuery, {})).prospects;
+    expect(prospects[0]!.titles).toEqual(['Members | Chamber', 'Members, all of them', 'Members']);
+    expect(prospects.find((prospect) => prospect.domain === 'newsite.io')!.titles).toEqual(['New site; hello']);
+    expect(prospects.find((prospect) => prospect.domain === 'mozdomain.com')!.titles).toBeUndefined();
+  });
+
   it('maps nofollow, ugc and sponsored to not dofollow, and reads a referring-domains row as one link from the home page', async () => {
     const local = provider();
     const a = await local.backlinks!({ target: 'rival-a.com', target_kind: 'domain', mode: 'as_is', limit: 50 }, {});

@@ -9,6 +9,7 @@ export type ExportField =
   | 'source'
   | 'target'
   | 'anchor'
+  | 'title'
   | 'nofollow'
   | 'ugc'
   | 'sponsored'
@@ -91,6 +92,7 @@ export const EXPORT_KINDS: ExportKind[] = [
       source: ['referringpageurl'],
       target: ['targeturl'],
       anchor: ['anchor'],
+      title: ['referringpagetitle'],
       nofollow: ['nofollow'],
       ugc: ['ugc'],
       sponsored: ['sponsored'],
@@ -107,7 +109,14 @@ export const EXPORT_KINDS: ExportKind[] = [
     title: 'Ahrefs backlinks (older layout)',
     shape: 'links',
     requires: ['referringpageurl', 'linkurl'],
-    columns: { source: ['referringpageurl'], target: ['linkurl'], anchor: ['linkanchor', 'anchor'], link_type: ['type'], ...DATES },
+    columns: {
+      source: ['referringpageurl'],
+      target: ['linkurl'],
+      anchor: ['linkanchor', 'anchor'],
+      title: ['referringpagetitle'],
+      link_type: ['type'],
+      ...DATES,
+    },
     metrics: [{ key: 'ahrefs_dr', label: 'Ahrefs DR 0-100', columns: ['domainrating', 'dr'], authority: true }],
     verified: true,
   },
@@ -121,6 +130,7 @@ export const EXPORT_KINDS: ExportKind[] = [
       source: ['sourceurl'],
       target: ['targeturl'],
       anchor: ['anchor'],
+      title: ['sourcetitle'],
       nofollow: ['nofollow'],
       ugc: ['ugc'],
       sponsored: ['sponsored'],
@@ -160,6 +170,7 @@ export const EXPORT_KINDS: ExportKind[] = [
       source: ['sourceurl', 'url', 'linkingpage', 'linkingurl', 'sourcepage'],
       target: ['targeturl'],
       anchor: ['anchortext', 'anchor'],
+      title: ['title', 'sourcetitle'],
       nofollow: ['nofollow'],
       link_type: ['linktype', 'type'],
       spam_score: ['spamscore'],

@@ -67,6 +67,8 @@ export interface ExportLoad {
   sources: ExportSource[];
   failures: ExportFailure[];
   figures: Map<string, VendorFigures>;
+  /** Up to three linking-page titles per referring domain, where the export has them. */
+  titles: Map<string, string[]>;
   owners: OwnerGroup[];
 }
 
@@ -331,6 +333,7 @@ export async function readExports(
   const failures: ExportFailure[] = [];
   const found = await candidates(folder, failures, only);
   const figures = new Map<string, VendorFigures>();
+  const titles = new Map<string, string[]>();
   const sources: ExportSource[] = [];
   const bundles = new Map<string, { sources: Set<string>; pages: Map<string, number>; files: string[] }>();
   /** Link key → index of the file that first had it. */
@@ -362,7 +365,7 @@ export async function readExports(
           `header not recognised (${JSON.stringify(shown)}); export it again from Ahrefs, Semrush, Majestic, Moz or Search Console with its original header, or give it the columns source_url,target_url,anchor,nofollow`,
         );
       }
-      const source = await readTable(candidate, kind, sources.length, { needPairs, figures, seenLinks, linkedPairs, bundles }, addLink);
+      const source = await readTable(candidate, kind, sources.length, { needPairs, figures, titles, seenLinks, linkedPairs, bundles }, addLink);
       finishSource(source, candidate, now);
       sources.push(source);
     } catch (error) {
@@ -383,7 +386,7 @@ export async function readExports(
     }
     if (bundle.sources.size > 0) owners.push({ ...(domain !== undefined && { domain }), sources: bundle.sources, files: bundle.files });
   }
-  return { sources, failures, figures, owners };
+  return { sources, failures, figures, titles, owners };
 }
 
 /** Cells of a header line (quotes removed), for recognising its kind. */
@@ -412,6 +415,7 @@ interface Shared {
   /** Whether a referring-domains export is among the files (only then are linked pairs kept). */
   needPairs: boolean;
   figures: Map<string, VendorFigures>;
+  titles: Map<string, string[]>;
   seenLinks: Map<string, number>;
   linkedPairs: Set<string>;
   bundles: Map<string, { sources: Set<string>; pages: Map<string, number>; files: string[] }>;
@@ -563,6 +567,16 @@ function keepMetrics(shared: Shared, domain: string, columns: Columns, cells: Ce
   if (figures !== undefined) shared.figures.set(domain, figures);
 }
 
+/** A few distinct page titles per referring domain: they help tell a directory from a blog. */
+function keepTitle(shared: Shared, domain: string, value: string | undefined): void {
+  const title = value?.trim() ?? '';
+  if (title === '') return;
+  const titles = shared.titles.get(domain);
+  if (titles === undefined) shared.titles.set(domain, [title]);
+  else if (titles.length < TITLES_PER_DOMAIN && !titles.includes(title)) titles.push(title);
+}
+const TITLES_PER_DOMAIN = 3;
+
 function keepSpam(shared: Shared, domain: string, value: string | undefined): void {
   const spam = numberOf(value);
   if (spam === undefined || spam < 0 || spam > 100) return;
@@ -625,6 +639,7 @@ function linkRow(
   }
   source.taken++;
   source.targets.set(targetDomain, (source.targets.get(targetDomain) ?? 0) + 1);
+  if (columns.field.title !== undefined) keepTitle(shared, sourceDomain, cell('title'));
   if (shared.needPairs) shared.linkedPairs.add(`${sourceDomain}\t${targetDomain}`);
   keepMetrics(shared, sourceDomain, columns, cells);
   if (columns.field.spam_score !== undefined) keepSpam(shared, sourceDomain, cell('spam_score'));

@@ -303,6 +303,7 @@ export function gapQuery(data: LocalDataset, scratch: Scratch, query: GapQuery):
     const pages: string[] = [];
     for (let slot = 0; slot < exampleCount[source]!; slot++) pages.push(data.sourceUrl(examples[source * EXAMPLE_PAGES + slot]!));
     const vendor = data.vendorFigures(source);
+    const titles = data.titlesOf(source);
     const metrics: ProviderMetrics = {
       ...(figures.authority !== undefined && {
         authority: figures.authority,
@@ -324,6 +325,7 @@ export function gapQuery(data: LocalDataset, scratch: Scratch, query: GapQuery):
       ...(figures.referring_domains !== undefined && { referring_domains: figures.referring_domains }),
       dofollow: (flags(source) & DOFOLLOW) !== 0,
       ...(figures.spam_score !== undefined && { spam_score: figures.spam_score }),
+      ...(titles !== undefined && { titles }),
       source_pages: pages,
       by_competitor: byCompetitor,
       provider_metrics: { local: metrics },
