@@ -77,6 +77,18 @@ const envSchema = z.object({
   BACKLINK_GAP_HTTP_MAX_BODY_KB: integerIn(1024, 1, 100_000),
   BACKLINK_GAP_SESSION_IDLE_SECONDS: integerIn(1800, 5, 7 * 86_400),
   BACKLINK_GAP_MAX_SESSIONS: integerIn(1000, 1, 1_000_000),
+  BACKLINK_GAP_REDIS_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' })
+      .optional(),
+  ),
+  BACKLINK_GAP_REDIS_PREFIX: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,40}$/, { message: 'must be 1-40 letters, digits, _ . or -' })
+      .optional(),
+  ),
   BACKLINK_GAP_FETCH_ALLOW_LOOPBACK: optionalText.pipe(
     z
       .enum(['0', '1'], { message: 'must be 1 (allow loopback, for tests) or 0' })
@@ -152,6 +164,8 @@ export interface Config {
   dataPath?: string;
   defaultProvider?: ProviderName;
   cacheDir: string;
+  /** Shared state (persistent cache tier, runs, ledger, budget holds) for several instances. */
+  redis?: { url: string; prefix: string };
   cacheMode: 'persistent' | 'memory' | 'off';
   cacheTtlSeconds: number;
   cacheMaxBytes: number;
@@ -265,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.BACKLINK_GAP_DATA !== undefined && { dataPath: e.BACKLINK_GAP_DATA }),
     ...(e.BACKLINK_GAP_PROVIDER !== undefined && { defaultProvider: e.BACKLINK_GAP_PROVIDER }),
     cacheDir: e.BACKLINK_GAP_CACHE_DIR ?? defaultCacheDir(env),
+    ...(e.BACKLINK_GAP_REDIS_URL !== undefined && { redis: { url: e.BACKLINK_GAP_REDIS_URL, prefix: e.BACKLINK_GAP_REDIS_PREFIX ?? 'blg' } }),
     cacheMode: e.BACKLINK_GAP_CACHE,
     cacheTtlSeconds: e.BACKLINK_GAP_CACHE_TTL,
     cacheMaxBytes: e.BACKLINK_GAP_CACHE_MAX_MB * 1024 * 1024,
@@ -320,6 +335,16 @@ function clean<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], unde
 }
 
 /** Every secret in the configuration, for redaction. */
+function redisPassword(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const password = new URL(url).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function secretsOf(config: Config): string[] {
   const p = config.providers;
   const values = [
@@ -332,6 +357,7 @@ export function secretsOf(config: Config): string[] {
     p.dataforseo.login,
     p.dataforseo.password,
     config.http.token,
+    redisPassword(config.redis?.url),
   ];
   const out = values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
   // Basic auth headers carry base64(id:secret); redact that form too.

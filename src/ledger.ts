@@ -454,7 +454,7 @@ export async function checkBudget(ledger: Ledger, estimate: Cost, dailyBudget: n
   if (refusal) throw refusal;
 }
 
-function budgetRefusal(estimate: Cost, spent: number, held: number, dailyBudget: number): UsageError | undefined {
+export function budgetRefusal(estimate: Cost, spent: number, held: number, dailyBudget: number): UsageError | undefined {
   const committed = spent + held;
   // A hair of tolerance so float sums of prices do not refuse a call that lands exactly on the budget.
   if (committed + estimate.amount <= dailyBudget + 1e-9) return undefined;

@@ -41,7 +41,7 @@ export interface RunStoreOptions {
   now?: () => number;
 }
 
-type RunHead = Pick<GapRun, 'run_id' | 'your_domain' | 'competitor_domains' | 'provider' | 'total_prospects'>;
+export type RunHead = Pick<GapRun, 'run_id' | 'your_domain' | 'competitor_domains' | 'provider' | 'total_prospects'>;
 
 interface RunFile {
   savedAt: number;
@@ -282,7 +282,12 @@ const runSchema = headSchema.extend({
   synthetic: z.boolean().optional(),
 });
 
-function headOf(run: GapRun): RunHead {
+/** A run read from any store (a file here, Redis in redis/runs.ts), or undefined when it is not one. */
+export function storedRunOf(value: unknown): GapRun | undefined {
+  return runSchema.safeParse(value).success ? (value as GapRun) : undefined;
+}
+
+export function headOf(run: GapRun): RunHead {
   const { run_id, your_domain, competitor_domains, provider, total_prospects } = run;
   return { run_id, your_domain, competitor_domains, provider, total_prospects };
 }

@@ -8,6 +8,10 @@ import { createLedger, type Ledger } from './ledger.js';
 import { createLogger, type Logger } from './log.js';
 import type { Provider } from './providers/provider.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
+import { lazyRedis } from './redis/connection.js';
+import { createRedisLedger } from './redis/ledger.js';
+import { createRedisRunStore } from './redis/runs.js';
+import { createRedisTier } from './redis/tier.js';
 import { createRunStore, type RunStore } from './runs.js';
 import type { Service } from './service/index.js';
 import type { WebFetcher } from './http/web.js';
@@ -41,6 +45,9 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     ...(options.overrides && { overrides: options.overrides }),
   });
   const clock = options.now ? { now: options.now } : {};
+  // With BACKLINK_GAP_REDIS_URL, every instance pointing at it shares the persistent cache tier, the
+  // runs, the ledger and budget holds; the memory tier stays in each process.
+  const redis = config.redis && config.cacheMode === 'persistent' ? lazyRedis({ url: config.redis.url, prefix: config.redis.prefix, logger }) : undefined;
   const cache = createCache({
     mode: config.cacheMode,
     dir: config.cacheDir,
@@ -49,9 +56,23 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     memoryBytes: config.memoryCacheBytes,
     logger,
     ...clock,
+    ...(redis && config.redis && { shared: createRedisTier(redis, logger, config.redis.prefix) }),
   });
-  const runs = createRunStore({ mode: config.cacheMode, dir: config.cacheDir, ttlSeconds: config.runTtlSeconds, logger, ...clock });
-  const ledger = createLedger({ mode: config.cacheMode, dir: config.cacheDir, logger, ...clock });
+  const runs =
+    redis && config.redis
+      ? createRedisRunStore({
+          redis,
+          prefix: config.redis.prefix,
+          ttlSeconds: config.runTtlSeconds,
+          logger,
+          ...clock,
+          fallback: createRunStore({ mode: 'memory', dir: config.cacheDir, ttlSeconds: config.runTtlSeconds, logger, ...clock }),
+        })
+      : createRunStore({ mode: config.cacheMode, dir: config.cacheDir, ttlSeconds: config.runTtlSeconds, logger, ...clock });
+  const ledger =
+    redis && config.redis
+      ? createRedisLedger({ redis, prefix: config.redis.prefix, logger, ...clock })
+      : createLedger({ mode: config.cacheMode, dir: config.cacheDir, logger, ...clock });
   // The service (and with it the public-suffix list, analysis and adapters) loads on the first call,
   // so a client that only initializes and lists tools never pays for it.
   const service = lazyService(async () =>
@@ -70,6 +91,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
       await ledger.flush().catch(() => undefined);
       await cache.close().catch(() => undefined);
       await service.close().catch(() => undefined);
+      await redis?.close().catch(() => undefined);
       await registry.close();
     },
   };

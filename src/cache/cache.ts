@@ -20,6 +20,24 @@ export interface CacheOptions {
   logger: Logger;
   /** Epoch milliseconds; tests pass a fake clock. */
   now?: () => number;
+  /** A persistent tier shared by several instances (Redis), used instead of the disk in persistent mode. */
+  shared?: SharedTier;
+}
+
+/** An entry as a shared tier returns it. */
+export interface TierEntry {
+  value: unknown;
+  storedAt: number;
+  expiresAt: number;
+  bytes: number;
+}
+
+/** A persistent tier kept outside this process (src/redis/tier.ts). Failures are the tier's to absorb:
+ *  a read it cannot make is a miss, a write it cannot make is dropped (with a warning). */
+export interface SharedTier {
+  read(key: string): Promise<TierEntry | undefined>;
+  write(key: string, body: Buffer, storedAt: number, expiresAt: number): Promise<void>;
+  delete(key: string): Promise<void>;
 }
 
 export interface CacheHit<T> {
@@ -186,7 +204,16 @@ export function createCache(options: CacheOptions): Cache {
     if (disk !== undefined) disk = { entries: Math.max(0, disk.entries - 1), bytes: Math.max(0, disk.bytes - current.blocks * 512) };
   }
 
+  async function readShared(tier: SharedTier, key: string): Promise<Stored | undefined> {
+    const entry = await tier.read(key);
+    if (entry === undefined || entry.expiresAt <= now()) return undefined;
+    const stored: Stored = { value: entry.value, storedAt: entry.storedAt, expiresAt: entry.expiresAt, bytes: entry.bytes };
+    remember(key, stored);
+    return stored;
+  }
+
   async function readDisk(key: string): Promise<Stored | undefined> {
+    if (options.shared) return readShared(options.shared, key);
     const path = pathOf(key);
     let handle: FileHandle;
     try {
@@ -273,6 +300,7 @@ export function createCache(options: CacheOptions): Cache {
   }
 
   async function writeDisk(key: string, body: Buffer, storedAt: number, expiresAt: number): Promise<void> {
+    if (options.shared) return options.shared.write(key, body, storedAt, expiresAt);
     const header: EntryHeader = { key, storedAt, expiresAt, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
     const data = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body]);
     const path = pathOf(key);
@@ -449,6 +477,7 @@ export function createCache(options: CacheOptions): Cache {
     async delete(key: string): Promise<void> {
       memory.delete(key);
       if (mode !== 'persistent') return;
+      if (options.shared) return track(options.shared.delete(key));
       const path = pathOf(key);
       const info = await stat(path).catch(() => undefined);
       if (info === undefined) return;
@@ -458,7 +487,7 @@ export function createCache(options: CacheOptions): Cache {
     getOrFetch,
 
     async stats(): Promise<CacheStats> {
-      if (mode === 'persistent' && disk === undefined) await scheduleMaintenance();
+      if (mode === 'persistent' && disk === undefined && !options.shared) await scheduleMaintenance();
       const lookups = hits + misses;
       return {
         mode,
