@@ -185,6 +185,34 @@ async function httpClient(url: string) {
   };
 }
 
+describe('stateless HTTP with Redis', () => {
+  it('serves any request from any instance: a run made through one is read through the other', async () => {
+    const a = await httpChild(instanceEnv(), ['--stateless']);
+    const b = await httpChild(instanceEnv(), ['--stateless']);
+    try {
+      const first = await httpClient(a.url);
+      const second = await httpClient(b.url);
+      const gap = await first.call('backlink_gap', {
+        your_domain: 'bluebonnetplumbing.com',
+        competitor_domains: ['austinplumbingco.com', 'lonestarrooter.com'],
+        provider: 'local',
+      });
+      expect(gap.isError, gap.text).toBeFalsy();
+      const args = { run_id: gap.structured.run_id as string, per_page: 5 };
+      const page = await second.call('list_prospects', args);
+      expect(page.isError, page.text).toBeFalsy();
+      const here = await first.call('list_prospects', args);
+      expect(page.structured.data).toEqual(here.structured.data);
+      expect((page.structured.meta as { total: number }).total).toBeGreaterThan(5);
+      await first.client.close();
+      await second.client.close();
+    } finally {
+      await a.stop('SIGKILL');
+      await b.stop('SIGKILL');
+    }
+  });
+});
+
 function spentOf(structured: Record<string, unknown>): number {
   const providers = (structured.providers ?? []) as Array<{ provider: string; spent_today?: number }>;
   return providers.find((entry) => entry.provider === 'localseodata')?.spent_today ?? 0;
