@@ -5,13 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { AddressInfo } from 'node:net';
 import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createWebFetcher } from '../../src/http/web.js';
 import { createLogger } from '../../src/log.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createHttpApp, listen } from '../../src/serve-http.js';
 import { createServer } from '../../src/server.js';
 import { COMPETITOR_A, type FixtureSite, fixtureResolver, HOSTS, startFixtureSite } from '../check/fixture-site.js';
 
@@ -42,8 +45,8 @@ afterAll(async () => {
 
 const checkArgs = (path: string) => ({ urls: [site.url(HOSTS.blog, path)], competitor_domains: [COMPETITOR_A] });
 
-async function startTask(args: Record<string, unknown>): Promise<string> {
-  const created = await client.request({ method: 'tools/call', params: { name: 'check_prospects', arguments: args, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+async function startTask(args: Record<string, unknown>, over: Client = client): Promise<string> {
+  const created = await over.request({ method: 'tools/call', params: { name: 'check_prospects', arguments: args, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
   return created.task.taskId;
 }
 
@@ -76,5 +79,31 @@ describe('check_prospects as a task', () => {
     const result = (await client.callTool({ name: 'check_prospects', arguments: checkArgs('/') })) as CallToolResult;
     expect(result.isError).toBeFalsy();
     expect(JSON.stringify(result.structuredContent)).toContain(COMPETITOR_A);
+  });
+});
+
+describe('check_prospects as a task over HTTP', () => {
+  it('creates, finishes and cancels tasks through the streamable HTTP transport', async () => {
+    const options = { port: 0, host: '127.0.0.1' };
+    const app = createHttpApp(runtime, options);
+    const address: AddressInfo = await listen(app, options);
+    const remote = new Client({ name: 'http-test', version: '1.0.0' });
+    await remote.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${address.port}/mcp`)));
+    try {
+      const done = await startTask(checkArgs('/'), remote);
+      await expect.poll(async () => (await remote.experimental.tasks.getTask(done)).status, { timeout: 20_000, interval: 100 }).toBe('completed');
+      const result = (await remote.experimental.tasks.getTaskResult(done, CallToolResultSchema)) as CallToolResult;
+      expect(JSON.stringify(result.structuredContent)).toContain(COMPETITOR_A);
+
+      const slow = await startTask(checkArgs('/slow'), remote);
+      await expect.poll(async () => (await remote.experimental.tasks.getTask(slow)).status, { timeout: 5_000 }).toBe('working');
+      const abandoned = site.abandoned();
+      await expect.poll(() => site.requests.filter((line) => line === `${HOSTS.blog} /slow`).length, { timeout: 10_000 }).toBeGreaterThan(1);
+      await remote.experimental.tasks.cancelTask(slow);
+      await expect.poll(() => site.abandoned(), { timeout: 10_000 }).toBe(abandoned + 1);
+    } finally {
+      await remote.close();
+      await app.stop();
+    }
   });
 });
