@@ -8,6 +8,7 @@ import { parseArgs, promisify } from 'node:util';
 import { measureApp } from './figures/app.js';
 import { measureCacheGroup } from './figures/cache.js';
 import { measureCheck } from './figures/check.js';
+import { measureRoutes } from './figures/routes.js';
 import { measureFanout } from './figures/fanout.js';
 import { measureLocal } from './figures/local.js';
 import { measureMemory } from './figures/memory.js';
@@ -29,6 +30,7 @@ const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   memory: measureMemory,
   app: measureApp,
   check: measureCheck,
+  routes: measureRoutes,
 };
 
 const RESULTS = join(ROOT, '.bench-tmp', 'results.json');

@@ -10,6 +10,7 @@ import type { Logger } from './log.js';
 import type { Service } from './service/index.js';
 import { interceptArgumentErrors } from './tools/arguments.js';
 import { CONFIRM_FORM_VALIDATOR } from './tools/confirm.js';
+import { CancellingTaskStore, TASK_CAPABILITIES } from './tools/tasks.js';
 import { registerTools } from './tools/index.js';
 import { VERSION } from './version.js';
 
@@ -36,11 +37,12 @@ export const SERVER_INSTRUCTIONS =
   'precise "links to A and B but not C" questions. Paid providers cost money per call: answers are cached, dry_run estimates, usage shows spend.';
 
 export function createServer(deps: ServerDependencies): McpServer {
+  const tasks = new CancellingTaskStore();
   const server = new McpServer(
     { name: 'backlink-gap-mcp', version: VERSION },
-    { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: CONFIRM_FORM_VALIDATOR },
+    { capabilities: { logging: {}, ...TASK_CAPABILITIES }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: CONFIRM_FORM_VALIDATOR, taskStore: tasks },
   );
-  registerTools(server, deps.service, deps.logger);
+  registerTools(server, deps.service, deps.logger, tasks);
   interceptArgumentErrors(server);
   const toolList = deps.toolList;
   if (toolList) server.server.setRequestHandler(ListToolsRequestSchema, () => toolList);

@@ -5,6 +5,10 @@ import type { BacklinksOutcome } from '../service/index.js';
 import { nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
 import type { ResponseFormat } from './gap.js';
 
+/** Summary entries a concise answer shows (text and structuredContent alike). */
+export const CONCISE_DOMAINS = 6;
+export const CONCISE_ANCHORS = 8;
+
 /** What a summary covers, in words: "over 166 links" or "over the 100 links fetched (of 5000)". */
 export function coverText(summary: BacklinksSummary, total: number): string {
   if (summary.covers === 'matching') return `over ${summary.covered_links} link${summary.covered_links === 1 ? '' : 's'}`;
@@ -52,13 +56,13 @@ export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, for
   const summary = outcome.summary;
   if (summary.covered_links > 0) {
     const over = coverText(summary, outcome.total);
-    const shown = summary.referring_domains.slice(0, format === 'detailed' ? 25 : 10);
+    const shown = summary.referring_domains.slice(0, format === 'detailed' ? 25 : CONCISE_DOMAINS);
     lines.push(
       `top referring domains ${over} (${summary.referring_domain_count} domains; links/dofollow, authority, best anchor): ${shown
         .map((g) => `${g.domain} ${g.links}/${g.dofollow}df${g.authority !== undefined ? ` a${g.authority}` : ''}${g.anchor ? ` "${truncate(g.anchor, 30)}"` : ''}`)
         .join('; ')}`,
     );
-    const anchors = summary.anchors.slice(0, format === 'detailed' ? 10 : 8);
+    const anchors = summary.anchors.slice(0, format === 'detailed' ? 10 : CONCISE_ANCHORS);
     lines.push(
       `anchors ${over} (${summary.anchor_count} distinct): ${anchors
         .map((a) => `"${truncate(a.anchor || '(empty)', 30)}" ${a.links} (${Math.round((a.share ?? a.links / summary.covered_links) * 100)}%)`)

@@ -6,7 +6,8 @@ import type { Logger } from '../log.js';
 import type { Service } from '../service/index.js';
 import { renderCheckResult } from '../summary/check.js';
 import { TOKEN_CAP } from '../summary/format.js';
-import { callOptions, guarded, success } from './result.js';
+import { failure, success } from './result.js';
+import { type CancellingTaskStore, registerTaskTool } from './tasks.js';
 
 export const CHECK_PROSPECTS_DESCRIPTION = `Fetch linking pages live (free): is each competitor link still there (rel, anchor, text around it), does the page link to you, status, title; how to ask the site (mailto; contact, write-for-us, advertise, submit-listing, membership, sponsorship pages).
 run_id (+ domains, default top 10) stores results into the run; or urls + competitor_domains. Cached 7 days; honours robots.txt; public addresses only.`;
@@ -23,8 +24,10 @@ export const checkProspectsInput = z.strictObject({
   response_format: z.enum(['concise', 'detailed']).default('concise').describe('detailed: longer context'),
 });
 
-export function registerCheckProspects(server: McpServer, service: Service, logger: Logger): void {
-  server.registerTool(
+export function registerCheckProspects(server: McpServer, service: Service, logger: Logger, tasks: CancellingTaskStore): void {
+  registerTaskTool(
+    server,
+    tasks,
     'check_prospects',
     {
       title: 'Check prospects live',
@@ -32,11 +35,15 @@ export function registerCheckProspects(server: McpServer, service: Service, logg
       inputSchema: checkProspectsInput,
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    guarded('check_prospects', logger, async (args: z.infer<typeof checkProspectsInput>, extra) => {
-      const { response_format, ...input } = args;
-      const outcome = await service.check(input, callOptions(extra));
-      const rendered = renderCheckResult(outcome, response_format, TOKEN_CAP);
-      return success(rendered.text, rendered.structured);
-    }),
+    async (args, options) => {
+      try {
+        const { response_format, ...input } = args;
+        const outcome = await service.check(input, options);
+        const rendered = renderCheckResult(outcome, response_format, TOKEN_CAP);
+        return success(rendered.text, rendered.structured);
+      } catch (error) {
+        return failure(error, logger, 'check_prospects');
+      }
+    },
   );
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { BacklinksOutcome, Service } from '../service/index.js';
 import { type Backlink, DEFAULTS, isDryRun } from '../domain.js';
-import { renderBacklinks } from '../summary/backlinks.js';
+import { CONCISE_ANCHORS, CONCISE_DOMAINS, renderBacklinks } from '../summary/backlinks.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, renderDryRun, success } from './result.js';
 import { confirmField, withConfirmation } from './confirm.js';
@@ -59,7 +59,7 @@ export function renderBacklinksResult(outcome: BacklinksOutcome, format: 'concis
     const summary =
       format === 'detailed'
         ? rest.summary
-        : { ...rest.summary, referring_domains: rest.summary.referring_domains.slice(0, 10), anchors: rest.summary.anchors.slice(0, 8) };
+        : { ...rest.summary, referring_domains: rest.summary.referring_domains.slice(0, CONCISE_DOMAINS), anchors: rest.summary.anchors.slice(0, CONCISE_ANCHORS) };
     return {
       ...rest,
       summary,

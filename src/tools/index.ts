@@ -8,13 +8,14 @@ import { registerCheckProspects } from './check-prospects.js';
 import { registerGetBacklinks } from './get-backlinks.js';
 import { registerLinkIntersect } from './link-intersect.js';
 import { registerListProspects } from './list-prospects.js';
+import type { CancellingTaskStore } from './tasks.js';
 import { registerUsage } from './usage.js';
 
-export function registerTools(server: McpServer, service: Service, logger: Logger): void {
+export function registerTools(server: McpServer, service: Service, logger: Logger, tasks: CancellingTaskStore): void {
   registerBacklinkGap(server, service, logger);
   registerListProspects(server, service, logger);
   registerGetBacklinks(server, service, logger);
   registerLinkIntersect(server, service, logger);
   registerUsage(server, service, logger);
-  registerCheckProspects(server, service, logger);
+  registerCheckProspects(server, service, logger, tasks);
 }
