@@ -49,6 +49,8 @@ await build({
   platform: 'node',
   target: 'node20.18',
   packages: 'bundle',
+  // A native binary cannot be bundled: installed as a dependency, imported on first use of local data.
+  external: ['@duckdb/node-api'],
   chunkNames: 'chunks/[name]-[hash]',
   minifyWhitespace: true,
   minifySyntax: true,

@@ -59,6 +59,9 @@ const envSchema = z.object({
       .optional()
       .transform((value) => value ?? 'persistent'),
   ),
+  BACKLINK_GAP_DUCKDB_MEMORY: optionalText.refine((value) => value === undefined || /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value), {
+    message: 'must be a size such as 2GB or 512MB',
+  }),
   BACKLINK_GAP_CACHE_TTL: integerIn(86_400, 0, 10 * 365 * 86_400),
   BACKLINK_GAP_CACHE_MAX_MB: integerIn(256, 1, 1_000_000),
   BACKLINK_GAP_MEMORY_CACHE_MB: integerIn(64, 1, 100_000),
@@ -167,6 +170,8 @@ export interface Config {
   /** Shared state (persistent cache tier, runs, ledger, budget holds) for several instances. */
   redis?: { url: string; prefix: string };
   cacheMode: 'persistent' | 'memory' | 'off';
+  /** BACKLINK_GAP_DUCKDB_MEMORY: DuckDB's memory_limit for local data; unset, a quarter of the machine. */
+  duckdbMemory?: string;
   cacheTtlSeconds: number;
   cacheMaxBytes: number;
   memoryCacheBytes: number;
@@ -281,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheDir: e.BACKLINK_GAP_CACHE_DIR ?? defaultCacheDir(env),
     ...(e.BACKLINK_GAP_REDIS_URL !== undefined && { redis: { url: e.BACKLINK_GAP_REDIS_URL, prefix: e.BACKLINK_GAP_REDIS_PREFIX ?? 'blg' } }),
     cacheMode: e.BACKLINK_GAP_CACHE,
+    ...(e.BACKLINK_GAP_DUCKDB_MEMORY !== undefined && { duckdbMemory: e.BACKLINK_GAP_DUCKDB_MEMORY }),
     cacheTtlSeconds: e.BACKLINK_GAP_CACHE_TTL,
     cacheMaxBytes: e.BACKLINK_GAP_CACHE_MAX_MB * 1024 * 1024,
     memoryCacheBytes: e.BACKLINK_GAP_MEMORY_CACHE_MB * 1024 * 1024,

@@ -4,12 +4,14 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BacklinksResult, GapResult, IntersectResult } from '../domain.js';
+import type { BacklinksResult, CompetitorLinks, GapQuery, GapResult, IntersectResult, ProspectCore, ProviderMetrics } from '../domain.js';
+import { invalidInput } from '../errors.js';
 import { sourceDomainOf } from '../hosts.js';
 import type { Logger } from '../log.js';
 import { packageRoot } from '../package-root.js';
-import { datasetLabel, type LocalDataset, loadDataset } from './local-dataset.js';
-import { backlinksQuery, gapQuery, intersectQuery, Scratch } from './local/queries.js';
+import { datasetLabel, type LocalDataset, loadDataset, resolveDatasetFiles } from './local-dataset.js';
+import type { LocalEngine } from './local/engine.js';
+import { backlinksQuery, type GapAnswer, gapQuery, intersectQuery, Scratch } from './local/queries.js';
 import { type CallContext, noCost, type Provider, type ProviderDescription } from './provider.js';
 
 export { type LocalDataset, loadDataset } from './local-dataset.js';
@@ -26,7 +28,14 @@ interface Loaded {
   scratch: Scratch;
 }
 
-export function createLocalProvider(options: { dataPath?: string; logger: Logger; /** For export ages (tests). */ now?: () => Date }): Provider {
+export function createLocalProvider(options: {
+  dataPath?: string;
+  logger: Logger;
+  /** For export ages (tests). */
+  now?: () => Date;
+  /** With a cache directory, gap answers come from DuckDB over Parquet converted once into it. */
+  engine?: { cacheDir: string; memoryLimit?: string };
+}): Provider {
   const synthetic = options.dataPath === undefined;
   const path = options.dataPath === undefined ? sampleDataPath() : resolve(options.dataPath);
   const cost = noCost('local', 'none');
@@ -63,6 +72,36 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
     return attempt;
   };
 
+  // The engine over Parquet, opened once per dataset identity (a changed dataset is converted again).
+  let engine: { identity: string; opening: Promise<LocalEngine | undefined> } | undefined;
+  const engineFor = (): Promise<LocalEngine | undefined> => {
+    const settings = options.engine;
+    if (settings === undefined) return Promise.resolve(undefined);
+    const identity = datasetIdentity(path);
+    if (engine?.identity === identity) return engine.opening;
+    const previous = engine?.opening;
+    const opening = (async () => {
+      (await previous?.catch(() => undefined))?.close();
+      // Vendor exports carry per-file notes, titles and vendor figures the Parquet layout does not hold yet.
+      const files = await resolveDatasetFiles(path, synthetic ? 'the bundled sample path' : undefined);
+      if (files.format === 'exports') return undefined;
+      const started = performance.now();
+      const { openLocalEngine } = await import('./local/engine.js');
+      const opened = await openLocalEngine(identity, async () => (await load()).data, settings);
+      options.logger.info(opened.converted ? 'local dataset converted to Parquet' : 'local Parquet reused', {
+        folder: opened.folder,
+        milliseconds: Math.round(performance.now() - started),
+      });
+      return opened;
+    })();
+    engine = { identity, opening };
+    opening.catch((error: unknown) => {
+      if (engine?.opening === opening) engine = undefined;
+      options.logger.warn('local engine failed to open', { error: error instanceof Error ? error.message : String(error) });
+    });
+    return opening;
+  };
+
   const ready = async (context: CallContext): Promise<Loaded> => {
     const loaded = await load();
     context.signal?.throwIfAborted();
@@ -89,6 +128,21 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
     },
 
     async gap(query, context): Promise<GapResult> {
+      const opened = await engineFor();
+      context.signal?.throwIfAborted();
+      if (opened !== undefined) {
+        const answer = await engineGap(opened, query);
+        context.signal?.throwIfAborted();
+        const notes = synthetic ? [SAMPLE_NOTE, ...answer.notes] : answer.notes;
+        return {
+          prospects: answer.prospects,
+          total_prospects: answer.total_prospects,
+          cost,
+          status: 'complete',
+          ...(synthetic && { synthetic: true }),
+          ...(notes.length > 0 && { notes }),
+        };
+      }
       const { data, scratch } = await ready(context);
       const answer = gapQuery(data, scratch, query);
       const sources = exportNotes(data, [query.your_domain, ...query.competitor_domains], query.your_domain);
@@ -122,6 +176,51 @@ export function createLocalProvider(options: { dataPath?: string; logger: Logger
       return cost;
     },
   };
+}
+
+/** A gap from the engine, shaped exactly as the in-memory index shapes it (queries.ts gapQuery). */
+async function engineGap(engine: LocalEngine, query: GapQuery): Promise<GapAnswer> {
+  const competitors = query.competitor_domains;
+  if (competitors.length > 31) {
+    throw invalidInput('competitor_domains', competitors.length, 'the local provider compares at most 31 competitors');
+  }
+  const answer = await engine.gapOf({ competitors, you: query.your_domain, minCompetitors: query.min_competitors, limit: query.limit });
+  const notes = answer.absent.map((position) => `${competitors[position]} has no backlinks in the local dataset.`);
+  if (!answer.youKnown) {
+    notes.push(`${query.your_domain} has no backlinks in the local dataset, so no prospect is excluded as already linking to you.`);
+  }
+  const prospects = answer.rows.map((row): ProspectCore => {
+    const byCompetitor: Record<string, CompetitorLinks> = {};
+    let dofollowLinks = 0;
+    competitors.forEach((competitor, position) => {
+      const found = row.byCompetitor.get(position);
+      if (found === undefined) return;
+      dofollowLinks += found.dofollow_links;
+      byCompetitor[competitor] = found;
+    });
+    const metrics: ProviderMetrics = {
+      ...(row.authority !== undefined && { authority: row.authority, authority_raw: row.authority, authority_scale: 'authority 0-100' }),
+      ...(row.spam_score !== undefined && { spam_score: row.spam_score }),
+      backlinks: row.links,
+      ...(row.referring_domains !== undefined && { referring_domains: row.referring_domains }),
+      dofollow: row.dofollow,
+    };
+    return {
+      domain: row.domain,
+      ...(row.authority !== undefined && { authority: row.authority }),
+      competitors: row.competitors.map((position) => competitors[position]!),
+      backlinks: row.links,
+      dofollow_links: dofollowLinks,
+      ...(row.referring_domains !== undefined && { referring_domains: row.referring_domains }),
+      dofollow: row.dofollow,
+      ...(row.spam_score !== undefined && { spam_score: row.spam_score }),
+      source_pages: row.pages,
+      by_competitor: byCompetitor,
+      provider_metrics: { local: metrics },
+      found_by: ['local'],
+    };
+  });
+  return { prospects, total_prospects: answer.total, notes };
 }
 
 /** Path, size and modification time of each file a dataset may hold, hashed: the local provider's
