@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real third-party MCP clients against the built server: the MCP Inspector CLI over stdio and HTTP,
-# and the MCP conformance suite over HTTP. Installs both into a temp prefix (never package.json).
+# and the MCP conformance suite over HTTP; then the npm tarball and the MCPB bundle as users get them.
+# Installs the clients into a temp prefix (never package.json).
 # Needs only Node 20, npm and the npm registry. Exits non-zero on any unexpected failure.
 #
 # Versions: @modelcontextprotocol/inspector 1.0.3 declares node >=22.7.5, but its --cli mode runs on
@@ -160,6 +161,34 @@ if tarball=$(npm pack --silent --pack-destination "$WORK/pack" 2>"$WORK/pack.log
   fi
 else
   bad "npm pack" "$(cat "$WORK/pack.log")"
+fi
+
+# The Claude Desktop bundle: mcpb (a devDependency, so nothing is fetched) validates manifest.json,
+# packs the bundle (scripts/bundle.mjs stages dist/, the sample and the manifest; no download), and
+# the unpacked bundle's server lists its tools when started from another folder, as Desktop starts it.
+echo "== MCPB bundle: mcpb validate, npm run bundle's packing, tools/list from the unpacked bundle"
+MCPB="$ROOT/node_modules/@anthropic-ai/mcpb/dist/cli/cli.js"
+if [ ! -f "$MCPB" ]; then
+  bad "mcpb CLI present (npm ci installs @anthropic-ai/mcpb)"
+else
+  if out=$(node "$MCPB" validate manifest.json 2>&1); then ok "mcpb validate manifest.json"; else bad "mcpb validate manifest.json" "$out"; fi
+  mkdir -p "$WORK/bundle"
+  if out=$(node scripts/bundle.mjs "$WORK/bundle" 2>&1) && bundle_file=$(ls "$WORK/bundle"/*.mcpb 2>/dev/null | head -n 1) && [ -n "$bundle_file" ]; then
+    ok "bundle packed: $(basename "$bundle_file") ($(du -k "$bundle_file" | cut -f1) kB)"
+    if out=$(node "$MCPB" unpack "$bundle_file" "$WORK/unpacked" 2>&1) && out=$(node "$MCPB" validate "$WORK/unpacked/manifest.json" 2>&1); then
+      ok "mcpb unpack, and mcpb validate of the packed manifest"
+      out_file="$WORK/out.json"
+      if (cd "$WORK" && timeout 120 "$INSPECTOR" --cli node "$WORK/unpacked/dist/cli.js" --method tools/list) >"$out_file" 2>"$WORK/err.log"; then
+        if detail=$(check "bundle tools/list" list "$out_file"); then ok "unpacked bundle: tools/list"; else bad "unpacked bundle tools/list" "$detail"; fi
+      else
+        bad "unpacked bundle tools/list" "$(cat "$out_file" "$WORK/err.log")"
+      fi
+    else
+      bad "mcpb unpack / validate of the packed bundle" "$out"
+    fi
+  else
+    bad "bundle pack (node scripts/bundle.mjs)" "$out"
+  fi
 fi
 
 echo

@@ -1,10 +1,12 @@
-// The npm package and its MCP Registry entry: server.json follows the registry's server schema
-// (https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json: the rules checked
-// here are that schema's, restated), names this package and version, and matches package.json's
-// mcpName; the package needs no install step beyond unpacking (dist/ is a bundle, built by prepack).
+// The npm package and its MCP Registry entry: server.json validates against the registry's server
+// schema, kept in docs/registry/ (its source in docs/registry/README.md), and the typed restatement
+// below; it names this package and version, the MCPB bundle's release asset, and matches
+// package.json's mcpName; the package needs no install step beyond unpacking (dist/ is a bundle).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ROOT } from './proof/harness.js';
@@ -62,6 +64,33 @@ const serverSchema = z.object({
 const read = (file: string) => JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as Record<string, unknown>;
 
 describe('MCP Registry entry', () => {
+  it('server.json validates against the registry schema kept in docs/registry/', () => {
+    const schema = read('docs/registry/server.schema.json');
+    expect(schema.$id).toBe(SCHEMA_URL);
+    // strict: false because the schema carries `example`, an annotation Ajv does not know.
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    const validate = ajv.compile(schema);
+    const server = read('server.json');
+    expect(validate(server), ajv.errorsText(validate.errors)).toBe(true);
+    expect(server.$schema).toBe(SCHEMA_URL);
+    // The check is real: a range as version and an unknown package field are refused.
+    const broken = structuredClone(server) as { packages: Record<string, unknown>[] };
+    broken.packages[0]!.version = 'latest';
+    broken.packages[0]!.extra = true;
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('lists the MCPB bundle as this version\'s GitHub release asset with its SHA-256', () => {
+    const server = serverSchema.parse(read('server.json'));
+    const pkg = read('package.json') as { name: string; version: string };
+    const mcpb = server.packages.find((entry) => entry.registryType === 'mcpb');
+    expect(mcpb?.identifier).toBe(`https://github.com/backlink-gap/backlink-gap-mcp/releases/download/v${pkg.version}/${pkg.name}-${pkg.version}.mcpb`);
+    expect(mcpb?.version).toBe(pkg.version);
+    // The registry requires the hash for MCPB; `node scripts/bundle.mjs --release` writes it.
+    expect(mcpb?.fileSha256).toMatch(/^[a-f0-9]{64}$/);
+  });
+
   it('server.json follows the server schema and names this npm package, version and mcpName', () => {
     const server = serverSchema.parse(read('server.json'));
     const pkg = read('package.json') as { name: string; version: string; mcpName: string };

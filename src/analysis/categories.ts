@@ -88,6 +88,14 @@ function nameOf(domain: string): DomainName {
 }
 
 function categoryOfName(name: DomainName): Category {
+  // A site on a hosting platform (joe.wordpress.com, joesplumbing.wixsite.com) is its owner's site, a
+  // prospect of its own: a blog host's sites are blogs, a site builder's are judged by their own name.
+  const hosted = hostedSiteOf(name);
+  if (hosted !== undefined) return BLOG_HOSTS.has(hosted.platform) ? 'blog' : categoryOfHostedSite(hosted.label, hosted.platform);
+  return categoryByRules(name);
+}
+
+function categoryByRules(name: DomainName): Category {
   if (isPlatformName(name)) return 'platform_or_social';
   if (isGovernmentName(name)) return 'government';
   if (isEducationName(name)) return 'education';
@@ -219,11 +227,32 @@ const HOSTING_SUFFIXES = [
   'business.site',
 ];
 
-const PLATFORM_HOST_TAILS = [...PLATFORM_DOMAINS, ...HOSTING_SUFFIXES];
+/** Hosting platforms whose sites are blogs. */
+const BLOG_HOSTS: ReadonlySet<string> = new Set(['wordpress.com', 'blogspot.com', 'tumblr.com', 'medium.com', 'substack.com']);
+
+/** The owner's label and the platform of a site on a hosting platform; undefined for anything else. */
+function hostedSiteOf(name: DomainName): { label: string; platform: string } | undefined {
+  const labels = name.host.split('.');
+  const blogspot = labels.indexOf('blogspot');
+  if (blogspot > 0) return { label: labels[blogspot - 1]!, platform: 'blogspot.com' };
+  const platform = HOSTING_SUFFIXES.find((suffix) => name.host.endsWith(`.${suffix}`));
+  if (platform === undefined) return undefined;
+  const below = name.host.slice(0, -platform.length - 1);
+  return { label: below.slice(below.lastIndexOf('.') + 1), platform };
+}
+
+function categoryOfHostedSite(label: string, platform: string): Category {
+  const category = categoryByRules({ host: label, suffix: platform, suffixLabels: platform.split('.'), label, compact: label.replace(/-/g, ''), tokens: label.split(/[-0-9]+/).filter((token) => token !== '') });
+  return category === 'platform_or_social' ? 'other' : category;
+}
+
+const PLATFORM_HOST_TAILS = PLATFORM_DOMAINS;
 
 function isPlatformName(name: DomainName): boolean {
   if (PLATFORM_LABELS.has(name.label)) return true;
-  // Matched on the host's tail: web.archive.org, d111.cloudfront.net (a private suffix) and joe.wordpress.com all count.
+  // The hosting platforms themselves (wordpress.com, github.io); their sites are judged in categoryOfName.
+  if (HOSTING_SUFFIXES.includes(name.host)) return true;
+  // Matched on the host's tail: web.archive.org and d111.cloudfront.net (a private suffix) count.
   if (PLATFORM_HOST_TAILS.some((suffix) => name.host === suffix || name.host.endsWith(`.${suffix}`))) return true;
   // blogspot has country variants (blogspot.co.uk, blogspot.de) that the suffix list no longer carries.
   if (name.host.split('.').includes('blogspot')) return true;

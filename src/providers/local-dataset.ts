@@ -7,8 +7,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { getDomain } from 'tldts';
-import { hostOf, sourceDomainOf, stripUrl } from '../hosts.js';
+import { domainOfHost, hostOf, sourceDomainOf, stripUrl } from '../hosts.js';
 import { BytePool } from './local/byte-pool.js';
 import { datasetError, readCsv, readLines } from './local/csv.js';
 import { decodeText } from './local/decode.js';
@@ -56,7 +55,6 @@ const LINK_COLUMNS = ['source_url', 'target_url', 'anchor', 'nofollow', 'first_s
 const REQUIRED_LINK_COLUMNS = 4;
 const DOMAIN_COLUMNS = ['domain', 'authority', 'spam_score', 'backlinks', 'referring_domains'] as const;
 const REQUIRED_DOMAIN_COLUMNS = 3;
-const PSL_HOST = { allowPrivateDomains: true, extractHostname: false } as const;
 const SPACE = 32;
 const TAB = 9;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -683,7 +681,8 @@ class IndexBuilder {
     // a suffix / unknown name that sourceDomainOf keeps as it is), so skip the lookup.
     const dot = host.indexOf('.');
     if (dot > 0 && host.indexOf('.', dot + 1) === -1) return host;
-    return getDomain(host, PSL_HOST) ?? host;
+    // The one rule every provider uses: platform subdomains (joe.wordpress.com) are sites of their own.
+    return domainOfHost(host);
   }
 
   private grow(): void {

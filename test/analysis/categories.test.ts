@@ -68,11 +68,16 @@ const FIXTURES: ReadonlyArray<readonly [string, Category]> = [
   // blog
   ['plumbingblog.net', 'blog'],
   ['thehomeownersblog.com', 'blog'],
-  // platform_or_social (blogspot and wordpress.com subdomains are somebody's free site, not a blog to pitch)
-  ['joesplumbing.blogspot.com', 'platform_or_social'],
-  ['joesplumbing.wordpress.com', 'platform_or_social'],
-  ['handyhints.substack.com', 'platform_or_social'],
-  ['janedoe.github.io', 'platform_or_social'],
+  // A site on a hosting platform is its owner's: blog hosts' sites are blogs, a site builder's are
+  // judged by their own name; the platforms themselves are platforms.
+  ['joesplumbing.blogspot.com', 'blog'],
+  ['joesplumbing.wordpress.com', 'blog'],
+  ['handyhints.substack.com', 'blog'],
+  ['janedoe.github.io', 'other'],
+  ['austinchamber.wixsite.com', 'chamber_or_association'],
+  ['wordpress.com', 'platform_or_social'],
+  ['github.io', 'platform_or_social'],
+  // platform_or_social
   ['facebook.com', 'platform_or_social'],
   ['instagram.com', 'platform_or_social'],
   ['x.com', 'platform_or_social'],
@@ -90,7 +95,7 @@ const FIXTURES: ReadonlyArray<readonly [string, Category]> = [
   ['jsdelivr.net', 'platform_or_social'],
   ['mycdnhost.com', 'platform_or_social'],
   ['vimeo.com', 'platform_or_social'],
-  ['joes-plumbing.myshopify.com', 'platform_or_social'],
+  ['joes-plumbing.myshopify.com', 'industry'],
   // forum_or_community
   ['reddit.com', 'forum_or_community'],
   ['nextdoor.com', 'forum_or_community'],

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'tldts';
+import { HOSTING_PLATFORM_DOMAINS } from '../../src/hosting-platforms.js';
 
 export const SAMPLE_DIR = fileURLToPath(new URL('../../data/sample/', import.meta.url));
 export const YOU = 'bluebonnetplumbing.com';
@@ -43,9 +44,14 @@ export function readCsv(path: string): Record<string, string>[] {
   return body.map((cells) => Object.fromEntries(header!.map((name, index) => [name.trim(), cells[index] ?? ''])));
 }
 
+// A blog on a hosting platform (joe.wordpress.com) is a site of its own, like a private suffix's.
+const PLATFORMS: ReadonlySet<string> = new Set(HOSTING_PLATFORM_DOMAINS);
 const domainOf = (url: string) => {
   const host = new URL(url).hostname.replace(/^www\./, '');
-  return parse(host, { allowPrivateDomains: true }).domain ?? host;
+  const domain = parse(host, { allowPrivateDomains: true }).domain ?? host;
+  if (!PLATFORMS.has(domain) || host === domain) return domain;
+  const below = host.slice(0, -domain.length - 1);
+  return `${below.slice(below.lastIndexOf('.') + 1)}.${domain}`;
 };
 
 export interface SampleTruth {
