@@ -1,7 +1,8 @@
 // Build the Claude Desktop bundle (MCPB): stage only what the server needs at run time (dist/, the
-// sample data, manifest.json, a run-time package.json, README, LICENSE, and any runtime `dependencies` with their own), then
-// `mcpb pack` it into bundle/backlink-gap-mcp-<version>.mcpb (or into the folder given as argument). Run by `npm run bundle` after a build.
-// Nothing here touches the network: dist/ is one bundle, so most releases stage no node_modules.
+// sample data, manifest.json, a run-time package.json, README, LICENSE, and any runtime `dependencies`
+// not in LEFT_OUT, with their own), then `mcpb pack` it into bundle/backlink-gap-mcp-<version>.mcpb
+// (or into the folder given as argument). Run by `npm run bundle` after a build. Nothing here touches
+// the network: dist/ is one bundle, and today every runtime dependency is left out.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,6 +11,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const RELEASES = 'https://github.com/backlink-gap/backlink-gap-mcp/releases/download';
+/** Runtime dependencies the bundle does not carry, and why the server works without them. */
+const LEFT_OUT = {
+  // A native binary per platform (~70 MB each) would make a Linux-built bundle fail on macOS and
+  // Windows; without it the local provider answers from its in-memory index (src/providers/local.ts).
+  '@duckdb/node-api': 'native, one platform per build; the local provider falls back to its in-memory index',
+};
 const root = join(dirname(new URL(import.meta.url).pathname), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8'));
@@ -29,7 +36,8 @@ try {
   }
   // A package.json of the fields the server needs at run time: its name is how it finds its root
   // (and so data/sample), and "type": "module" makes Node load dist/ as ES modules.
-  const { name, version, description, license, type, engines, dependencies } = pkg;
+  const { name, version, description, license, type, engines } = pkg;
+  const dependencies = Object.fromEntries(Object.entries(pkg.dependencies ?? {}).filter(([dependency]) => !(dependency in LEFT_OUT)));
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify({ name, version, description, license, type, engines, dependencies }, null, 2)}\n`);
   // A runtime dependency (one a bundle cannot inline, e.g. a native engine) travels with its own
   // dependencies and optional ones present on this machine (native builds are per platform).
@@ -55,7 +63,9 @@ try {
       copyWithDependencies(child, directory);
     }
   };
-  for (const name of Object.keys(pkg.dependencies ?? {})) copyWithDependencies(name, root);
+  for (const name of Object.keys(pkg.dependencies ?? {})) {
+    if (!(name in LEFT_OUT)) copyWithDependencies(name, root);
+  }
 
   const flags = process.argv.slice(2).filter((argument) => argument.startsWith('--'));
   const outputDir = process.argv.slice(2).find((argument) => !argument.startsWith('--')) ?? join(root, 'bundle');

@@ -51,6 +51,8 @@ if [ -z "${BACKLINK_GAP_DATA:-}" ] && [ ! -f data/sample/links.csv ] && [ ! -f d
   exit 1
 fi
 
+# npm's own cache, kept for installing the tarball's one runtime dependency (DuckDB) without a download.
+NPM_CACHE=$(npm config get cache 2>/dev/null)
 # Every run starts from an empty cache so nothing is answered from an earlier run.
 export HOME="$WORK/home" BACKLINK_GAP_CACHE_DIR="$WORK/cache" BACKLINK_GAP_LOG_LEVEL=warn
 mkdir -p "$HOME"
@@ -136,14 +138,14 @@ sed -n '/=== SUMMARY ===/,$p' "$WORK/conformance.log" | sed 's/^/  /'
 if ! kill -0 "$server_pid" 2>/dev/null; then bad "HTTP server stayed up" "$(tail -20 "$WORK/server.log")"; fi
 
 # The npm package as a user gets it: pack (prepack builds dist/), install the tarball into an empty
-# directory with no network (dist/ is a bundle, so the package has no dependencies to fetch), and
-# list the tools through npx.
+# directory with no network (dist/ is a bundle; its one runtime dependency, @duckdb/node-api, comes
+# from npm's cache, filled by `npm ci`), and list the tools through npx.
 echo "== npm pack, install the tarball offline into an empty directory, tools/list through npx"
 mkdir -p "$WORK/pack" "$WORK/installed"
 if tarball=$(npm pack --silent --pack-destination "$WORK/pack" 2>"$WORK/pack.log" | tail -n 1) && [ -f "$WORK/pack/$tarball" ]; then
   ok "npm pack: $tarball ($(du -k "$WORK/pack/$tarball" | cut -f1) kB)"
   echo '{"name":"installs-backlink-gap-mcp","private":true}' >"$WORK/installed/package.json"
-  if (cd "$WORK/installed" && npm install --offline --no-audit --no-fund --loglevel=error "$WORK/pack/$tarball") >"$WORK/install-tarball.log" 2>&1; then
+  if (cd "$WORK/installed" && npm install --offline ${NPM_CACHE:+--cache "$NPM_CACHE"} --no-audit --no-fund --loglevel=error "$WORK/pack/$tarball") >"$WORK/install-tarball.log" 2>&1; then
     ok "npm install --offline of the tarball into an empty directory"
     out="$WORK/out.json"
     if (cd "$WORK/installed" && timeout 120 "$INSPECTOR" --cli npx --no-install backlink-gap-mcp --method tools/list) >"$out" 2>"$WORK/err.log"; then

@@ -21,6 +21,12 @@ export function sampleDataPath(): string {
   return join(packageRoot(), 'data', 'sample');
 }
 
+/** True for the error `import('@duckdb/node-api')` throws when the package is not installed. */
+function duckDbMissing(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && error instanceof Error && error.message.includes('@duckdb/node-api');
+}
+
 const SAMPLE_NOTE = 'Bundled synthetic sample (plumbers in Austin, TX), not real data; set BACKLINK_GAP_DATA to use your own links.';
 
 interface Loaded {
@@ -87,7 +93,16 @@ export function createLocalProvider(options: {
       if (files.format === 'exports') return undefined;
       const started = performance.now();
       const { openLocalEngine } = await import('./local/engine.js');
-      const opened = await openLocalEngine(identity, async () => (await load()).data, settings);
+      let opened: LocalEngine;
+      try {
+        opened = await openLocalEngine(identity, async () => (await load()).data, settings);
+      } catch (error) {
+        // The Claude Desktop bundle leaves DuckDB out (a native binary per platform, ~70 MB):
+        // without the module the in-memory index answers, as it does for vendor exports.
+        if (!duckDbMissing(error)) throw error;
+        options.logger.warn('DuckDB (@duckdb/node-api) is not installed: local gaps come from the in-memory index');
+        return undefined;
+      }
       options.logger.info(opened.converted ? 'local dataset converted to Parquet' : 'local Parquet reused', {
         folder: opened.folder,
         milliseconds: Math.round(performance.now() - started),

@@ -77,7 +77,9 @@ export function createProviderRegistry(config: Config, deps: RegistryDependencie
         return (await import('./local.js')).createLocalProvider({
           ...(config.dataPath !== undefined && { dataPath: config.dataPath }),
           logger: deps.logger,
-          engine: { cacheDir: config.cacheDir, ...(config.duckdbMemory !== undefined && { memoryLimit: config.duckdbMemory }) },
+          ...(config.localEngine === 'duckdb' && {
+            engine: { cacheDir: config.cacheDir, ...(config.duckdbMemory !== undefined && { memoryLimit: config.duckdbMemory }) },
+          }),
         });
       case 'localseodata':
         return (await import('./localseodata.js')).createLocalSeoDataProvider(p.localseodata, adapter);

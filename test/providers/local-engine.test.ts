@@ -11,6 +11,8 @@ import type { GapQuery } from '../../src/domain.js';
 import { type Logger, silentLogger } from '../../src/log.js';
 import { createLocalProvider } from '../../src/providers/local.js';
 import { COMPETITORS, YOUR_DOMAIN } from '../../scripts/generate-sample.js';
+import type { GapOutcome } from '../../src/service/index.js';
+import { testRuntime } from '../helpers/runtime.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/local/${name}/`, import.meta.url));
 
@@ -91,6 +93,24 @@ describe('local engine: converted once, reused, converted again on change', () =
     } finally {
       await rm(folder, { recursive: true, force: true });
       await rm(cache, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('BACKLINK_GAP_LOCAL_ENGINE=duckdb', () => {
+  it('the service answers a gap from Parquet in the cache directory, the same prospects as the index', async () => {
+    const question = { your_domain: YOUR_DOMAIN, competitor_domains: [...COMPETITORS], limit: 50 };
+    const duck = testRuntime({ BACKLINK_GAP_LOCAL_ENGINE: 'duckdb' });
+    const plain = testRuntime();
+    try {
+      const answer = (await duck.service.gap(question)) as GapOutcome;
+      const expected = (await plain.service.gap(question)) as GapOutcome;
+      expect(answer.top.map((prospect) => prospect.domain)).toEqual(expected.top.map((prospect) => prospect.domain));
+      expect(answer.top.length).toBeGreaterThan(0);
+      expect((await readdir(join(duck.dir, 'local'))).some((name) => name.startsWith('v1-'))).toBe(true);
+      await expect(readdir(join(plain.dir, 'local'))).rejects.toThrow();
+    } finally {
+      await Promise.all([duck.dispose(), plain.dispose()]);
     }
   });
 });
