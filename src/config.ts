@@ -132,6 +132,13 @@ const envSchema = z.object({
   DATAFORSEO_PASSWORD: optionalText,
   DATAFORSEO_BASE_URL: baseUrl('https://api.dataforseo.com'),
   DATAFORSEO_DAILY_BUDGET: positiveNumber,
+  // bulk_ranks/live: one extra billed call per gap for each prospect's own rank (its price is UNVERIFIED).
+  DATAFORSEO_BULK_RANKS: optionalText.pipe(
+    z
+      .enum(['0', '1'], { message: 'must be 1 (read prospects\' own rank with bulk_ranks) or 0 (authority unknown)' })
+      .optional()
+      .transform((value) => value !== '0'),
+  ),
 });
 
 export interface LocalSeoDataSettings {
@@ -166,6 +173,8 @@ export interface DataForSeoSettings {
   password?: string;
   baseUrl: string;
   dailyBudget?: number;
+  /** DATAFORSEO_BULK_RANKS: read each gap prospect's own rank with bulk_ranks/live (default on). */
+  bulkRanks?: boolean;
 }
 
 export interface Config {
@@ -340,6 +349,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         password: e.DATAFORSEO_PASSWORD,
         baseUrl: e.DATAFORSEO_BASE_URL,
         dailyBudget: e.DATAFORSEO_DAILY_BUDGET,
+        bulkRanks: e.DATAFORSEO_BULK_RANKS,
       }),
     },
   };

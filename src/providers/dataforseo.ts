@@ -141,7 +141,7 @@ interface Intersection {
 
 /** `bulkRanks` (default on): read each gap prospect's own rank with one bulk_ranks/live call; off
  *  leaves authority unknown. (A setting for config.ts to expose, e.g. DATAFORSEO_BULK_RANKS=0.) */
-export function createDataForSeoProvider(settings: DataForSeoSettings & { bulkRanks?: boolean }, deps: AdapterDependencies): Provider {
+export function createDataForSeoProvider(settings: DataForSeoSettings, deps: AdapterDependencies): Provider {
   const { login, password } = settings;
   const bulkRanks = settings.bulkRanks !== false;
   const basic = login !== undefined && password !== undefined ? Buffer.from(`${login}:${password}`).toString('base64') : undefined;
