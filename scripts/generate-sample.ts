@@ -224,7 +224,23 @@ const SECTIONS: Record<Kind, string[]> = {
   platform: ['pages', 'posts', 'watch', 'p'],
   spam: ['links', 'partners', 'seo', 'out'],
 };
-const SLUG_WORDS = ['best-plumbers', 'water-heater', 'burst-pipe', 'slab-leak', 'drain-tips', 'winter-freeze', 'remodel', 'recommendations', 'local-pros', 'emergency', 'tankless', 'repiping', 'sewer-line', 'hard-water', 'top-10'];
+// Page slugs per kind of site, so linking pages read as they do on real sites (a chamber's member
+// directory, a news round-up, a forum thread) and acquisition routes are visible in the sample. Every
+// list has 15 entries and is drawn from with one random number, as the single list before it was, so
+// which sites link where, how often and with which anchors is unchanged.
+const SLUGS: Record<Kind, string[]> = {
+  chamber: ['plumbing-contractors', 'home-services', 'plumbers', 'contractors', 'member-listing', 'home-improvement', 'trades', 'new-members', 'plumbing', 'service-providers', 'featured-members', 'business-listing', 'home-repair', 'member-benefits', 'sponsors-2025'],
+  directory_major: ['austin-tx-plumbers', 'plumbers-near-me', 'emergency-plumbers', 'water-heater-repair', 'drain-cleaning', 'austin-plumbing', 'plumbing-services', 'leak-detection', 'sewer-repair', 'top-rated-plumbers', 'plumbers-austin', 'repiping', 'tankless-installers', 'slab-leak-repair', 'best-plumbers'],
+  directory: ['plumbers', 'plumbing-company', 'add-listing', 'free-listing', 'austin-plumbers', 'home-services', 'contractors', 'local-business', 'plumbing', 'listing-details', 'business-profile', 'service-pros', 'company-profile', 'trades', 'categories-plumbing'],
+  news: ['best-plumbers-in-austin', 'how-to-choose-a-plumber', 'winter-freeze-burst-pipes', 'local-business-roundup', 'water-heater-rebates', 'slab-leaks-explained', 'small-business-spotlight', 'home-repair-guide', 'plumbing-costs-2025', 'storm-damage-tips', 'new-businesses-open', 'hard-water-austin', 'readers-choice-awards', 'emergency-repairs', 'sponsored-home-guide'],
+  blog: ['how-we-fixed-our-water-heater', 'recommended-plumbers', 'burst-pipe-story', 'diy-drain-tips', 'winter-freeze-prep', 'remodel-diary', 'our-favorite-local-pros', 'tankless-review', 'slab-leak-nightmare', 'hard-water-fixes', 'top-10-home-fixes', 'bathroom-remodel', 'resources', 'helpful-links', 'emergency-plumber-story'],
+  education: ['apprenticeship-partners', 'employer-partners', 'industry-partners', 'program-sponsors', 'plumbing-program', 'advisory-board', 'internship-employers', 'career-fair-employers', 'workforce-partners', 'hiring-partners', 'trade-program', 'continuing-education', 'donors', 'partner-employers', 'scholarship-sponsors'],
+  government: ['licensed-contractors', 'approved-plumbers', 'rebate-participating-contractors', 'registered-contractors', 'backflow-testers', 'water-conservation-partners', 'contractor-list', 'licensed-plumbers', 'permit-holders', 'approved-installers', 'participating-contractors', 'utility-partners', 'vendor-list', 'certified-testers', 'contractor-directory'],
+  forum: ['anyone-recommend-a-plumber', 'plumber-recommendations', 'burst-pipe-help', 'water-heater-advice', 'good-plumber-austin', 'slab-leak-experience', 'who-do-you-use', 'plumbing-question', 'emergency-plumber-needed', 'drain-clog-help', 'reliable-plumber', 'tankless-worth-it', 'repipe-quotes', 'hard-water-solutions', 'plumber-reviews'],
+  industry: ['certified-installers', 'dealer-locator', 'find-a-pro', 'partner-plumbers', 'authorized-dealers', 'installer-directory', 'case-study', 'pro-network', 'preferred-contractors', 'certified-pros', 'where-to-buy', 'trade-partners', 'installer-spotlight', 'member-companies', 'find-an-installer'],
+  platform: ['profile', 'about', 'posts', 'videos', 'reviews', 'photos', 'page', 'info', 'community', 'services', 'updates', 'events', 'channel', 'board', 'pins'],
+  spam: ['link-exchange', 'seo-links', 'cheap-backlinks', 'partners-links', 'web-directory', 'submit-url', 'link-list', 'resources-links', 'seo-directory', 'top-links', 'out-links', 'buy-links', 'links-page', 'sites', 'friends'],
+};
 const TARGET_PAGES = ['/', '/', '/', '/water-heater-repair', '/drain-cleaning', '/emergency-plumbing', '/about', '/contact', '/reviews', '/slab-leak-detection'];
 const BRAND: Record<string, string> = {
   'austinplumbingco.com': 'Austin Plumbing Co',
@@ -256,7 +272,7 @@ interface Row {
 function linksFrom(referrer: Referrer, target: string, count: number): Row[] {
   const rows: Row[] = [];
   for (let index = 0; index < count; index++) {
-    const slug = `${pick(SLUG_WORDS)}-${between(1, 99)}`;
+    const slug = `${pick(SLUGS[referrer.kind]!)}-${between(1, 99)}`;
     const section = pick(SECTIONS[referrer.kind]!);
     const sourceUrl = `https://${referrer.host}/${section}/${slug}`;
     const page = pick(TARGET_PAGES);

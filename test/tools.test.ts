@@ -328,13 +328,27 @@ describe('category and route selection on the sample', () => {
     expect(listed.meta.total).toBe(data.kept - data.left_out.platform_or_social - data.left_out.suspect_spam - paid);
   });
 
+  it('a detailed page continues detailed: the next call keeps response_format and the platform choice', async () => {
+    const { data } = await gapOf({});
+    const first = (await call('list_prospects', { run_id: data.run_id, per_page: 100, include_platforms: true, response_format: 'detailed' })).structuredContent as Record<string, any>;
+    expect(first.next_call.arguments).toMatchObject({ response_format: 'detailed', include_platforms: true });
+    const second = (await call('list_prospects', first.next_call.arguments)).structuredContent as Record<string, any>;
+    expect(second.data[0].by_competitor).toBeDefined();
+  });
+
   it('keeps only the routes and categories asked for', async () => {
     const { data } = await gapOf({ route: ['membership'] });
     expect(data.prospects.length).toBeGreaterThan(0);
     expect(data.prospects.every((row: { route: string }) => row.route === 'membership')).toBe(true);
     const run = data.run_id as string;
-    const chambers = (await call('list_prospects', { run_id: run, category: ['chamber_or_association'], exclude_route: ['membership'] })).structuredContent as Record<string, any>;
-    expect(chambers.data.every((row: { category: string; route: string }) => row.category === 'chamber_or_association' && row.route !== 'membership')).toBe(true);
+    const chambers = (await call('list_prospects', { run_id: run, category: ['chamber_or_association'], exclude_route: ['membership'], per_page: 100 })).structuredContent as Record<string, any>;
+    const rows: Array<{ category: string; route: string }> = chambers.data ?? [];
+    expect(rows.every((row) => row.category === 'chamber_or_association' && row.route !== 'membership')).toBe(true);
+    // Against the same run without the route filter: exactly its non-membership chambers are left.
+    const every = (await call('list_prospects', { run_id: run, category: ['chamber_or_association'], per_page: 100 })).structuredContent as Record<string, any>;
+    const all: Array<{ route: string }> = every.data ?? [];
+    expect(all.length).toBeGreaterThan(0);
+    expect(rows.length).toBe(all.filter((row) => row.route !== 'membership').length);
   });
 
   it('treats platforms the same by default in backlink_gap and list_prospects', async () => {

@@ -19,7 +19,8 @@ import {
 } from './model.js';
 
 const PER_PAGE = 100;
-const MAX_PAGE_CALLS = 50;
+// Detailed rows (per-competitor dofollow counts for the marks) fit ~25 to an answer: 1,000 prospects take ~40 calls.
+const MAX_PAGE_CALLS = 200;
 const MARK_TEXT = { df: 'DF', nf: 'nf', link: '•', none: '' } as const;
 const MARK_TITLE = { df: 'links, dofollow', nf: 'links, nofollow only', link: 'links (follow unknown)', none: 'no link' } as const;
 
@@ -83,7 +84,7 @@ function merge(run: ViewRun, rows: readonly ViewProspect[]): void {
 
 /** Reads the whole run page by page through list_prospects, following the server's next_call. */
 async function loadWholeRun(connection: HostConnection, run: ViewRun): Promise<void> {
-  let args: Record<string, unknown> | undefined = { run_id: run.run_id, page: 1, per_page: PER_PAGE, include_platforms: true };
+  let args: Record<string, unknown> | undefined = { run_id: run.run_id, page: 1, per_page: PER_PAGE, include_platforms: true, response_format: 'detailed' };
   state.loading = true;
   render();
   try {

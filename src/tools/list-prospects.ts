@@ -82,8 +82,9 @@ export function renderProspectsResult(outcome: ProspectsOutcome, format: 'concis
     (rows) => renderProspects({ ...answer, data: [...rows] }, rows.length, format, input) + JSON.stringify(structuredFor(rows, answer.next_call)),
     budget,
   );
-  // Rows cut to fit are not lost: the next call starts at the first row left out.
-  const next = fits < answer.data.length ? resumeAfter?.(fits) : answer.next_call;
+  // Rows cut to fit are not lost: the next call starts at the first row left out, in the same format.
+  const following = fits < answer.data.length ? resumeAfter?.(fits) : answer.next_call;
+  const next = following && format === 'detailed' ? { ...following, arguments: { ...following.arguments, response_format: 'detailed' } } : following;
   const { next_call: _call, ...rest } = answer;
   const cut: ProspectsOutcome = { ...rest, data: answer.data.slice(0, fits), ...(next !== undefined && { next_call: next }) };
   return { text: renderProspects(cut, fits, format, input, answer.data.length - fits), structured: structuredFor(cut.data, next) };
