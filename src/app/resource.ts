@@ -3,7 +3,6 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RESOURCE_MIME_TYPE, registerAppResource } from '@modelcontextprotocol/ext-apps/server';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { GapRun } from '../domain.js';
 import { UsageError } from '../errors.js';
@@ -11,8 +10,13 @@ import { packageRoot } from '../package-root.js';
 import type { ViewRun } from './model.js';
 
 export const GAP_VIEW_URI = 'ui://backlink-gap/gap-view.html';
-/** `_meta` of the tools whose results the view shows (backlink_gap, list_prospects). */
-export const GAP_VIEW_META = { ui: { resourceUri: GAP_VIEW_URI } };
+/** The MCP Apps MIME type (ext-apps' RESOURCE_MIME_TYPE). */
+export const MCP_APP_MIME_TYPE = 'text/html;profile=mcp-app';
+/** `_meta` of the tools whose results the view shows (backlink_gap, list_prospects): the current key
+ *  and the legacy `ui/resourceUri` older hosts read, exactly what ext-apps' registerAppTool writes.
+ *  Its helpers are not imported: their module builds the whole App class's schemas, ~24 ms at every
+ *  start for two object spreads. */
+export const GAP_VIEW_META = { ui: { resourceUri: GAP_VIEW_URI }, 'ui/resourceUri': GAP_VIEW_URI };
 
 let html: Promise<string> | undefined;
 
@@ -29,12 +33,11 @@ export function gapViewHtml(): Promise<string> {
 }
 
 export function registerGapView(server: McpServer): void {
-  registerAppResource(
-    server,
+  server.registerResource(
     'Backlink gap view',
     GAP_VIEW_URI,
-    { description: 'Interactive matrix of a gap run: prospects × competitors, overlap counts, filters, shortlist export' },
-    async () => ({ contents: [{ uri: GAP_VIEW_URI, mimeType: RESOURCE_MIME_TYPE, text: await gapViewHtml() }] }),
+    { mimeType: MCP_APP_MIME_TYPE, description: 'Interactive matrix of a gap run: prospects × competitors, overlap counts, filters, shortlist export' },
+    async () => ({ contents: [{ uri: GAP_VIEW_URI, mimeType: MCP_APP_MIME_TYPE, text: await gapViewHtml() }] }),
   );
 }
 

@@ -21,6 +21,7 @@ import {
   type TimeoutKind,
   timeoutError,
 } from './failures.js';
+import { errorCode, flattenHeaders } from './undici-fields.js';
 import { createLimiter } from './limiter.js';
 import { backoffDelay, parseRetryAfter, sleep } from './retry.js';
 
@@ -430,26 +431,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
 
-function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  // undici wraps system errors (ECONNRESET inside UND_ERR_SOCKET); prefer the innermost system code.
-  let found: string | undefined;
-  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') found = found === undefined || found.startsWith('UND_ERR_SOCKET') ? code : found;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return found;
-}
 
 function timeoutKind(code: string | undefined): TimeoutKind | undefined {
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect';

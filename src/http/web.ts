@@ -12,6 +12,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from '../log.js';
 import { USER_AGENT } from '../version.js';
 import { type AddressPolicy, ipLiteralOf, refusedAddress } from './address.js';
+import { errorCode, flattenHeaders } from './undici-fields.js';
 import { createLimiter, type Limiter } from './limiter.js';
 
 /** The project and where to read about it, so a site owner seeing us in a log knows who asked. */
@@ -428,25 +429,7 @@ function decode(bytes: Buffer, contentType: string | undefined): string {
   }
 }
 
-function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
 
-function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  let found: string | undefined;
-  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (found === undefined || found.startsWith('UND_ERR_SOCKET'))) found = code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return found;
-}
 
 function networkWords(code: string | undefined): string {
   if (code === 'ECONNREFUSED') return 'the server refused the connection';

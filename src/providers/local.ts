@@ -145,22 +145,17 @@ export function createLocalProvider(options: {
     async gap(query, context): Promise<GapResult> {
       const opened = await engineFor();
       context.signal?.throwIfAborted();
+      // DuckDB when it is on (it reads no vendor exports, so it has no export notes), else the index.
+      let answer: { prospects: GapResult['prospects']; total_prospects: number; notes: string[] };
+      let sources: string[] = [];
       if (opened !== undefined) {
-        const answer = await engineGap(opened, query);
+        answer = await engineGap(opened, query);
         context.signal?.throwIfAborted();
-        const notes = synthetic ? [SAMPLE_NOTE, ...answer.notes] : answer.notes;
-        return {
-          prospects: answer.prospects,
-          total_prospects: answer.total_prospects,
-          cost,
-          status: 'complete',
-          ...(synthetic && { synthetic: true }),
-          ...(notes.length > 0 && { notes }),
-        };
+      } else {
+        const { data, scratch } = await ready(context);
+        answer = gapQuery(data, scratch, query);
+        sources = exportNotes(data, [query.your_domain, ...query.competitor_domains], query.your_domain);
       }
-      const { data, scratch } = await ready(context);
-      const answer = gapQuery(data, scratch, query);
-      const sources = exportNotes(data, [query.your_domain, ...query.competitor_domains], query.your_domain);
       const notes = synthetic ? [SAMPLE_NOTE, ...answer.notes] : [...answer.notes, ...sources];
       return {
         prospects: answer.prospects,

@@ -1,6 +1,5 @@
 // backlink_gap: who links to my competitors but not to me, ranked, kept as a run.
 
-import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GAP_VIEW_META } from '../app/resource.js';
 import { z } from 'zod';
@@ -42,8 +41,7 @@ export const backlinkGapOutput = z.looseObject({
 });
 
 export function registerBacklinkGap(server: McpServer, service: Service, logger: Logger): void {
-  registerAppTool(
-    server,
+  server.registerTool(
     'backlink_gap',
     {
       title: 'Backlink gap',

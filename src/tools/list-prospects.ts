@@ -1,6 +1,5 @@
 // list_prospects: page, filter, sort and export a stored gap run, for free.
 
-import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GAP_VIEW_META } from '../app/resource.js';
 import { z } from 'zod';
@@ -39,8 +38,7 @@ export const listProspectsOutput = z.looseObject({
 });
 
 export function registerListProspects(server: McpServer, service: Service, logger: Logger): void {
-  registerAppTool(
-    server,
+  server.registerTool(
     'list_prospects',
     {
       title: 'List prospects of a gap run',
