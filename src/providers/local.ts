@@ -10,7 +10,7 @@ import { sourceDomainOf } from '../hosts.js';
 import type { Logger } from '../log.js';
 import { packageRoot } from '../package-root.js';
 import { datasetLabel, type LocalDataset, loadDataset, resolveDatasetFiles } from './local-dataset.js';
-import type { LocalEngine } from './local/engine.js';
+import type { LocalEngine } from './local/engine/local.js';
 import { backlinksQuery, type GapAnswer, gapQuery, intersectQuery, Scratch } from './local/queries.js';
 import { type CallContext, noCost, type Provider, type ProviderDescription } from './provider.js';
 
@@ -92,7 +92,7 @@ export function createLocalProvider(options: {
       const files = await resolveDatasetFiles(path, synthetic ? 'the bundled sample path' : undefined);
       if (files.format === 'exports') return undefined;
       const started = performance.now();
-      const { openLocalEngine } = await import('./local/engine.js');
+      const { openLocalEngine } = await import('./local/engine/local.js');
       let opened: LocalEngine;
       try {
         opened = await openLocalEngine(identity, async () => (await load()).data, settings);

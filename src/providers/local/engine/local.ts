@@ -1,25 +1,20 @@
-// The local engine: DuckDB over Parquet. The only module that speaks SQL or knows the file layout.
+// The local engine's links layout: a links file or exports as Parquet (domains, pairs, links).
 // A dataset is converted once (from the index the loader builds, so registrable domains come from
 // tldts, never from SQL string stripping) into `<cache>/local/<dataset identity>/`; later processes
 // open those files without reading the source again. DuckDB is imported on first use only.
 
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { LinkingPage } from '../../domain.js';
-import type { LocalDataset } from '../local-dataset.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LinkingPage } from '../../../domain.js';
+import type { LocalDataset } from '../../local-dataset.js';
+import { type DuckDbOptions, openDuckDb, rows, sqlText } from './duckdb.js';
 
 /** Bumped when the layout changes, so files written by an older layout are never read. */
 const LAYOUT = 'v1';
 const FILES = ['domains.parquet', 'pairs.parquet', 'links.parquet'] as const;
 
-export interface EngineOptions {
-  /** The cache directory; files go under `local/`. */
-  cacheDir: string;
-  /** DuckDB memory_limit, e.g. "2GB"; default a quarter of the machine. */
-  memoryLimit?: string;
-}
+export type EngineOptions = DuckDbOptions;
 
 export interface LocalEngine {
   /** True when this process wrote the Parquet files (false: reused from an earlier process). */
@@ -76,29 +71,13 @@ function complete(folder: string): boolean {
   });
 }
 
-/** BACKLINK_GAP_DUCKDB_MEMORY or a quarter of this machine's memory. */
-function memoryLimit(option: string | undefined): string {
-  if (option !== undefined && option.trim() !== '') return option.trim();
-  return `${Math.max(256, Math.floor(totalmem() / 4 / 1024 / 1024))}MB`;
-}
-
-const sqlText = (value: string) => `'${value.replaceAll("'", "''")}'`;
-
 /**
  * Opens the engine over the Parquet files of `identity`, converting `load()`'s dataset first when
  * they are missing (a changed dataset has another identity, so it is converted again).
  */
 export async function openLocalEngine(identity: string, load: () => Promise<LocalDataset>, options: EngineOptions): Promise<LocalEngine> {
   const folder = parquetFolder(options.cacheDir, identity);
-  const spill = join(options.cacheDir, 'local', 'spill');
-  mkdirSync(spill, { recursive: true });
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance: DuckDBInstance = await DuckDBInstance.create(':memory:', {
-    memory_limit: memoryLimit(options.memoryLimit),
-    temp_directory: spill,
-    threads: String(Math.max(1, Math.min(4, availableParallelism()))),
-  });
-  const connection = await instance.connect();
+  const { instance, connection } = await openDuckDb(options);
   let converted = false;
   try {
     if (!complete(folder)) {
@@ -198,10 +177,6 @@ async function convert(connection: DuckDBConnection, data: LocalDataset, folder:
     rmSync(partial, { recursive: true, force: true });
     if (!complete(folder)) throw error;
   }
-}
-
-async function rows(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
-  return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
 }
 
 const optional = <T>(value: unknown): T | undefined => (value === null || value === undefined ? undefined : (value as T));
