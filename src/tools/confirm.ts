@@ -40,6 +40,7 @@ export function quoteLines(quote: DryRun): string[] {
   return quote.estimates.map(
     (entry) =>
       `${entry.provider}: ${entry.cached ? 'already cached, costs 0' : `~${formatCost(entry.estimate)}`} · spent today ${entry.spent_today}` +
+      `${entry.held_today !== undefined ? ` (+${entry.held_today} held by calls running)` : ''}` +
       `${entry.daily_budget !== undefined ? ` of budget ${entry.daily_budget}` : ''}`,
   );
 }
