@@ -231,6 +231,8 @@ export interface UsageOutcome {
     unit?: string;
     pricing?: string;
     spent_today: number;
+    /** Held against today's budget by calls still running, beyond what they have spent (when any). */
+    held_today?: number;
     spent_month: number;
     daily_budget?: number;
     balance?: { amount: number; unit: string; note?: string };

@@ -42,6 +42,7 @@ export function quoteLines(quote: DryRun): string[] {
     (entry) =>
       // formatCost names the provider too ("oneclickseo 7 credits"): the line already starts with it.
       `${entry.provider}: ${entry.cached ? 'already cached, costs 0' : `~${formatCost(entry.estimate).replace(`${entry.estimate.provider} `, '')}`} · spent today ${entry.spent_today}` +
+      `${entry.held_today !== undefined ? ` (+${entry.held_today} held by calls running)` : ''}` +
       `${entry.daily_budget !== undefined ? ` of budget ${entry.daily_budget}` : ''}`,
   );
 }
