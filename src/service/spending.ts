@@ -83,7 +83,7 @@ export function createSpending(deps: ServiceDependencies): Spending {
     // Deadlines are wall-clock (the HTTP layer compares them with Date.now()); `now` is the cache's clock.
     // Spend reported outside a paid call (a free read that turned out billed) is still recorded.
     contextFor: (options) => ({
-      deadline: Date.now() + config.deadlineMs,
+      deadline: options?.deadline ?? Date.now() + config.deadlineMs,
       ...(options?.signal && { signal: options.signal }),
       ...(options?.progress && { progress: options.progress }),
       spend: (cost: Cost) => {

@@ -46,6 +46,9 @@ export interface ServiceDependencies {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** When the call's upstream work must end (epoch ms); default now + BACKLINK_GAP_DEADLINE_MS. A call
+   *  running as an MCP task has longer: its client is not waiting on it. */
+  deadline?: number;
   progress?: (done: number, total?: number, message?: string) => void;
   /** Ask the user whether to spend what `quote` says (a client with form elicitation); absent: the
    *  quote is the answer and the caller repeats with `confirm: true`. */
