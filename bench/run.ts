@@ -31,6 +31,7 @@ import { errorText, type GroupOptions, missingRow, ROOT, type Row } from './figu
 import { measureStartup } from './figures/startup.js';
 import { measureTokens } from './figures/tokens.js';
 import { measureTools } from './figures/tools.js';
+import { measureWebgraph } from './figures/webgraph.js';
 
 const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   startup: measureStartup,
@@ -44,6 +45,7 @@ const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   app: measureApp,
   check: measureCheck,
   routes: measureRoutes,
+  webgraph: measureWebgraph,
 };
 
 const RESULTS = join(ROOT, 'bench', 'results.json');
