@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { domainToASCII } from 'node:url';
 import { createGzip, type Gzip } from 'node:zlib';
-import { mulberry32 } from './generate-dataset.js';
+import { mulberry32 } from './random.js';
 
 export type WebGraphLevel = 'domain' | 'host';
 

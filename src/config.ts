@@ -101,6 +101,16 @@ const envSchema = z.object({
       .regex(/^[A-Za-z0-9_.-]{1,40}$/, { message: 'must be 1-40 letters, digits, _ . or -' })
       .optional(),
   ),
+  BACKLINK_GAP_WEBGRAPH_INFO_URL: baseUrl('https://index.commoncrawl.org/graphinfo.json'),
+  BACKLINK_GAP_WEBGRAPH_DATA_URL: baseUrl('https://data.commoncrawl.org/projects/hyperlinkgraph'),
+  // Whether a level's vertices/edges come as one file or as parts named by a `.paths.gz` listing is
+  // UNVERIFIED for recent releases: auto tries the single file, then the listing.
+  BACKLINK_GAP_WEBGRAPH_PARTS: optionalText.pipe(
+    z
+      .enum(['auto', 'single', 'listing'], { message: 'must be auto, single or listing' })
+      .optional()
+      .transform((value) => value ?? 'auto'),
+  ),
   BACKLINK_GAP_FETCH_ALLOW_LOOPBACK: optionalText.pipe(
     z
       .enum(['0', '1'], { message: 'must be 1 (allow loopback, for tests) or 0' })
@@ -180,6 +190,15 @@ export interface DataForSeoSettings {
   bulkRanks?: boolean;
 }
 
+export interface WebgraphDownloadSettings {
+  /** BACKLINK_GAP_WEBGRAPH_INFO_URL: the release list, newest first. */
+  infoUrl: string;
+  /** BACKLINK_GAP_WEBGRAPH_DATA_URL: releases are folders `<release>/<level>/` under it. */
+  dataUrl: string;
+  /** BACKLINK_GAP_WEBGRAPH_PARTS: `single` file per kind, a `listing` (.paths.gz) of parts, or `auto` (single, then listing). */
+  parts: 'auto' | 'single' | 'listing';
+}
+
 export interface Config {
   /** BACKLINK_GAP_DATA; undefined means the bundled sample. */
   dataPath?: string;
@@ -206,6 +225,8 @@ export interface Config {
    *  provider's own unit (USD, rows, credits), is asked for confirmation first; unset: never asked. */
   confirmAbove?: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Where `webgraph fetch` reads Common Crawl's release list and files (tests: a loopback fake). */
+  webgraphDownload: WebgraphDownloadSettings;
   /** check_prospects may fetch loopback addresses (127.0.0.0/8, ::1) as well as public ones; for tests only. */
   fetchAllowLoopback: boolean;
   http: {
@@ -323,6 +344,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.BACKLINK_GAP_CONFIRM_ABOVE !== undefined && { confirmAbove: e.BACKLINK_GAP_CONFIRM_ABOVE }),
     logLevel: e.BACKLINK_GAP_LOG_LEVEL,
     fetchAllowLoopback: e.BACKLINK_GAP_FETCH_ALLOW_LOOPBACK,
+    webgraphDownload: {
+      infoUrl: e.BACKLINK_GAP_WEBGRAPH_INFO_URL,
+      dataUrl: e.BACKLINK_GAP_WEBGRAPH_DATA_URL,
+      parts: e.BACKLINK_GAP_WEBGRAPH_PARTS,
+    },
     http: {
       ...(e.BACKLINK_GAP_HTTP_TOKEN !== undefined && { token: e.BACKLINK_GAP_HTTP_TOKEN }),
       allowedOrigins: e.BACKLINK_GAP_ALLOWED_ORIGINS,

@@ -398,7 +398,8 @@ export const DEFAULTS = {
 export interface DryRun {
   dry_run: true;
   provider: ProviderName | 'all';
-  estimates: Array<{ provider: ProviderName; estimate: Cost; cached: boolean; daily_budget?: number; spent_today: number }>;
+  /** held_today: what calls still running hold against the day's budget, beyond their recorded spend. */
+  estimates: Array<{ provider: ProviderName; estimate: Cost; cached: boolean; daily_budget?: number; spent_today: number; held_today?: number }>;
   /** Set when a real call was held back for its cost (BACKLINK_GAP_CONFIRM_ABOVE): `required` (repeat
    *  with confirm: true) or `declined` (the user said no); nothing was called either way. */
   confirmation?: 'required' | 'declined';

@@ -55,6 +55,11 @@ export function createUsage(deps: OperationDependencies): (options?: CallOptions
         entry.capabilities = description.capabilities;
         entry.unit = description.unit;
         entry.pricing = description.pricing;
+        if (description.unit !== 'none') {
+          // Taken from the budget by calls still running, not yet recorded as spent (shown only when some is).
+          const held = await ledger.held(name, description.unit).catch(() => 0);
+          if (held > 0) entry.held_today = held;
+        }
         if (provider.balance) {
           try {
             options?.signal?.throwIfAborted();
