@@ -80,7 +80,8 @@ export function createLocalProvider(options: {
 
   // The engine over Parquet, opened once per dataset identity (a changed dataset is converted again).
   let engine: { identity: string; opening: Promise<LocalEngine | undefined> } | undefined;
-  const engineFor = (): Promise<LocalEngine | undefined> => {
+  // A conversion runs for the call that started it and stops when that call is cancelled.
+  const engineFor = (context: CallContext): Promise<LocalEngine | undefined> => {
     const settings = options.engine;
     if (settings === undefined) return Promise.resolve(undefined);
     const identity = datasetIdentity(path);
@@ -95,7 +96,11 @@ export function createLocalProvider(options: {
       const { openLocalEngine } = await import('./local/engine/local.js');
       let opened: LocalEngine;
       try {
-        opened = await openLocalEngine(identity, async () => (await load()).data, settings);
+        opened = await openLocalEngine(identity, { files, load: async () => (await load()).data }, {
+          ...settings,
+          ...(context.signal !== undefined && { signal: context.signal }),
+          progress: (message, values) => options.logger.info(message, values),
+        });
       } catch (error) {
         // The Claude Desktop bundle leaves DuckDB out (a native binary per platform, ~70 MB):
         // without the module the in-memory index answers, as it does for vendor exports.
@@ -143,7 +148,7 @@ export function createLocalProvider(options: {
     },
 
     async gap(query, context): Promise<GapResult> {
-      const opened = await engineFor();
+      const opened = await engineFor(context);
       context.signal?.throwIfAborted();
       // DuckDB when it is on (it reads no vendor exports, so it has no export notes), else the index.
       let answer: { prospects: GapResult['prospects']; total_prospects: number; notes: string[] };

@@ -2,7 +2,7 @@
 // dataset converted once and reused by a later provider without reading the CSV, and converted
 // again when the CSV changes.
 
-import { appendFile, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,109 @@ describe('local engine: gap answers identical to the in-memory index', () => {
   }
 });
 
+// Hosts the house rule names (hosts.ts), columns in another order with one extra and no first_seen,
+// quoted cells, and a domains.csv naming domains as people write them.
+const TRICKY_LINKS = [
+  'target_url,Source_URL,extra,anchor,nofollow,last_seen',
+  'https://www.a.com/x,https://Joe.WordPress.com/post,1,"Plumbers, Austin",FALSE,2025-03-01',
+  'https://a.com/,https://amy.wordpress.com/p,2,home,0,2025-03-02',
+  'https://b.com/,https://news.example.co.uk/s,3,"say ""hi""",1,2025-03-01T10:00:00Z',
+  'https://b.com/q?x=1,https://user@shop.example.co.uk:8080/p,4,,true,',
+  'https://a.com/,https://xn--bcher-kva.de/,5,books,false,2024-12-31',
+  'https://c.com/,https://a.b.github.io/page,6,gh,false,2025-01-01',
+  'https://c.com/,http://www.news.example.co.uk/other,7,again,false,2025-01-02',
+  'https://a.com/,https://writer.blogspot.com/,8,blog,true,2025-02-02',
+  'https://b.com/,https://writer.blogspot.com/2,9,blog2,false,2025-02-02',
+  'https://me.com/,https://writer.blogspot.com/3,10,mine,false,2025-02-02',
+  'https://a.com/,https://www.plain.org/,11,p,false,2025-02-03',
+  'https://a.com/,https://a.com/internal,12,self,false,2025-02-03',
+].join('\n');
+const TRICKY_DOMAINS = [
+  'domain,authority,spam_score,backlinks',
+  'WWW.Plain.org,40,3,100',
+  'joe.wordpress.com,22.5,1.5,',
+  'example.co.uk,55,,9',
+  'plain.org,99,99,99',
+  'nowhere.example,10,1,1',
+].join('\n');
+
+async function trickyFolder(links = TRICKY_LINKS): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'blg-engine-tricky-'));
+  await writeFile(join(folder, 'links.csv'), `${links}\n`);
+  await writeFile(join(folder, 'domains.csv'), `${TRICKY_DOMAINS}\n`);
+  return folder;
+}
+
+describe('local engine: DuckDB reads the CSV itself, naming domains as the loader does', () => {
+  it('answers the same gaps as the index on hosts, quoting and column orders the house rule cares about, without the loader', async () => {
+    const folder = await trickyFolder();
+    try {
+      const logger = recordingLogger();
+      const index = createLocalProvider({ dataPath: folder, logger: silentLogger });
+      const engine = createLocalProvider({ dataPath: folder, logger, engine: { cacheDir } });
+      const queries: GapQuery[] = [
+        { your_domain: 'me.com', competitor_domains: ['a.com', 'b.com', 'c.com'], limit: 100, min_competitors: 1 },
+        { your_domain: 'nobody.com', competitor_domains: ['b.com', 'a.com'], limit: 3, min_competitors: 1 },
+      ];
+      for (const query of queries) {
+        const expected = await index.gap!(query, {});
+        expect(expected.prospects.length).toBeGreaterThan(2);
+        expect(await engine.gap!(query, {})).toEqual(expected);
+      }
+      const domains = (await index.gap!(queries[0]!, {})).prospects.map((prospect) => prospect.domain);
+      expect(domains).toEqual(expect.arrayContaining(['joe.wordpress.com', 'amy.wordpress.com', 'example.co.uk', 'xn--bcher-kva.de', 'b.github.io']));
+      expect(logger.messages).toContain('local conversion: reading the CSV with DuckDB');
+      expect(logger.messages).not.toContain('local conversion: reading through the loader');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('a row the fast path does not take (spaces around a cell, an odd nofollow) goes through the loader: same answer, or the same error', async () => {
+    const padded = await trickyFolder(TRICKY_LINKS.replace('https://c.com/,https://a.b.github.io/page', 'https://c.com/ ,  https://a.b.github.io/page'));
+    const broken = await trickyFolder(TRICKY_LINKS.replace(',books,false,', ',books,maybe,'));
+    try {
+      const query = { your_domain: 'me.com', competitor_domains: ['a.com', 'b.com', 'c.com'], limit: 100, min_competitors: 1 };
+      const logger = recordingLogger();
+      const answer = await createLocalProvider({ dataPath: padded, logger, engine: { cacheDir } }).gap!(query, {});
+      expect(answer).toEqual(await createLocalProvider({ dataPath: padded, logger: silentLogger }).gap!(query, {}));
+      expect(logger.messages).toContain('local conversion: reading through the loader');
+
+      const indexError = await createLocalProvider({ dataPath: broken, logger: silentLogger }).gap!(query, {}).catch((error: Error) => error.message);
+      expect(indexError).toMatch(/links\.csv:6: nofollow is "maybe"/);
+      const engineError = await createLocalProvider({ dataPath: broken, logger: silentLogger, engine: { cacheDir } }).gap!(query, {}).catch((error: Error) => error.message);
+      expect(engineError).toBe(indexError);
+    } finally {
+      await rm(padded, { recursive: true, force: true });
+      await rm(broken, { recursive: true, force: true });
+    }
+  });
+
+  it('a cancelled conversion leaves no folder behind, and the next call converts', async () => {
+    const folder = await trickyFolder();
+    const cache = await mkdtemp(join(tmpdir(), 'blg-engine-cancel-'));
+    try {
+      const query = { your_domain: 'me.com', competitor_domains: ['a.com', 'b.com'], limit: 10, min_competitors: 1 };
+      const controller = new AbortController();
+      const logger: Logger = {
+        ...silentLogger,
+        info(message) {
+          if (message === 'local conversion: reading the CSV with DuckDB') controller.abort(new Error('cancelled by the client'));
+        },
+      };
+      const provider = createLocalProvider({ dataPath: folder, logger, engine: { cacheDir: cache } });
+      await expect(provider.gap!(query, { signal: controller.signal })).rejects.toThrow('cancelled by the client');
+      expect((await readdir(join(cache, 'local'))).filter((name) => name !== 'spill')).toEqual([]);
+      const answer = await provider.gap!(query, {});
+      expect(answer.prospects.length).toBeGreaterThan(0);
+      expect((await readdir(join(cache, 'local'))).filter((name) => name !== 'spill')).toHaveLength(1);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('local engine: converted once, reused, converted again on change', () => {
   it('a second provider answers from the Parquet files without reading the CSV; an edited CSV is converted again', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'blg-engine-data-'));
@@ -75,7 +178,7 @@ describe('local engine: converted once, reused, converted again on change', () =
       const first = recordingLogger();
       const answer = await createLocalProvider({ dataPath: folder, logger: first, engine: { cacheDir: cache } }).gap!(query, {});
       expect(first.messages).toContain('local dataset converted to Parquet');
-      expect(first.messages).toContain('local dataset loaded');
+      expect(first.messages).not.toContain('local dataset loaded'); // DuckDB read the CSV itself
       expect(await readdir(join(cache, 'local'))).toHaveLength(2); // the dataset's folder and the spill folder
 
       const second = recordingLogger();
@@ -107,7 +210,7 @@ describe('BACKLINK_GAP_LOCAL_ENGINE=duckdb', () => {
       const expected = (await plain.service.gap(question)) as GapOutcome;
       expect(answer.top.map((prospect) => prospect.domain)).toEqual(expected.top.map((prospect) => prospect.domain));
       expect(answer.top.length).toBeGreaterThan(0);
-      expect((await readdir(join(duck.dir, 'local'))).some((name) => name.startsWith('v1-'))).toBe(true);
+      expect((await readdir(join(duck.dir, 'local'))).some((name) => name.startsWith('v2-'))).toBe(true);
       await expect(readdir(join(plain.dir, 'local'))).rejects.toThrow();
     } finally {
       await Promise.all([duck.dispose(), plain.dispose()]);

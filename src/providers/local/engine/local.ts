@@ -7,11 +7,12 @@ import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LinkingPage } from '../../../domain.js';
-import type { LocalDataset } from '../../local-dataset.js';
+import type { DatasetFiles, LocalDataset } from '../../local-dataset.js';
 import { type DuckDbOptions, openDuckDb, rows, sqlText } from './duckdb.js';
+import { convertCsvTables, convertDatasetTables, NotPlain, type Progress } from './local-convert.js';
 
 /** Bumped when the layout changes, so files written by an older layout are never read. */
-const LAYOUT = 'v1';
+const LAYOUT = 'v2';
 const FILES = ['domains.parquet', 'pairs.parquet', 'links.parquet'] as const;
 
 export type EngineOptions = DuckDbOptions;
@@ -71,17 +72,30 @@ function complete(folder: string): boolean {
   });
 }
 
+/** What a dataset is made of: its files, and the loader's index of it for what DuckDB does not read itself. */
+export interface EngineSource {
+  files: DatasetFiles;
+  load: () => Promise<LocalDataset>;
+}
+
+export interface OpenOptions {
+  /** Cancels a conversion under way: DuckDB is interrupted and the partial folder removed. */
+  signal?: AbortSignal;
+  /** Conversion steps, as log lines. */
+  progress?: Progress;
+}
+
 /**
- * Opens the engine over the Parquet files of `identity`, converting `load()`'s dataset first when
- * they are missing (a changed dataset has another identity, so it is converted again).
+ * Opens the engine over the Parquet files of `identity`, converting the dataset first when they are
+ * missing (a changed dataset has another identity, so it is converted again).
  */
-export async function openLocalEngine(identity: string, load: () => Promise<LocalDataset>, options: EngineOptions): Promise<LocalEngine> {
+export async function openLocalEngine(identity: string, source: EngineSource, options: EngineOptions & OpenOptions = { cacheDir: '' }): Promise<LocalEngine> {
   const folder = parquetFolder(options.cacheDir, identity);
   const { instance, connection } = await openDuckDb(options);
   let converted = false;
   try {
     if (!complete(folder)) {
-      await convert(connection, await load(), folder);
+      await convert(connection, source, folder, options);
       converted = true;
     }
     for (const name of FILES) {
@@ -104,71 +118,51 @@ export async function openLocalEngine(identity: string, load: () => Promise<Loca
 }
 
 /** Writes the three files into a private folder, then renames it into place (readers never see half). */
-async function convert(connection: DuckDBConnection, data: LocalDataset, folder: string): Promise<void> {
+async function convert(connection: DuckDBConnection, source: EngineSource, folder: string, options: OpenOptions): Promise<void> {
+  const progress = options.progress ?? (() => {});
   const partial = `${folder}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
-  await connection.run(
-    'CREATE TEMP TABLE d (id INTEGER, name VARCHAR, authority FLOAT, spam SMALLINT, backlinks DOUBLE, referring_domains DOUBLE, authority_rank INTEGER)',
-  );
-  const domains = await connection.createAppender('d');
-  for (let id = 0; id < data.domainCount; id++) {
-    const authority = data.domainAuthority[id]!;
-    const spam = data.domainSpam[id]!;
-    const backlinks = data.domainBacklinks[id]!;
-    const referring = data.domainReferringDomains[id]!;
-    domains.appendInteger(id);
-    domains.appendVarchar(data.domainName(id));
-    if (Number.isNaN(authority)) domains.appendNull();
-    else domains.appendFloat(authority);
-    if (spam < 0) domains.appendNull();
-    else domains.appendSmallInt(spam);
-    if (Number.isNaN(backlinks)) domains.appendNull();
-    else domains.appendDouble(backlinks);
-    if (Number.isNaN(referring)) domains.appendNull();
-    else domains.appendDouble(referring);
-    domains.appendInteger(data.domainAuthorityRank[id]!);
-    domains.endRow();
-  }
-  domains.closeSync();
-
-  await connection.run(
-    'CREATE TEMP TABLE l (target INTEGER, source INTEGER, link INTEGER, source_url VARCHAR, target_url VARCHAR, anchor VARCHAR, nofollow BOOLEAN, first_seen VARCHAR, last_seen VARCHAR, last_seen_order INTEGER)',
-  );
-  const links = await connection.createAppender('l');
-  const { postings, postingOffsets } = data;
-  for (let target = 0; target < data.domainCount; target++) {
-    for (let position = postingOffsets[target]!; position < postingOffsets[target + 1]!; position++) {
-      const link = postings[position]!;
-      const first = data.linkFirstSeen[link]!;
-      const last = data.linkLastSeen[link]!;
-      links.appendInteger(target);
-      links.appendInteger(data.linkSourceDomain[link]!);
-      links.appendInteger(link);
-      links.appendVarchar(data.sourceUrl(data.linkSourcePage[link]!));
-      links.appendVarchar(data.targetUrl(data.linkTargetUrl[link]!));
-      links.appendVarchar(data.anchor(data.linkAnchor[link]!));
-      links.appendBoolean(data.linkNofollow[link] !== 0);
-      if (first === 0) links.appendNull();
-      else links.appendVarchar(data.date(first));
-      if (last === 0) links.appendNull();
-      else links.appendVarchar(data.date(last));
-      links.appendInteger(data.dateRank[last]!);
-      links.endRow();
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const interrupt = () => connection.interrupt();
+  signal?.addEventListener('abort', interrupt, { once: true });
+  const step = () => signal?.throwIfAborted();
+  try {
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true });
+    const started = performance.now();
+    try {
+      await convertCsvTables(connection, source.files, progress);
+    } catch (error) {
+      if (!(error instanceof NotPlain)) throw error;
+      step();
+      await connection.run('DROP TABLE IF EXISTS r; DROP TABLE IF EXISTS l; DROP TABLE IF EXISTS d; DROP TABLE IF EXISTS f');
+      progress('local conversion: reading through the loader', { reason: error.message });
+      await convertDatasetTables(connection, await source.load(), progress);
     }
+    step();
+    progress('local conversion: writing Parquet', { folder, milliseconds: Math.round(performance.now() - started) });
+    const write = (query: string, name: string) =>
+      connection.run(`COPY (${query}) TO ${sqlText(join(partial, name))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)`);
+    await write('SELECT id, name, authority, spam, backlinks, referring_domains, authority_rank FROM d ORDER BY id', 'domains.parquet');
+    step();
+    await write(
+      'SELECT target, source, link, source_url, target_url, target_host, anchor, nofollow, first_seen, last_seen, last_seen_order FROM l ORDER BY target, link',
+      'links.parquet',
+    );
+    step();
+    await write(
+      'SELECT target, source, count(*)::INTEGER AS links, count(*) FILTER (WHERE NOT nofollow)::INTEGER AS dofollow_links FROM l GROUP BY target, source ORDER BY target, source',
+      'pairs.parquet',
+    );
+    step();
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', interrupt);
+    await connection.run('DROP TABLE IF EXISTS l; DROP TABLE IF EXISTS d; DROP TABLE IF EXISTS r; DROP TABLE IF EXISTS f').catch(() => undefined);
   }
-  links.closeSync();
-
-  const write = (query: string, name: string) =>
-    connection.run(`COPY (${query}) TO ${sqlText(join(partial, name))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)`);
-  await write('SELECT * FROM d ORDER BY id', 'domains.parquet');
-  await write('SELECT * FROM l ORDER BY target, link', 'links.parquet');
-  await write(
-    'SELECT target, source, count(*)::INTEGER AS links, count(*) FILTER (WHERE NOT nofollow)::INTEGER AS dofollow_links FROM l GROUP BY target, source ORDER BY target, source',
-    'pairs.parquet',
-  );
-  await connection.run('DROP TABLE d');
-  await connection.run('DROP TABLE l');
   rmSync(folder, { recursive: true, force: true });
   try {
     renameSync(partial, folder);
