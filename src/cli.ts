@@ -33,6 +33,8 @@ Commands:
 ${COMMANDS.map(([name, line]) => `  ${name.padEnd(10)}  ${line}`).join('\n')}
 
 Every command takes --json (the structured result) and --help. BIN --version prints the version.
+Paid commands (gap, backlinks, intersect) take --dry-run (estimate only) and --confirm: above
+BACKLINK_GAP_CONFIRM_ABOVE a call without --confirm prints its quote on stderr, exits 3, spends nothing.
 With no provider key set, the bundled synthetic sample (plumbers in Austin, TX) is used:
   BIN gap bluebonnetplumbing.com --competitors austinplumbingco.com,capitalcityplumbers.com,lonestarrooter.com
 Configuration is by environment variables; see the README.`,
@@ -48,6 +50,7 @@ Configuration is by environment variables; see the README.`,
   --detailed              reasons, source pages, per-provider figures
   --fresh                 bypass the cache (pays again)
   --dry-run               estimate the cost only
+  --confirm               accept a cost above BACKLINK_GAP_CONFIRM_ABOVE (without it: the quote, exit 3)
   --html FILE             also write the run as a standalone interactive report (opens offline)
   --json                  print the structured result`,
   prospects: `BIN prospects RUN_ID [options]
@@ -58,12 +61,12 @@ Configuration is by environment variables; see the README.`,
   --html FILE  write the whole run as a standalone interactive report (matrix, filters, CSV export)`,
   backlinks: `BIN backlinks TARGET [options]
   --mode as_is|one_per_domain|one_per_anchor  --limit N (1-1000)  --dofollow | --nofollow
-  --anchor TEXT  --min-authority N  --cursor CURSOR  --provider NAME  --detailed  --fresh  --dry-run  --json`,
+  --anchor TEXT  --min-authority N  --cursor CURSOR  --provider NAME  --detailed  --fresh  --dry-run  --confirm  --json`,
   intersect: `BIN intersect --positive a.com,b.com [options]
   --positive LIST         targets sources must link to (domain, or scope:target e.g. page:https://a.com/x)
   --negative LIST         targets sources must not link to (at most 6 targets in all)
   --min-matching N  --source-scope page|root_domain  --sort source_domain_authority|source_spam_score|matching_target_count
-  --limit N (1-50)  --next-token TOKEN  --provider NAME  --detailed  --fresh  --dry-run  --json`,
+  --limit N (1-50)  --next-token TOKEN  --provider NAME  --detailed  --fresh  --dry-run  --confirm  --json`,
   usage: `BIN usage [--json]   providers, spend against budget, balances, cache`,
   check: `BIN check RUN_ID [--domains a.org,b.org]      (default: the run's top 10)
 BIN check --urls URL,URL --competitors a.com,b.com [--you me.com]
@@ -104,6 +107,7 @@ const OPTIONS = {
   detailed: { type: 'boolean' },
   fresh: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  confirm: { type: 'boolean' },
   competitors: { type: 'string' },
   limit: { type: 'string' },
   'min-competitors': { type: 'string' },
@@ -189,6 +193,11 @@ function followFlag(values: Values): boolean | undefined {
   if (values.dofollow) return true;
   if (values.nofollow) return false;
   return undefined;
+}
+
+/** An argument as a POSIX shell reads it back (quoted when it holds anything but plain characters). */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 function defined<T extends Record<string, unknown>>(value: T): T {
@@ -317,7 +326,19 @@ async function runCommand(command: string, values: Values, args: string[], runti
   const { renderDryRun } = await import('./tools/result.js');
   const { compact, TOKEN_CAP } = await import('./summary/format.js');
   const printJson = (value: unknown) => out(JSON.stringify(compact(value), null, 2));
+  const { quoteLines } = await import('./tools/confirm.js');
   const printDryRun = (dry: DryRun): number => {
+    if (dry.confirmation === 'required') {
+      // Held for confirmation: the quote and how to approve it go to stderr, and the exit code says
+      // nothing was done, so a script does not take the quote for an answer.
+      if (values.json) printJson(dry);
+      const again = [invocation(), ...process.argv.slice(2).map(shellWord), '--confirm'].join(' ');
+      process.stderr.write(
+        `Not called: the cost is above BACKLINK_GAP_CONFIRM_ABOVE (${dry.confirm_above} per call), and nothing was sent upstream.\n` +
+          `${quoteLines(dry).join('\n')}\nTo spend it, repeat with --confirm:\n  ${again}\n`,
+      );
+      return 3;
+    }
     values.json ? printJson(dry) : out(renderDryRun(dry).text);
     return 0;
   };
@@ -329,7 +350,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
     exclude_category: list(values['exclude-category']),
   };
   // The flags every paid command shares.
-  const paid = { provider: values.provider, response_format: responseFormat, fresh: values.fresh, dry_run: values['dry-run'] };
+  const paid = { provider: values.provider, response_format: responseFormat, fresh: values.fresh, dry_run: values['dry-run'], confirm: values.confirm };
 
   switch (command) {
     case 'gap': {
