@@ -42,6 +42,12 @@ export function createCommonCrawlProvider(options: CommonCrawlOptions): Provider
     const key = `${imported.folder}|${imported.manifest.identity}`;
     let graph = opened.get(key);
     if (graph === undefined) {
+      // A re-import replaced the files of this folder: the graph opened over the old ones goes.
+      for (const [other, stale] of opened) {
+        if (!other.startsWith(`${imported.folder}|`)) continue;
+        opened.delete(other);
+        stale.then((old) => old.close()).catch(() => undefined);
+      }
       graph = (async () => {
         const started = performance.now();
         const { openWebGraph } = await import('./local/engine/webgraph.js');
