@@ -8,10 +8,13 @@ import { formatBytes } from '../http/download.js';
 import { createProgressBar, duration, type ProgressBar } from '../progress.js';
 import type { DownloadedRelease, WebgraphLevel } from '../providers/local/webgraph-download.js';
 
+// The web graph engine (graph's engine/webgraph.ts), by a computed path until it is on main.
+const ENGINE = '../providers/local/engine/webgraph.js';
+
 /** What the import step is handed; `importRelease` of engine/webgraph.ts has this shape. */
 export type ImportReleaseFunction = (
   dir: string,
-  options: { cacheDir: string; level?: WebgraphLevel; release?: string; onProgress?: (progress: unknown) => void; signal?: AbortSignal },
+  options: { cacheDir: string; level?: WebgraphLevel; release?: string; memoryLimit?: string; onProgress?: (progress: never) => void; signal?: AbortSignal },
 ) => Promise<unknown>;
 
 export interface WebgraphFetchOptions {
@@ -102,7 +105,8 @@ export async function webgraphFetch(options: WebgraphFetchOptions): Promise<Webg
       cacheDir: options.config.cacheDir,
       level,
       release: downloaded.release,
-      onProgress: (progress) => {
+      ...(options.config.duckdbMemory !== undefined && { memoryLimit: options.config.duckdbMemory }),
+      onProgress: (progress: unknown) => {
         const { done, total } = progressNumbers(progress);
         if (done !== undefined) importBar.update(done, total);
       },
@@ -122,4 +126,51 @@ function progressNumbers(progress: unknown): { done?: number; total?: number } {
   const done = [record.done, record.rows, record.edges, record.bytes].find((value): value is number => typeof value === 'number');
   const total = [record.total, record.totalRows, record.totalEdges, record.totalBytes].find((value): value is number => typeof value === 'number');
   return { ...(done !== undefined && { done }), ...(total !== undefined && { total }) };
+}
+
+/** The `webgraph fetch` subcommand, in the shape of webgraph-command.ts's subcommands. */
+export async function fetchSubcommand(
+  args: string[],
+  options: { level?: string; release?: string; json?: boolean; bin: string },
+  config: Config,
+  io: { out(text: string): void; err(text: string): void; signal?: AbortSignal },
+): Promise<number> {
+  if (args.length > 0) {
+    io.err(`webgraph fetch takes no folder (it downloads into the cache): ${options.bin} webgraph fetch [--release NAME] [--level domain|host]\n`);
+    return 2;
+  }
+  const { importRelease } = (await import(ENGINE)) as { importRelease: ImportReleaseFunction };
+  const stderr = { write: (text: string) => io.err(text), isTTY: process.stderr.isTTY === true };
+  let result: WebgraphFetchResult;
+  try {
+    result = await webgraphFetch({
+      config,
+      ...(options.release !== undefined && { release: options.release }),
+      ...(options.level !== undefined && { level: options.level }),
+      ...(io.signal !== undefined && { signal: io.signal }),
+      stderr,
+      importRelease,
+    });
+  } catch (error) {
+    if (error instanceof BacklinkGapError && error.code === 'cancelled') {
+      io.err(`\n${error.message}\n`);
+      return 130;
+    }
+    if (io.signal?.aborted) {
+      io.err('\nInterrupted: what was downloaded is kept under the cache; run the same command again to resume.\n');
+      return 130;
+    }
+    if (error instanceof UsageError && error.code === 'invalid_input') {
+      io.err(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options.json) {
+    io.out(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const total = result.files.reduce((sum, file) => sum + file.bytes, 0);
+    io.out(`${result.release} (${result.level} level): ${result.files.length} files, ${formatBytes(total)} in ${result.downloads}; imported. Use it with --provider commoncrawl.\n`);
+  }
+  return 0;
 }

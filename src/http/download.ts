@@ -63,7 +63,8 @@ export interface Downloader {
 export interface DownloaderOptions {
   /** Tests pass a dispatcher; default: one undici Agent for this downloader. */
   dispatcher?: Dispatcher;
-  /** Attempts per file (first included); each one resumes where the last stopped. Default 5. */
+  /** Attempts per request (first included); each attempt of a download resumes where the last stopped. Default 8
+   *  (Common Crawl answers 503 Slow Down under load). */
   maxAttempts?: number;
   /** Default 1000 (tests set small values). */
   backoffBaseMs?: number;
@@ -96,7 +97,7 @@ class Retry extends Error {
 }
 
 export function createDownloader(options: DownloaderOptions = {}): Downloader {
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
   const backoffBaseMs = options.backoffBaseMs ?? 1000;
   const userAgent = options.userAgent ?? USER_AGENT;
   const ownAgent =
@@ -255,6 +256,7 @@ export function createDownloader(options: DownloaderOptions = {}): Downloader {
       const state = { resumedFrom: await sizeOf(partial), restarted: false };
       const firstResumedFrom = state.resumedFrom;
       let lastProblem = '';
+      let furthest = state.resumedFrom;
       for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
         if (download.signal?.aborted) throw await cancelled(download, partial);
         try {
@@ -273,6 +275,14 @@ export function createDownloader(options: DownloaderOptions = {}): Downloader {
           if (download.signal?.aborted) throw await cancelled(download, partial);
           if (!(error instanceof Retry)) throw error;
           lastProblem = error.message;
+          // An attempt that took the file further than ever before is not a failure to count: a long
+          // download over a flaky line breaks many times and still finishes. (Furthest, not longer than
+          // the last attempt's: a server that restarts from zero each time cannot loop for ever.)
+          const reached = await sizeOf(partial);
+          if (reached > furthest) {
+            furthest = reached;
+            attempt = 0;
+          }
           if (attempt < maxAttempts) {
             try {
               await sleep(error.waitMs ?? backoffDelay(attempt, backoffBaseMs), download.signal);
@@ -331,15 +341,24 @@ export function createDownloader(options: DownloaderOptions = {}): Downloader {
     },
 
     async head(url, headOptions = {}) {
-      try {
-        const answer = await request(url, 'HEAD', {}, headOptions.signal);
-        await answer.body.dump().catch(() => undefined);
-        const size = answer.status >= 200 && answer.status < 300 ? integerOf(answer.headers['content-length']) : undefined;
-        return { status: answer.status, ...(size !== undefined && { size }) };
-      } catch (error) {
-        if (headOptions.signal?.aborted) throw headOptions.signal.reason;
-        if (error instanceof BacklinkGapError) throw error;
-        throw new BacklinkGapError('upstream_unavailable', `${shown(url)} could not be reached (${errorCode(error) ?? 'network error'}); check the connection and try again`);
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const answer = await request(url, 'HEAD', {}, headOptions.signal);
+          await answer.body.dump().catch(() => undefined);
+          if (RETRY_STATUSES.has(answer.status) && attempt < maxAttempts) {
+            await sleep(parseRetryAfter(answer.headers['retry-after']) ?? backoffDelay(attempt, backoffBaseMs), headOptions.signal);
+            continue;
+          }
+          const size = answer.status >= 200 && answer.status < 300 ? integerOf(answer.headers['content-length']) : undefined;
+          return { status: answer.status, ...(size !== undefined && { size }) };
+        } catch (error) {
+          if (headOptions.signal?.aborted) throw headOptions.signal.reason;
+          if (error instanceof BacklinkGapError) throw error;
+          if (attempt >= maxAttempts) {
+            throw new BacklinkGapError('upstream_unavailable', `${shown(url)} could not be reached (${errorCode(error) ?? 'network error'}); check the connection and try again`);
+          }
+          await sleep(backoffDelay(attempt, backoffBaseMs), headOptions.signal);
+        }
       }
     },
 

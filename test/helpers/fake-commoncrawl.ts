@@ -18,6 +18,8 @@ export interface Misbehaviour {
   shortBy?: number;
   /** Send this many bytes of the answer, then destroy the socket (once: later requests are served). */
   breakAfter?: number;
+  /** Send at most this many bytes of every answer, then destroy the socket. */
+  breakEvery?: number;
   /** Send this many bytes, then hold the connection open until `release()` (or the client leaves). */
   stallAfter?: number;
 }
@@ -84,6 +86,10 @@ export async function startFakeCommonCrawl(releases: string[], files: Record<str
     }
     if (odd.shortBy !== undefined) {
       response.write(part.subarray(0, Math.max(0, part.length - odd.shortBy)), () => request.socket.destroy());
+      return;
+    }
+    if (odd.breakEvery !== undefined && part.length > odd.breakEvery) {
+      response.write(part.subarray(0, odd.breakEvery), () => setTimeout(() => request.socket.destroy(), 20));
       return;
     }
     if (odd.breakAfter !== undefined) {

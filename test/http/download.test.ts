@@ -75,6 +75,15 @@ describe('downloadFile', () => {
     expect(gets()[1]!.headers.range).toMatch(/^bytes=\d+-$/);
   });
 
+  it('a line that breaks more often than the attempts allow still finishes, as long as each attempt moves forward', async () => {
+    const destination = join(dir, 'edges.txt.gz');
+    server.misbehave.set(FILE, { breakEvery: 400 * 1024 });
+    const result = await downloader.download({ url: url(), destination });
+    expect(gets().length).toBeGreaterThan(3);
+    expect(result.bytes).toBe(bytes.length);
+    expect(readFileSync(destination).equals(bytes)).toBe(true);
+  });
+
   it('a server that ignores Range sends the whole file again: the partial is replaced, not appended to', async () => {
     const destination = join(dir, 'edges.txt.gz');
     server.misbehave.set(FILE, { stallAfter: 700 * 1024 });
@@ -103,6 +112,7 @@ describe('downloadFile', () => {
     expect(message).toMatch(/3\.0 MB/);
     expect(message).toMatch(/nothing was imported: run the same command again to resume/);
     expect(existsSync(destination)).toBe(false);
-    expect(gets()).toHaveLength(3);
+    // Attempts that take the file further than before are not counted, so at least 3 and a bounded few more.
+    expect(gets().length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -106,7 +106,9 @@ export async function planRelease(
     if (head.status >= 200 && head.status < 300) return { present: true, ...(head.size !== undefined && { size: head.size }) };
     // A server without HEAD: assume the file is there; the download says otherwise.
     if (head.status === 405 || head.status === 501) return { present: true };
-    return { present: false };
+    // S3 behind a CDN answers 403 for a key that does not exist.
+    if (head.status === 403 || head.status === 404 || head.status === 410) return { present: false };
+    throw new BacklinkGapError('upstream_unavailable', `${base}/${path} answered HTTP ${head.status}; try again later`);
   };
   for (const kind of KINDS) {
     const single = fileName(release, level, kind, 'txt.gz');
