@@ -19,6 +19,7 @@ const COMMANDS: Array<[string, string]> = [
   ['intersect', 'sources linking to several targets and to none of others'],
   ['usage', 'providers, spend against budget, balances and cache'],
   ['check', 'fetch linking pages live (free): is each competitor link still there, and how to reach the site'],
+  ['webgraph', 'webgraph import DIR: a Common Crawl web graph release, for provider commoncrawl (free)'],
   ['help', 'this list; help COMMAND shows one command\'s options'],
 ];
 
@@ -45,7 +46,7 @@ Configuration is by environment variables; see the README.`,
   --include-platforms     keep social/platform/spam domains in the list
   --route LIST  --exclude-route LIST  --category LIST  --exclude-category LIST
                           comma-separated, e.g. --exclude-route paid_listing
-  --provider NAME         local | localseodata | oneclickseo | moz | domdetailer | dataforseo | all
+  --provider NAME         local | localseodata | oneclickseo | moz | domdetailer | dataforseo | commoncrawl | all
   --detailed              reasons, source pages, per-provider figures
   --fresh                 bypass the cache (pays again)
   --dry-run               estimate the cost only
@@ -71,6 +72,11 @@ Configuration is by environment variables; see the README.`,
 BIN check --urls URL,URL --competitors a.com,b.com [--you me.com]
   Fetches the linking pages live (free): is each competitor link still there, rel, anchor, contact routes.
   --fresh (ignore the 7-day cache)  --detailed  --json`,
+  webgraph: `BIN webgraph import DIR [--level domain|host] [--release NAME] [--json]
+  Converts a Common Crawl hyperlink graph release already downloaded into DIR (its
+  <release>-<level>-vertices.txt.gz, -edges.txt.gz and -ranks.txt.gz, as Common Crawl publishes them
+  under https://data.commoncrawl.org/projects/hyperlinkgraph/<release>/<level>/) into Parquet in the
+  cache directory, once; progress on stderr, Ctrl-C cancels. Then use --provider commoncrawl.`,
   serve: `BIN serve [--http] [--port 3000] [--host 127.0.0.1] [--stateless]
   Without --http: MCP over stdio. With --http: Streamable HTTP at /mcp (GET /healthz for load balancers).
   Binding to anything but loopback requires BACKLINK_GAP_HTTP_TOKEN.`,
@@ -140,6 +146,8 @@ const OPTIONS = {
   domains: { type: 'string' },
   urls: { type: 'string' },
   you: { type: 'string' },
+  level: { type: 'string' },
+  release: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
@@ -235,6 +243,23 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     process.stderr.write(`${describeError(error)}\n`);
     return 2;
+  }
+
+  if (command === 'webgraph') {
+    const { runWebgraphCommand } = await import('./webgraph-command.js');
+    const cancel = new AbortController();
+    const interrupt = () => cancel.abort(new Error('cancelled'));
+    process.once('SIGINT', interrupt);
+    try {
+      return await runWebgraphCommand(
+        positionals.slice(1),
+        { bin: invocation(), ...defined({ level: values.level, release: values.release, json: values.json }) },
+        config,
+        { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), signal: cancel.signal },
+      );
+    } finally {
+      process.off('SIGINT', interrupt);
+    }
   }
 
   if (command === 'serve') {

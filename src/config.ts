@@ -68,6 +68,9 @@ const envSchema = z.object({
   BACKLINK_GAP_DUCKDB_MEMORY: optionalText.refine((value) => value === undefined || /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value), {
     message: 'must be a size such as 2GB or 512MB',
   }),
+  BACKLINK_GAP_WEBGRAPH_RELEASE: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(value), {
+    message: 'must be a release name such as cc-main-2026-mar-apr-may',
+  }),
   BACKLINK_GAP_CACHE_TTL: integerIn(86_400, 0, 10 * 365 * 86_400),
   BACKLINK_GAP_CACHE_MAX_MB: integerIn(256, 1, 1_000_000),
   BACKLINK_GAP_MEMORY_CACHE_MB: integerIn(64, 1, 100_000),
@@ -209,6 +212,9 @@ export interface Config {
   localEngine: 'index' | 'duckdb';
   /** BACKLINK_GAP_DUCKDB_MEMORY: DuckDB's memory_limit for local data; unset, a quarter of the machine. */
   duckdbMemory?: string;
+  /** BACKLINK_GAP_WEBGRAPH_RELEASE: the imported Common Crawl release the commoncrawl provider answers
+   *  from; unset, the newest imported one. */
+  webgraphRelease?: string;
   cacheTtlSeconds: number;
   cacheMaxBytes: number;
   memoryCacheBytes: number;
@@ -248,6 +254,7 @@ export const PROVIDER_VARIABLES: Record<Exclude<ProviderName, 'local'>, string> 
   moz: 'MOZ_API_TOKEN (or MOZ_ACCESS_ID and MOZ_SECRET_KEY)',
   domdetailer: 'DOMDETAILER_API_KEY',
   dataforseo: 'DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD',
+  commoncrawl: 'no key: import a release with `backlink-gap-mcp webgraph import DIR` (BACKLINK_GAP_WEBGRAPH_RELEASE picks one)',
 };
 
 /** Variables holding a secret. Each must be long enough to redact: a key of 1-3 characters would be
@@ -304,7 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.DATAFORSEO_LOGIN === undefined) !== (e.DATAFORSEO_PASSWORD === undefined)) {
     throw new UsageError('config_error', 'Invalid configuration: DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD must be set together.');
   }
-  const keyed: Record<Exclude<ProviderName, 'local'>, boolean> = {
+  const keyed: Record<Exclude<ProviderName, 'local' | 'commoncrawl'>, boolean> = {
     localseodata: e.LOCALSEODATA_API_KEY !== undefined,
     oneclickseo: e.ONECLICKSEO_API_KEY !== undefined,
     moz: e.MOZ_API_TOKEN !== undefined || (e.MOZ_ACCESS_ID !== undefined && e.MOZ_SECRET_KEY !== undefined),
@@ -313,7 +320,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   const chosen = e.BACKLINK_GAP_PROVIDER;
   // A default provider without its key would quietly answer from the sample instead: refuse it.
-  if (chosen !== undefined && chosen !== 'local' && !keyed[chosen]) {
+  // (commoncrawl needs no key: whether a release is imported is the registry's to say.)
+  if (chosen !== undefined && chosen !== 'local' && chosen !== 'commoncrawl' && !keyed[chosen]) {
     throw new UsageError(
       'config_error',
       `Invalid configuration: BACKLINK_GAP_PROVIDER is ${chosen}, but ${PROVIDER_VARIABLES[chosen]} ${chosen === 'dataforseo' ? 'are' : 'is'} not set. Set ${chosen === 'dataforseo' ? 'them' : 'it'}, or unset BACKLINK_GAP_PROVIDER to use the local data (no key needed).`,
@@ -327,6 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheMode: e.BACKLINK_GAP_CACHE,
     localEngine: e.BACKLINK_GAP_LOCAL_ENGINE,
     ...(e.BACKLINK_GAP_DUCKDB_MEMORY !== undefined && { duckdbMemory: e.BACKLINK_GAP_DUCKDB_MEMORY }),
+    ...(e.BACKLINK_GAP_WEBGRAPH_RELEASE !== undefined && { webgraphRelease: e.BACKLINK_GAP_WEBGRAPH_RELEASE }),
     cacheTtlSeconds: e.BACKLINK_GAP_CACHE_TTL,
     cacheMaxBytes: e.BACKLINK_GAP_CACHE_MAX_MB * 1024 * 1024,
     memoryCacheBytes: e.BACKLINK_GAP_MEMORY_CACHE_MB * 1024 * 1024,

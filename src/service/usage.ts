@@ -31,7 +31,7 @@ export function createUsage(deps: OperationDependencies): (options?: CallOptions
   async function usage(options?: CallOptions): Promise<UsageOutcome> {
     const configured = new Set(registry.configured());
     const spend = new Map((await ledger.summary()).map((row) => [row.provider, row]));
-    const names = (['local', 'localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo'] as const).filter(
+    const names = (['local', 'localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo', 'commoncrawl'] as const).filter(
       (name) => configured.has(name) || spend.has(name),
     );
     const defaultName = registry.resolve('gap');
