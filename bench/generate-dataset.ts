@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mulberry32 } from './random.js';
 
 export interface GenerateOptions {
   links?: number;
@@ -20,17 +21,6 @@ export interface GeneratedDataset {
   largestTarget: string;
   /** Target domains, largest first. */
   targets: string[];
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Cumulative Zipf-like weights 1/rank^exponent, for sampling by binary search. */

@@ -5,17 +5,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './random.js';
 
 const AHREFS = 'Referring page title\tReferring page URL\tLanguage\tPlatform\tReferring page HTTP code\tDomain rating\tDomain traffic\tReferring domains\tLinked domains\tExternal links\tPage traffic\tKeywords\tTarget URL\tLeft context\tAnchor\tRight context\tType\tContent\tNofollow\tUGC\tSponsored\tRendered\tRaw\tLost status\tDrop reason\tDiscovered status\tFirst seen\tLast seen\tLost\tLinks in group';
 const SEMRUSH = 'Page ascore,Source title,Source url,Target url,Anchor,External links,Internal links,Nofollow,Sponsored,Ugc,Text,Frame,Form,Image,Sitewide,First seen,Last seen,New link,Lost link';

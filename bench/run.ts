@@ -1,8 +1,20 @@
-// `npm run bench [-- NAME ...] [--quick] [--runs N] [--no-build]`: runs the figure groups, prints one
-// table and rewrites BENCHMARKS.md (other groups keep their last figures from .bench-tmp/results.json).
+// `npm run bench [-- NAME ...] [--quick] [--runs N] [--no-build] [--no-write] [--note TEXT] [--render]`:
+// runs the figure groups, prints one table, replaces those groups' entries in bench/results.json (tracked;
+// every other group keeps its rows, date and machine) and renders BENCHMARKS.md from it. Only the blocks
+// between `<!-- bench:NAME -->` markers are rewritten; prose outside them is kept as written.
+//   --note TEXT  how this run was made, kept with each group it ran ("machine shared with 8 builds")
+//   --render     run nothing: render BENCHMARKS.md from bench/results.json (after editing it by hand)
+//
+// Adding a group: write bench/figures/<group>.ts exporting `measure<Group>(options: GroupOptions):
+// Promise<Row[]>` (rows built with the helpers of figures/shared.ts; a row carries its target and a
+// missNote saying why a miss happens and what would close it), then add one line to GROUPS below. Its
+// place in GROUPS is its place in the table. `npm run bench -- <group>` records it.
+// Figures measured outside this harness (a script run by hand): add an entry to bench/results.json
+// (`group`, `measuredAt`, `machine`, `note` saying how they were made, `rows`) and run `--render`; a
+// group not in GROUPS keeps its place in the file and is never re-run.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { measureApp } from './figures/app.js';
@@ -12,12 +24,14 @@ import { measureRoutes } from './figures/routes.js';
 import { measureFanout } from './figures/fanout.js';
 import { measureLocal } from './figures/local.js';
 import { measureMemory } from './figures/memory.js';
-import { benchmarksMarkdown, details, machine, notes, type StoredRow, terminalTable } from './figures/report.js';
+import { details, notes, terminalTable } from './figures/report.js';
+import { type GroupResult, machineLine, mergeResults, readResults, renderBenchmarks, resultsJson } from './figures/results.js';
 import { measureRoundtrip } from './figures/roundtrip.js';
 import { errorText, type GroupOptions, missingRow, ROOT, type Row } from './figures/shared.js';
 import { measureStartup } from './figures/startup.js';
 import { measureTokens } from './figures/tokens.js';
 import { measureTools } from './figures/tools.js';
+import { measureWebgraph } from './figures/webgraph.js';
 
 const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   startup: measureStartup,
@@ -31,9 +45,10 @@ const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   app: measureApp,
   check: measureCheck,
   routes: measureRoutes,
+  webgraph: measureWebgraph,
 };
 
-const RESULTS = join(ROOT, '.bench-tmp', 'results.json');
+const RESULTS = join(ROOT, 'bench', 'results.json');
 const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
 
 function log(line: string): void {
@@ -50,13 +65,12 @@ async function build(): Promise<void> {
   }
 }
 
-function previous(): StoredRow[] {
-  if (!existsSync(RESULTS)) return [];
-  try {
-    return JSON.parse(readFileSync(RESULTS, 'utf8')) as StoredRow[];
-  } catch {
-    return [];
-  }
+function writeBenchmarks(fresh: GroupResult[]): void {
+  const results = mergeResults(readResults(RESULTS), fresh, Object.keys(GROUPS));
+  writeFileSync(RESULTS, resultsJson(results));
+  const existing = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : undefined;
+  writeFileSync(BENCHMARKS, renderBenchmarks(existing, results));
+  log(`wrote bench/results.json and BENCHMARKS.md (${results.groups.length} groups; ${fresh.map((entry) => entry.group).join(', ') || 'none'} re-run)`);
 }
 
 async function main(): Promise<number> {
@@ -68,8 +82,14 @@ async function main(): Promise<number> {
       runs: { type: 'string' },
       'no-build': { type: 'boolean' },
       'no-write': { type: 'boolean' },
+      note: { type: 'string' },
+      render: { type: 'boolean' },
     },
   });
+  if (values.render) {
+    writeBenchmarks([]);
+    return 0;
+  }
   const unknown = positionals.filter((name) => !(name in GROUPS));
   if (unknown.length > 0) {
     process.stderr.write(`Unknown group ${unknown.join(', ')}. Groups: ${Object.keys(GROUPS).join(', ')}\n`);
@@ -84,7 +104,8 @@ async function main(): Promise<number> {
     await build();
   }
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const fresh: StoredRow[] = [];
+  const host = machineLine();
+  const fresh: GroupResult[] = [];
   for (const name of names) {
     const started = performance.now();
     log(`${name} …`);
@@ -95,26 +116,17 @@ async function main(): Promise<number> {
       rows = [missingRow(name, `${name} (group failed)`, '', errorText(error))];
     }
     log(`${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    fresh.push(...rows.map((row) => ({ ...row, measuredAt: date })));
+    fresh.push({ group: name, measuredAt: date, machine: host, ...(values.note !== undefined && { note: values.note }), rows });
   }
 
-  // Rows of groups not run now keep their last figures, in the harness's group order.
-  const kept = previous().filter((row) => !names.includes(row.group));
-  const order = Object.keys(GROUPS);
-  const all = [...fresh, ...kept].sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group));
-
-  process.stdout.write(`\n${terminalTable(fresh)}\n`);
-  const missed = notes(fresh);
+  const rows = fresh.flatMap((entry) => entry.rows);
+  process.stdout.write(`\n${terminalTable(rows)}\n`);
+  const missed = notes(rows);
   if (missed.length > 0) process.stdout.write(`\nNotes:\n${missed.join('\n')}\n`);
-  const context = details(fresh);
+  const context = details(rows);
   if (context.length > 0) process.stdout.write(`\nDetails:\n${context.join('\n')}\n`);
 
-  if (!values['no-write'] && !values.quick) {
-    mkdirSync(join(ROOT, '.bench-tmp'), { recursive: true });
-    writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
-    writeFileSync(BENCHMARKS, benchmarksMarkdown(all, machine(), date, names));
-    log(`wrote BENCHMARKS.md (${all.length} rows)`);
-  }
+  if (!values['no-write'] && !values.quick) writeBenchmarks(fresh);
   return 0;
 }
 

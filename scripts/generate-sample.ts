@@ -4,6 +4,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../bench/random.js';
 
 export const YOUR_DOMAIN = 'bluebonnetplumbing.com';
 export const COMPETITORS = [
@@ -34,17 +35,6 @@ interface Referrer {
   /** Authority 0-100, absent when the sample leaves it unknown. */
   authority?: number;
   spam?: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const random = mulberry32(78_704); // an Austin ZIP code

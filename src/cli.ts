@@ -19,6 +19,7 @@ const COMMANDS: Array<[string, string]> = [
   ['intersect', 'sources linking to several targets and to none of others'],
   ['usage', 'providers, spend against budget, balances and cache'],
   ['check', 'fetch linking pages live (free): is each competitor link still there, and how to reach the site'],
+  ['webgraph', 'webgraph import DIR: a Common Crawl web graph release, for provider commoncrawl (free)'],
   ['help', 'this list; help COMMAND shows one command\'s options'],
 ];
 
@@ -32,6 +33,8 @@ Commands:
 ${COMMANDS.map(([name, line]) => `  ${name.padEnd(10)}  ${line}`).join('\n')}
 
 Every command takes --json (the structured result) and --help. BIN --version prints the version.
+Paid commands (gap, backlinks, intersect) take --dry-run (estimate only) and --confirm: above
+BACKLINK_GAP_CONFIRM_ABOVE a call without --confirm prints its quote on stderr, exits 3, spends nothing.
 With no provider key set, the bundled synthetic sample (plumbers in Austin, TX) is used:
   BIN gap bluebonnetplumbing.com --competitors austinplumbingco.com,capitalcityplumbers.com,lonestarrooter.com
 Configuration is by environment variables; see the README.`,
@@ -43,10 +46,11 @@ Configuration is by environment variables; see the README.`,
   --include-platforms     keep social/platform/spam domains in the list
   --route LIST  --exclude-route LIST  --category LIST  --exclude-category LIST
                           comma-separated, e.g. --exclude-route paid_listing
-  --provider NAME         local | localseodata | oneclickseo | moz | domdetailer | dataforseo | all
+  --provider NAME         local | localseodata | oneclickseo | moz | domdetailer | dataforseo | commoncrawl | all
   --detailed              reasons, source pages, per-provider figures
   --fresh                 bypass the cache (pays again)
   --dry-run               estimate the cost only
+  --confirm               accept a cost above BACKLINK_GAP_CONFIRM_ABOVE (without it: the quote, exit 3)
   --html FILE             also write the run as a standalone interactive report (opens offline)
   --json                  print the structured result`,
   prospects: `BIN prospects RUN_ID [options]
@@ -57,17 +61,22 @@ Configuration is by environment variables; see the README.`,
   --html FILE  write the whole run as a standalone interactive report (matrix, filters, CSV export)`,
   backlinks: `BIN backlinks TARGET [options]
   --mode as_is|one_per_domain|one_per_anchor  --limit N (1-1000)  --dofollow | --nofollow
-  --anchor TEXT  --min-authority N  --cursor CURSOR  --provider NAME  --detailed  --fresh  --dry-run  --json`,
+  --anchor TEXT  --min-authority N  --cursor CURSOR  --provider NAME  --detailed  --fresh  --dry-run  --confirm  --json`,
   intersect: `BIN intersect --positive a.com,b.com [options]
   --positive LIST         targets sources must link to (domain, or scope:target e.g. page:https://a.com/x)
   --negative LIST         targets sources must not link to (at most 6 targets in all)
   --min-matching N  --source-scope page|root_domain  --sort source_domain_authority|source_spam_score|matching_target_count
-  --limit N (1-50)  --next-token TOKEN  --provider NAME  --detailed  --fresh  --dry-run  --json`,
+  --limit N (1-50)  --next-token TOKEN  --provider NAME  --detailed  --fresh  --dry-run  --confirm  --json`,
   usage: `BIN usage [--json]   providers, spend against budget, balances, cache`,
   check: `BIN check RUN_ID [--domains a.org,b.org]      (default: the run's top 10)
 BIN check --urls URL,URL --competitors a.com,b.com [--you me.com]
   Fetches the linking pages live (free): is each competitor link still there, rel, anchor, contact routes.
   --fresh (ignore the 7-day cache)  --detailed  --json`,
+  webgraph: `BIN webgraph import DIR [--level domain|host] [--release NAME] [--json]
+  Converts a Common Crawl hyperlink graph release already downloaded into DIR (its
+  <release>-<level>-vertices.txt.gz, -edges.txt.gz and -ranks.txt.gz, as Common Crawl publishes them
+  under https://data.commoncrawl.org/projects/hyperlinkgraph/<release>/<level>/) into Parquet in the
+  cache directory, once; progress on stderr, Ctrl-C cancels. Then use --provider commoncrawl.`,
   serve: `BIN serve [--http] [--port 3000] [--host 127.0.0.1] [--stateless]
   Without --http: MCP over stdio. With --http: Streamable HTTP at /mcp (GET /healthz for load balancers).
   Binding to anything but loopback requires BACKLINK_GAP_HTTP_TOKEN.`,
@@ -98,6 +107,7 @@ const OPTIONS = {
   detailed: { type: 'boolean' },
   fresh: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  confirm: { type: 'boolean' },
   competitors: { type: 'string' },
   limit: { type: 'string' },
   'min-competitors': { type: 'string' },
@@ -136,6 +146,8 @@ const OPTIONS = {
   domains: { type: 'string' },
   urls: { type: 'string' },
   you: { type: 'string' },
+  level: { type: 'string' },
+  release: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
@@ -183,6 +195,11 @@ function followFlag(values: Values): boolean | undefined {
   return undefined;
 }
 
+/** An argument as a POSIX shell reads it back (quoted when it holds anything but plain characters). */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
 function defined<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
@@ -226,6 +243,23 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     process.stderr.write(`${describeError(error)}\n`);
     return 2;
+  }
+
+  if (command === 'webgraph') {
+    const { runWebgraphCommand } = await import('./webgraph-command.js');
+    const cancel = new AbortController();
+    const interrupt = () => cancel.abort(new Error('cancelled'));
+    process.once('SIGINT', interrupt);
+    try {
+      return await runWebgraphCommand(
+        positionals.slice(1),
+        { bin: invocation(), ...defined({ level: values.level, release: values.release, json: values.json }) },
+        config,
+        { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), signal: cancel.signal },
+      );
+    } finally {
+      process.off('SIGINT', interrupt);
+    }
   }
 
   if (command === 'serve') {
@@ -292,7 +326,19 @@ async function runCommand(command: string, values: Values, args: string[], runti
   const { renderDryRun } = await import('./tools/result.js');
   const { compact, TOKEN_CAP } = await import('./summary/format.js');
   const printJson = (value: unknown) => out(JSON.stringify(compact(value), null, 2));
+  const { quoteLines } = await import('./tools/confirm.js');
   const printDryRun = (dry: DryRun): number => {
+    if (dry.confirmation === 'required') {
+      // Held for confirmation: the quote and how to approve it go to stderr, and the exit code says
+      // nothing was done, so a script does not take the quote for an answer.
+      if (values.json) printJson(dry);
+      const again = [invocation(), ...process.argv.slice(2).map(shellWord), '--confirm'].join(' ');
+      process.stderr.write(
+        `Not called: the cost is above BACKLINK_GAP_CONFIRM_ABOVE (${dry.confirm_above} per call), and nothing was sent upstream.\n` +
+          `${quoteLines(dry).join('\n')}\nTo spend it, repeat with --confirm:\n  ${again}\n`,
+      );
+      return 3;
+    }
     values.json ? printJson(dry) : out(renderDryRun(dry).text);
     return 0;
   };
@@ -304,7 +350,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
     exclude_category: list(values['exclude-category']),
   };
   // The flags every paid command shares.
-  const paid = { provider: values.provider, response_format: responseFormat, fresh: values.fresh, dry_run: values['dry-run'] };
+  const paid = { provider: values.provider, response_format: responseFormat, fresh: values.fresh, dry_run: values['dry-run'], confirm: values.confirm };
 
   switch (command) {
     case 'gap': {

@@ -68,6 +68,9 @@ const envSchema = z.object({
   BACKLINK_GAP_DUCKDB_MEMORY: optionalText.refine((value) => value === undefined || /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value), {
     message: 'must be a size such as 2GB or 512MB',
   }),
+  BACKLINK_GAP_WEBGRAPH_RELEASE: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(value), {
+    message: 'must be a release name such as cc-main-2026-mar-apr-may',
+  }),
   BACKLINK_GAP_CACHE_TTL: integerIn(86_400, 0, 10 * 365 * 86_400),
   BACKLINK_GAP_CACHE_MAX_MB: integerIn(256, 1, 1_000_000),
   BACKLINK_GAP_MEMORY_CACHE_MB: integerIn(64, 1, 100_000),
@@ -97,6 +100,16 @@ const envSchema = z.object({
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,40}$/, { message: 'must be 1-40 letters, digits, _ . or -' })
       .optional(),
+  ),
+  BACKLINK_GAP_WEBGRAPH_INFO_URL: baseUrl('https://index.commoncrawl.org/graphinfo.json'),
+  BACKLINK_GAP_WEBGRAPH_DATA_URL: baseUrl('https://data.commoncrawl.org/projects/hyperlinkgraph'),
+  // Whether a level's vertices/edges come as one file or as parts named by a `.paths.gz` listing is
+  // UNVERIFIED for recent releases: auto tries the single file, then the listing.
+  BACKLINK_GAP_WEBGRAPH_PARTS: optionalText.pipe(
+    z
+      .enum(['auto', 'single', 'listing'], { message: 'must be auto, single or listing' })
+      .optional()
+      .transform((value) => value ?? 'auto'),
   ),
   BACKLINK_GAP_FETCH_ALLOW_LOOPBACK: optionalText.pipe(
     z
@@ -177,6 +190,15 @@ export interface DataForSeoSettings {
   bulkRanks?: boolean;
 }
 
+export interface WebgraphDownloadSettings {
+  /** BACKLINK_GAP_WEBGRAPH_INFO_URL: the release list, newest first. */
+  infoUrl: string;
+  /** BACKLINK_GAP_WEBGRAPH_DATA_URL: releases are folders `<release>/<level>/` under it. */
+  dataUrl: string;
+  /** BACKLINK_GAP_WEBGRAPH_PARTS: `single` file per kind, a `listing` (.paths.gz) of parts, or `auto` (single, then listing). */
+  parts: 'auto' | 'single' | 'listing';
+}
+
 export interface Config {
   /** BACKLINK_GAP_DATA; undefined means the bundled sample. */
   dataPath?: string;
@@ -190,6 +212,9 @@ export interface Config {
   localEngine: 'index' | 'duckdb';
   /** BACKLINK_GAP_DUCKDB_MEMORY: DuckDB's memory_limit for local data; unset, a quarter of the machine. */
   duckdbMemory?: string;
+  /** BACKLINK_GAP_WEBGRAPH_RELEASE: the imported Common Crawl release the commoncrawl provider answers
+   *  from; unset, the newest imported one. */
+  webgraphRelease?: string;
   cacheTtlSeconds: number;
   cacheMaxBytes: number;
   memoryCacheBytes: number;
@@ -200,6 +225,8 @@ export interface Config {
    *  provider's own unit (USD, rows, credits), is asked for confirmation first; unset: never asked. */
   confirmAbove?: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Where `webgraph fetch` reads Common Crawl's release list and files (tests: a loopback fake). */
+  webgraphDownload: WebgraphDownloadSettings;
   /** check_prospects may fetch loopback addresses (127.0.0.0/8, ::1) as well as public ones; for tests only. */
   fetchAllowLoopback: boolean;
   http: {
@@ -227,6 +254,7 @@ export const PROVIDER_VARIABLES: Record<Exclude<ProviderName, 'local'>, string> 
   moz: 'MOZ_API_TOKEN (or MOZ_ACCESS_ID and MOZ_SECRET_KEY)',
   domdetailer: 'DOMDETAILER_API_KEY',
   dataforseo: 'DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD',
+  commoncrawl: 'no key: import a release with `backlink-gap-mcp webgraph import DIR` (BACKLINK_GAP_WEBGRAPH_RELEASE picks one)',
 };
 
 /** Variables holding a secret. Each must be long enough to redact: a key of 1-3 characters would be
@@ -283,7 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.DATAFORSEO_LOGIN === undefined) !== (e.DATAFORSEO_PASSWORD === undefined)) {
     throw new UsageError('config_error', 'Invalid configuration: DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD must be set together.');
   }
-  const keyed: Record<Exclude<ProviderName, 'local'>, boolean> = {
+  const keyed: Record<Exclude<ProviderName, 'local' | 'commoncrawl'>, boolean> = {
     localseodata: e.LOCALSEODATA_API_KEY !== undefined,
     oneclickseo: e.ONECLICKSEO_API_KEY !== undefined,
     moz: e.MOZ_API_TOKEN !== undefined || (e.MOZ_ACCESS_ID !== undefined && e.MOZ_SECRET_KEY !== undefined),
@@ -292,7 +320,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   const chosen = e.BACKLINK_GAP_PROVIDER;
   // A default provider without its key would quietly answer from the sample instead: refuse it.
-  if (chosen !== undefined && chosen !== 'local' && !keyed[chosen]) {
+  // (commoncrawl needs no key: whether a release is imported is the registry's to say.)
+  if (chosen !== undefined && chosen !== 'local' && chosen !== 'commoncrawl' && !keyed[chosen]) {
     throw new UsageError(
       'config_error',
       `Invalid configuration: BACKLINK_GAP_PROVIDER is ${chosen}, but ${PROVIDER_VARIABLES[chosen]} ${chosen === 'dataforseo' ? 'are' : 'is'} not set. Set ${chosen === 'dataforseo' ? 'them' : 'it'}, or unset BACKLINK_GAP_PROVIDER to use the local data (no key needed).`,
@@ -306,6 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheMode: e.BACKLINK_GAP_CACHE,
     localEngine: e.BACKLINK_GAP_LOCAL_ENGINE,
     ...(e.BACKLINK_GAP_DUCKDB_MEMORY !== undefined && { duckdbMemory: e.BACKLINK_GAP_DUCKDB_MEMORY }),
+    ...(e.BACKLINK_GAP_WEBGRAPH_RELEASE !== undefined && { webgraphRelease: e.BACKLINK_GAP_WEBGRAPH_RELEASE }),
     cacheTtlSeconds: e.BACKLINK_GAP_CACHE_TTL,
     cacheMaxBytes: e.BACKLINK_GAP_CACHE_MAX_MB * 1024 * 1024,
     memoryCacheBytes: e.BACKLINK_GAP_MEMORY_CACHE_MB * 1024 * 1024,
@@ -314,6 +344,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.BACKLINK_GAP_CONFIRM_ABOVE !== undefined && { confirmAbove: e.BACKLINK_GAP_CONFIRM_ABOVE }),
     logLevel: e.BACKLINK_GAP_LOG_LEVEL,
     fetchAllowLoopback: e.BACKLINK_GAP_FETCH_ALLOW_LOOPBACK,
+    webgraphDownload: {
+      infoUrl: e.BACKLINK_GAP_WEBGRAPH_INFO_URL,
+      dataUrl: e.BACKLINK_GAP_WEBGRAPH_DATA_URL,
+      parts: e.BACKLINK_GAP_WEBGRAPH_PARTS,
+    },
     http: {
       ...(e.BACKLINK_GAP_HTTP_TOKEN !== undefined && { token: e.BACKLINK_GAP_HTTP_TOKEN }),
       allowedOrigins: e.BACKLINK_GAP_ALLOWED_ORIGINS,

@@ -1,6 +1,6 @@
 // The shared vocabulary: what every provider maps into and every tool speaks.
 
-export const PROVIDER_NAMES = ['local', 'localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo'] as const;
+export const PROVIDER_NAMES = ['local', 'localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo', 'commoncrawl'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** Names people know the providers by, for messages. */
@@ -11,6 +11,7 @@ export const PROVIDER_TITLES: Record<ProviderName, string> = {
   moz: 'Moz Links API v2',
   domdetailer: 'DomDetailer',
   dataforseo: 'DataForSEO',
+  commoncrawl: 'Common Crawl web graph',
 };
 
 export type Scope = 'page' | 'subdomain' | 'root_domain';
@@ -289,7 +290,8 @@ export interface Backlink {
   source_domain: string;
   target_url: string;
   anchor: string;
-  dofollow: boolean;
+  /** Absent when the provider cannot tell (the Common Crawl web graph records no rel attributes). */
+  dofollow?: boolean;
   authority?: number;
   spam_score?: number;
   title?: string;
@@ -322,8 +324,8 @@ export interface BacklinksSummary {
   /** Distinct referring domains among the covered links. */
   referring_domain_count: number;
   /** The referring domains with the most covered links: links, dofollow links, authority where
-   *  known, and the anchor of its best link (dofollow first, newest). */
-  referring_domains: Array<{ domain: string; links: number; dofollow: number; authority?: number; anchor?: string }>;
+   *  known (dofollow absent when unknown), and the anchor of its best link (dofollow first, newest). */
+  referring_domains: Array<{ domain: string; links: number; dofollow?: number; authority?: number; anchor?: string }>;
   /** Distinct anchors, compared case-insensitively. */
   anchor_count: number;
   /** The most used anchors, lowercase ("" for an empty anchor), with their link counts; `share` of
@@ -396,7 +398,8 @@ export const DEFAULTS = {
 export interface DryRun {
   dry_run: true;
   provider: ProviderName | 'all';
-  estimates: Array<{ provider: ProviderName; estimate: Cost; cached: boolean; daily_budget?: number; spent_today: number }>;
+  /** held_today: what calls still running hold against the day's budget, beyond their recorded spend. */
+  estimates: Array<{ provider: ProviderName; estimate: Cost; cached: boolean; daily_budget?: number; spent_today: number; held_today?: number }>;
   /** Set when a real call was held back for its cost (BACKLINK_GAP_CONFIRM_ABOVE): `required` (repeat
    *  with confirm: true) or `declined` (the user said no); nothing was called either way. */
   confirmation?: 'required' | 'declined';

@@ -25,6 +25,9 @@ export interface Ledger {
   /** Recorded spend in the provider's unit; includes other processes' spend on the same dir. */
   spent(provider: ProviderName, period: 'day' | 'month'): Promise<number>;
   summary(): Promise<Array<{ provider: ProviderName; unit: CostUnit; day: number; month: number }>>;
+  /** What calls still running (in any process sharing the ledger) hold against the day's budget in
+   *  `unit`, beyond what they have spent: the part of the budget that is taken but not yet recorded. */
+  held(provider: ProviderName, unit: CostUnit): Promise<number>;
   /**
    * Hold `estimate` against the day's budget before a paid call leaves: refuses with
    * UsageError('budget_exceeded') when today's spend, plus what calls in flight (in any process on
@@ -133,9 +136,8 @@ class MonthTotals {
     return roundAmount(total);
   }
 
-  /** What live holds of a provider still hold beyond what was spent against them. */
-  held(provider: ProviderName, clock: number): number {
-    const unit = this.units.get(provider);
+  /** What live holds of a provider (in `unit`, default its current one) still hold beyond what was spent against them. */
+  held(provider: ProviderName, clock: number, unit = this.units.get(provider)): number {
     let total = 0;
     for (const [id, hold] of this.holds) {
       if (hold.provider !== provider || hold.unit !== unit) continue;
@@ -385,6 +387,11 @@ export function createLedger(options: LedgerOptions): Ledger {
         rows.push({ provider, unit, day: totals.spent(provider, Math.floor(clock / DAY_MS)), month: totals.spent(provider, undefined) });
       }
       return rows;
+    },
+
+    async held(provider: ProviderName, unit: CostUnit): Promise<number> {
+      const clock = now();
+      return (await totalsFor(monthOf(clock))).held(provider, clock, unit);
     },
 
     async reserve(estimate: Cost, dailyBudget: number | undefined, until: number): Promise<Reservation> {

@@ -11,9 +11,11 @@ import { createProviderRegistry, type ProviderRegistry } from './providers/regis
 import { lazyRedis } from './redis/connection.js';
 import { createRedisLedger } from './redis/ledger.js';
 import { createRedisRunStore } from './redis/runs.js';
+import { createRedisTaskRecords } from './redis/tasks.js';
 import { createRedisTier } from './redis/tier.js';
 import { createRunStore, type RunStore } from './runs.js';
 import type { Service } from './service/index.js';
+import { createMemoryTaskRecords, type TaskRecords } from './tasks.js';
 import type { WebFetcher } from './http/web.js';
 
 export interface Runtime {
@@ -24,6 +26,8 @@ export interface Runtime {
   runs: RunStore;
   ledger: Ledger;
   service: Service;
+  /** MCP tasks of every server this process runs (shared through Redis when configured). */
+  tasks: TaskRecords;
   /** Flush the persistent cache and release sockets. */
   close(): Promise<void>;
 }
@@ -73,6 +77,10 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     redis && config.redis
       ? createRedisLedger({ redis, prefix: config.redis.prefix, logger, ...clock })
       : createLedger({ mode: config.cacheMode, dir: config.cacheDir, logger, ...clock });
+  const tasks =
+    redis && config.redis
+      ? createRedisTaskRecords({ redis, prefix: config.redis.prefix, logger, fallback: createMemoryTaskRecords() })
+      : createMemoryTaskRecords();
   // The service (and with it the public-suffix list, analysis and adapters) loads on the first call,
   // so a client that only initializes and lists tools never pays for it.
   const service = lazyService(async () =>
@@ -86,6 +94,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     runs,
     ledger,
     service,
+    tasks,
     async close() {
       await cache.flush().catch(() => undefined);
       await ledger.flush().catch(() => undefined);

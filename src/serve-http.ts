@@ -146,7 +146,7 @@ export function createHttpApp(runtime: Runtime, options: HttpOptions): HttpApp {
   let drained: (() => void) | undefined;
 
   const newSession = async (): Promise<StreamableHTTPServerTransport> => {
-    const mcp = createServer({ service: runtime.service, logger, ...(toolList && { toolList }) });
+    const mcp = createServer({ service: runtime.service, logger, tasks: runtime.tasks, ...(toolList && { toolList }) });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
@@ -217,7 +217,7 @@ export function createHttpApp(runtime: Runtime, options: HttpOptions): HttpApp {
     }
 
     if (options.stateless) {
-      const mcp = createServer({ service: runtime.service, logger, ...(toolList && { toolList }) });
+      const mcp = createServer({ service: runtime.service, logger, tasks: runtime.tasks, ...(toolList && { toolList }) });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       res.on('close', () => {
         transport.close().catch(() => undefined);

@@ -12,7 +12,7 @@ import { createServer, toolListSnapshot } from './server.js';
 export async function serveStdio(config: Config): Promise<void> {
   const runtime = createRuntime(config);
   const toolList = toolListSnapshot();
-  const server = createServer({ service: runtime.service, logger: runtime.logger, ...(toolList && { toolList }) });
+  const server = createServer({ service: runtime.service, logger: runtime.logger, tasks: runtime.tasks, ...(toolList && { toolList }) });
   const transport = new BoundedStdioTransport(process.stdin, process.stdout, runtime.logger);
   let closing = false;
   const shutdown = async (code: number) => {

@@ -1,6 +1,7 @@
 // createServer(deps) → McpServer with the tools, the run resources and the link-building prompt.
 
 import { readFileSync } from 'node:fs';
+import { InMemoryTaskMessageQueue } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type ListToolsResult, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -8,9 +9,11 @@ import { registerGapView } from './app/resource.js';
 import { describeError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Service } from './service/index.js';
+import { createMemoryTaskRecords, type TaskRecords } from './tasks.js';
 import { interceptArgumentErrors } from './tools/arguments.js';
 import { CONFIRM_FORM_VALIDATOR } from './tools/confirm.js';
-import { CancellingTaskStore, TASK_CAPABILITIES } from './tools/tasks.js';
+import { taskStoreFor } from './tools/task-store.js';
+import { TASK_CAPABILITIES } from './tools/tasks.js';
 import { registerTools } from './tools/index.js';
 import { VERSION } from './version.js';
 
@@ -19,6 +22,9 @@ export interface ServerDependencies {
   logger: Logger;
   /** The tools/list result as the build captured it from this very server (see toolListSnapshot). */
   toolList?: ListToolsResult;
+  /** Where tasks live: pass the runtime's, so every session and stateless request of a process (and,
+   *  with Redis, every instance) sees the same tasks; default: this server's own. */
+  tasks?: TaskRecords;
 }
 
 /** The bundle ships the tools/list answer the build captured from it (scripts/build.mjs), so a client's
@@ -37,10 +43,19 @@ export const SERVER_INSTRUCTIONS =
   'precise "links to A and B but not C" questions. Paid providers cost money per call: answers are cached, dry_run estimates, usage shows spend.';
 
 export function createServer(deps: ServerDependencies): McpServer {
-  const tasks = new CancellingTaskStore();
+  const tasks = taskStoreFor(deps.tasks ?? createMemoryTaskRecords());
   const server = new McpServer(
     { name: 'backlink-gap-mcp', version: VERSION },
-    { capabilities: { logging: {}, ...TASK_CAPABILITIES }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: CONFIRM_FORM_VALIDATOR, taskStore: tasks },
+    {
+      capabilities: { logging: {}, ...TASK_CAPABILITIES },
+      instructions: SERVER_INSTRUCTIONS,
+      jsonSchemaValidator: CONFIRM_FORM_VALIDATOR,
+      taskStore: tasks,
+      // A task's requests to the client (the spending form) wait here for the client's tasks/result;
+      // in this server, as their answers come back on its connection.
+      taskMessageQueue: new InMemoryTaskMessageQueue(),
+      maxTaskQueueSize: 16,
+    },
   );
   registerTools(server, deps.service, deps.logger, tasks);
   interceptArgumentErrors(server);

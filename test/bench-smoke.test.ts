@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { measureFanout } from '../bench/figures/fanout.js';
-import { benchmarksMarkdown, machine, notes } from '../bench/figures/report.js';
+import { notes } from '../bench/figures/report.js';
+import { renderBenchmarks } from '../bench/figures/results.js';
 import { type Row, single, summarize, verdictOf } from '../bench/figures/shared.js';
 
 const quiet = { runs: 1, quick: true, log: () => undefined };
@@ -24,9 +25,9 @@ describe('bench harness', () => {
     expect(lines.join('\n')).toContain('100 rows returned');
     expect(lines.join('\n')).toContain('module missing');
 
-    const markdown = benchmarksMarkdown([{ ...slow, measuredAt: '2026-11-27T00:00:00Z' }], machine(), '2026-11-27T00:00:00Z', ['startup']);
+    const markdown = renderBenchmarks(undefined, { groups: [{ group: 'startup', measuredAt: '2026-11-27T00:00:00Z', machine: 'test box', rows: [slow] }] });
     expect(markdown).toContain('| start | 300 ms |');
-    expect(markdown).toContain(`Node: ${process.version}`);
+    expect(markdown).toContain('- startup: 2026-11-27T00:00:00Z. Machine: test box');
   });
 
   it('summarizes with an odd and an even number of samples', () => {

@@ -1,12 +1,11 @@
 // The answer-size cap: a huge answer is cut by whole rows, says how many were left out, and its next
 // call starts with the first row left out. Token counts use the o200k tokenizer, as the issue asks.
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from '../src/server.js';
+import { callTool, connectClient } from './helpers/client.js';
 import { backlinkRows, createFakeProvider, prospect } from './helpers/fake-provider.js';
 import { type TestRuntime, testRuntime } from './helpers/runtime.js';
 
@@ -58,11 +57,7 @@ beforeAll(async () => {
   const backlinks = fake.backlinks!.bind(fake);
   fake.backlinks = (query, context) => backlinks({ ...query, limit: Math.min(query.limit, 1000) }, context);
   runtime = testRuntime({}, { dataforseo: fake });
-  const server = createServer({ service: runtime.service, logger: runtime.logger });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  client = new Client({ name: 'cap', version: '1.0.0' });
-  await client.connect(clientSide);
+  client = await connectClient({ service: runtime.service, logger: runtime.logger }, { name: 'cap' });
 });
 
 afterAll(async () => {
@@ -70,7 +65,7 @@ afterAll(async () => {
   await runtime.dispose();
 });
 
-const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+const call = (name: string, args: Record<string, unknown>) => callTool(client, name, args);
 const textOf = (result: CallToolResult) => (result.content[0] as { text: string }).text;
 const tokensOf = (result: CallToolResult) => encode(textOf(result)).length + encode(JSON.stringify(result.structuredContent ?? {})).length;
 

@@ -10,3 +10,17 @@ describe('DATAFORSEO_BULK_RANKS', () => {
     expect(() => loadConfig({ DATAFORSEO_BULK_RANKS: 'no' })).toThrow(/DATAFORSEO_BULK_RANKS.*must be 1/);
   });
 });
+
+describe('BACKLINK_GAP_WEBGRAPH_*', () => {
+  it("defaults to Common Crawl's public locations, takes another base (a mirror, a test fake), and checks the parts mode", () => {
+    expect(loadConfig({}).webgraphDownload).toEqual({
+      infoUrl: 'https://index.commoncrawl.org/graphinfo.json',
+      dataUrl: 'https://data.commoncrawl.org/projects/hyperlinkgraph',
+      parts: 'auto',
+    });
+    const mirror = loadConfig({ BACKLINK_GAP_WEBGRAPH_DATA_URL: 'http://127.0.0.1:9000/cc/', BACKLINK_GAP_WEBGRAPH_PARTS: 'listing' }).webgraphDownload;
+    expect(mirror).toMatchObject({ dataUrl: 'http://127.0.0.1:9000/cc', parts: 'listing' });
+    expect(() => loadConfig({ BACKLINK_GAP_WEBGRAPH_PARTS: 'split' })).toThrow(/BACKLINK_GAP_WEBGRAPH_PARTS.*auto, single or listing/);
+    expect(() => loadConfig({ BACKLINK_GAP_WEBGRAPH_INFO_URL: 'ftp://x' })).toThrow(/BACKLINK_GAP_WEBGRAPH_INFO_URL/);
+  });
+});

@@ -185,6 +185,19 @@ describe('a full disk, damaged lines, a dead lock holder', () => {
     expect(existsSync(lock)).toBe(false);
   });
 
+  it('says what calls still running hold, in every process on the dir, until they spend and settle', async () => {
+    const first = make();
+    const other = make();
+    const reservation = await first.reserve(credits(30), 100, clock.now() + 60_000);
+    expect(await other.held('localseodata', 'credits')).toBe(30);
+    await reservation.spend(credits(10));
+    expect(await other.held('localseodata', 'credits')).toBe(20);
+    expect(await other.spent('localseodata', 'day')).toBe(10);
+    await reservation.settle();
+    expect(await other.held('localseodata', 'credits')).toBe(0);
+    expect(await other.held('dataforseo', 'usd')).toBe(0);
+  });
+
   it('a hold lapses when its call would long have ended (its process died)', async () => {
     await make().reserve(credits(40), 50, clock.now() + 60_000);
     await expect(make().reserve(credits(20), 50, clock.now() + 60_000)).rejects.toMatchObject({ code: 'budget_exceeded' });

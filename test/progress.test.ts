@@ -1,11 +1,10 @@
 // Long calls: progress notifications reach a client that asked for them (progressToken), and a
 // cancelled call stops its provider work.
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from '../src/server.js';
+import { connectClient } from './helpers/client.js';
 import { createFakeProvider, prospect } from './helpers/fake-provider.js';
 import { type TestRuntime, testRuntime } from './helpers/runtime.js';
 
@@ -17,12 +16,7 @@ afterEach(async () => {
 
 async function connect(fake: ReturnType<typeof createFakeProvider>): Promise<Client> {
   runtime = testRuntime({}, { dataforseo: fake });
-  const server = createServer({ service: runtime.service, logger: runtime.logger });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'progress', version: '1.0.0' });
-  await client.connect(clientSide);
-  return client;
+  return connectClient({ service: runtime.service, logger: runtime.logger }, { name: 'progress' });
 }
 
 describe('progress and cancellation through MCP', () => {

@@ -1,11 +1,10 @@
 // Every tool through a real MCP client over an in-memory transport, on the bundled sample.
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from '../src/server.js';
+import { callTool, connectClient } from './helpers/client.js';
 import { COMPETITORS, YOU, sampleTruth } from './helpers/sample-truth.js';
 import { type TestRuntime, testRuntime } from './helpers/runtime.js';
 
@@ -15,11 +14,7 @@ const truth = sampleTruth();
 
 beforeAll(async () => {
   runtime = testRuntime();
-  const server = createServer({ service: runtime.service, logger: runtime.logger });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(clientSide);
+  client = await connectClient({ service: runtime.service, logger: runtime.logger });
 });
 
 afterAll(async () => {
@@ -27,9 +22,7 @@ afterAll(async () => {
   await runtime.dispose();
 });
 
-async function call(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return (await client.callTool({ name, arguments: args })) as CallToolResult;
-}
+const call = (name: string, args: Record<string, unknown>) => callTool(client, name, args);
 
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
 

@@ -22,11 +22,6 @@ export function machine(): Machine {
   };
 }
 
-/** A row as stored between invocations, so `npm run bench -- NAME` keeps the other groups' last figures. */
-export interface StoredRow extends Row {
-  measuredAt: string;
-}
-
 function number(value: number, integer = false): string {
   if (integer || Number.isInteger(value)) return Math.round(value).toLocaleString('en-US');
   const magnitude = Math.abs(value);
@@ -41,6 +36,7 @@ function measure(row: Row, which: 'ours' | 'peer'): string {
   if (!value) return '—';
   const unit = row.unit === '%' ? '%' : ` ${row.unit}`;
   const head = `${number(value.median, row.integer)}${unit}`;
+  if (which === 'ours' && row.tally !== undefined) return `${head} (${row.tally})`;
   if (value.runs <= 1 || value.min === value.max) return head;
   return `${head} (${number(value.min, row.integer)}–${number(value.max, row.integer)})`;
 }
@@ -68,10 +64,10 @@ export function tableLines(rows: Row[]): string[][] {
     const verdict = verdictOf(row);
     return [
       row.figure,
-      row.missing !== undefined ? 'not measured' : measure(row, 'ours'),
-      peerText(row),
-      ratio === undefined ? '—' : `${number(ratio)}×`,
-      targetText(row),
+      row.missing !== undefined ? 'not measured' : (row.shown?.ours ?? measure(row, 'ours')),
+      row.shown?.peer ?? peerText(row),
+      row.shown?.ratio ?? (ratio === undefined ? '—' : `${number(ratio)}×`),
+      row.shown?.target ?? targetText(row),
       verdict,
     ];
   });
@@ -101,13 +97,13 @@ export function notes(rows: Row[]): string[] {
     } else if (verdict === 'MISS') {
       const ratio = ratioOf(row);
       const against = [
-        row.target !== undefined ? `target ${targetText({ ...row, ratioTarget: undefined } as Row)}` : undefined,
+        row.target !== undefined ? `target ${row.shown?.target ?? targetText({ ...row, ratioTarget: undefined } as Row)}` : undefined,
         row.ratioTarget !== undefined && ratio !== undefined ? `ratio ${number(ratio)}× against ≤ ${row.ratioTarget}×` : undefined,
         row.requirement && !row.requirement.met ? `not met: ${row.requirement.text}` : undefined,
       ]
         .filter(Boolean)
         .join(', ');
-      out.push(`- **${row.figure}**: missed (${measure(row, 'ours')}; ${against}). ${row.missNote ?? 'No explanation recorded.'}`);
+      out.push(`- **${row.figure}**: missed (${row.shown?.ours ?? measure(row, 'ours')}; ${against}). ${row.missNote ?? 'No explanation recorded.'}`);
     }
   }
   return out;
@@ -115,33 +111,4 @@ export function notes(rows: Row[]): string[] {
 
 export function details(rows: Row[]): string[] {
   return rows.filter((row) => row.note !== undefined).map((row) => `- ${row.figure}: ${row.note}`);
-}
-
-export function benchmarksMarkdown(rows: StoredRow[], host: Machine, date: string, groupsRun: string[]): string {
-  const dates = [...new Set(rows.map((row) => row.measuredAt))];
-  const missed = notes(rows);
-  const lines = [
-    '# Benchmarks',
-    '',
-    'Written by `npm run bench` (bench/run.ts); do not edit by hand. `npm run bench -- NAME` re-runs one group',
-    '(startup, tools, roundtrip, fanout, local, cache, tokens, memory) and keeps the others\' last figures.',
-    'Timings are the median of at least 5 runs after a warm-up, with min–max; comparisons with the peer run',
-    'interleaved in the same invocation. Tokens are o200k_base (gpt-tokenizer) over the text a client hands the model.',
-    '',
-    `- Date: ${date}${dates.length > 1 ? ` (groups ${groupsRun.join(', ')}; other rows from ${dates.filter((d) => d !== date).join(', ')})` : ''}`,
-    `- Machine: ${host.cores} cores, ${host.cpu}, ${host.memoryGb} GB memory, ${host.os}`,
-    `- Node: ${host.node}`,
-    '',
-    markdownTable(rows),
-    '',
-    '## Notes',
-    '',
-    ...(missed.length > 0 ? missed : ['- Every measured figure met its target.']),
-    '',
-    '## Details',
-    '',
-    ...details(rows),
-    '',
-  ];
-  return lines.join('\n');
 }

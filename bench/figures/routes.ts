@@ -53,6 +53,7 @@ export async function measureRoutes(_options: GroupOptions): Promise<Row[]> {
       figure: name,
       unit: '%',
       ours: single(percent(right, set.length)),
+      tally: `${right} of ${set.length}`,
       target,
       direction: 'at_least',
       note: `${right} of ${set.length} pages${misses.length > 0 ? `; misses: ${misses.join('; ')}` : ''}`,
@@ -67,6 +68,7 @@ export async function measureRoutes(_options: GroupOptions): Promise<Row[]> {
       figure: `routes: precision, ${route}`,
       unit: '%',
       ours: single(percent(tally.truePositive, tally.predicted)),
+      tally: `${tally.truePositive}/${tally.predicted}`,
       note: `all ${all.length} pages: ${tally.truePositive} right of ${tally.predicted} predicted ${route}; recall ${percent(tally.truePositive, tally.actual)}% (${tally.truePositive} of ${tally.actual})`,
     });
   }

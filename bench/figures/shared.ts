@@ -54,6 +54,14 @@ export interface Row {
   requirement?: { met: boolean; text: string };
   /** Whole numbers (tokens, counts) print without decimals. */
   integer?: boolean;
+  /** The count behind a share (`222 of 222`), shown in brackets after the median. */
+  tally?: string;
+  /**
+   * Cells as written when the row was recorded by hand (e.g. `1.29 s (0.77–1.88)` beside a ms target,
+   * `100% (222 of 222)`), shown instead of the computed text; the numbers above still decide the result.
+   * A group's runner leaves it unset.
+   */
+  shown?: { ours?: string; peer?: string; ratio?: string; target?: string };
 }
 
 export type Verdict = 'pass' | 'MISS' | 'info' | 'not measured';

@@ -21,9 +21,9 @@ import {
   tokens,
 } from './shared.js';
 
-const YOU = 'riverbendroofing.com';
-const COMPETITORS = ['summitroofpros.com', 'lakesideroofing.com', 'oakhillexteriors.com', 'ironcladroofs.com', 'bluesky-roofing.com'];
-const PROSPECTS = 500;
+export const YOU = 'riverbendroofing.com';
+export const COMPETITORS = ['summitroofpros.com', 'lakesideroofing.com', 'oakhillexteriors.com', 'ironcladroofs.com', 'bluesky-roofing.com'];
+export const PROSPECTS = 500;
 
 const FIRST = ['green', 'river', 'oak', 'summit', 'metro', 'lone', 'capital', 'hill', 'bay', 'north', 'cedar', 'prairie', 'coastal', 'valley', 'eagle', 'pine'];
 const SECOND = ['home', 'builder', 'news', 'guide', 'journal', 'directory', 'review', 'living', 'pros', 'network', 'chamber', 'weekly', 'hub', 'trades', 'forum', 'blog'];
@@ -48,7 +48,7 @@ interface Truth {
 }
 
 /** links.csv + domains.csv: 500 referring domains linking to 1-5 competitors, 80 that also link to you. */
-function writeDataset(dir: string): Truth[] {
+export function writeDataset(dir: string): Truth[] {
   const random = generator(20261127);
   const links: string[] = ['source_url,target_url,anchor,nofollow,first_seen,last_seen'];
   const domains: string[] = ['domain,authority,spam_score,backlinks,referring_domains'];
@@ -271,7 +271,12 @@ export async function measureTokens(_options: GroupOptions): Promise<Row[]> {
       target: 25,
       ratioTarget: 0.1,
       note: `${pageRows.length} rows, ${tokens(textOf(page))} tokens in all; structuredContent ${structuredTokens(page)} tokens`,
-      missNote: 'Fewer characters per row: shorter category names, competitors by index, no repeated units. ' + tenfold,
+      // Where a row's ~21 tokens go (o200k): domain 3-5, score 1, a73 2, c4 2, category 1, "df 7/10" 5,
+      // s0 2, route 1-3; the run line, legend and next call add ~3 a row at per_page 50.
+      missNote:
+        'A row is now ~21 tokens (domain 3-5, "df 7/10" 5, route 1-3, the rest 1-2 each) and the run line, legend and next call ~3 more; ' +
+        '"df7/10" would save 1 a row but changes the documented "df 4/12". ' +
+        tenfold,
     });
 
     const backlinks = await callTool(session, 'get_backlinks', { target: COMPETITORS[0], limit: 100 });

@@ -53,7 +53,7 @@ export function summarizeBacklinks(rows: readonly Backlink[], covers: BacklinksS
 }
 
 function betterRow(left: Backlink, right: Backlink): boolean {
-  if (left.dofollow !== right.dofollow) return left.dofollow;
+  if ((left.dofollow === true) !== (right.dofollow === true)) return left.dofollow === true;
   return (left.last_seen ?? '') > (right.last_seen ?? '');
 }
 

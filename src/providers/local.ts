@@ -4,14 +4,15 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BacklinksResult, CompetitorLinks, GapQuery, GapResult, IntersectResult, ProspectCore, ProviderMetrics } from '../domain.js';
+import type { BacklinksQuery, BacklinksResult, CompetitorLinks, GapQuery, GapResult, IntersectQuery, IntersectResult, ProspectCore, ProviderMetrics } from '../domain.js';
 import { invalidInput } from '../errors.js';
 import { sourceDomainOf } from '../hosts.js';
 import type { Logger } from '../log.js';
 import { packageRoot } from '../package-root.js';
 import { datasetLabel, type LocalDataset, loadDataset, resolveDatasetFiles } from './local-dataset.js';
 import type { LocalEngine } from './local/engine/local.js';
-import { backlinksQuery, type GapAnswer, gapQuery, intersectQuery, Scratch } from './local/queries.js';
+import { type BacklinksAnswer, backlinksQuery, type GapAnswer, gapQuery, type IntersectAnswer, intersectQuery, Scratch } from './local/queries.js';
+import { decodePageToken, encodePageToken, queryHash } from './local/select.js';
 import { type CallContext, noCost, type Provider, type ProviderDescription } from './provider.js';
 
 export { type LocalDataset, loadDataset } from './local-dataset.js';
@@ -80,7 +81,8 @@ export function createLocalProvider(options: {
 
   // The engine over Parquet, opened once per dataset identity (a changed dataset is converted again).
   let engine: { identity: string; opening: Promise<LocalEngine | undefined> } | undefined;
-  const engineFor = (): Promise<LocalEngine | undefined> => {
+  // A conversion runs for the call that started it and stops when that call is cancelled.
+  const engineFor = (context: CallContext): Promise<LocalEngine | undefined> => {
     const settings = options.engine;
     if (settings === undefined) return Promise.resolve(undefined);
     const identity = datasetIdentity(path);
@@ -95,7 +97,11 @@ export function createLocalProvider(options: {
       const { openLocalEngine } = await import('./local/engine/local.js');
       let opened: LocalEngine;
       try {
-        opened = await openLocalEngine(identity, async () => (await load()).data, settings);
+        opened = await openLocalEngine(identity, { files, load: async () => (await load()).data }, {
+          ...settings,
+          ...(context.signal !== undefined && { signal: context.signal }),
+          progress: (message, values) => options.logger.info(message, values),
+        });
       } catch (error) {
         // The Claude Desktop bundle leaves DuckDB out (a native binary per platform, ~70 MB):
         // without the module the in-memory index answers, as it does for vendor exports.
@@ -143,7 +149,7 @@ export function createLocalProvider(options: {
     },
 
     async gap(query, context): Promise<GapResult> {
-      const opened = await engineFor();
+      const opened = await engineFor(context);
       context.signal?.throwIfAborted();
       // DuckDB when it is on (it reads no vendor exports, so it has no export notes), else the index.
       let answer: { prospects: GapResult['prospects']; total_prospects: number; notes: string[] };
@@ -168,17 +174,35 @@ export function createLocalProvider(options: {
     },
 
     async intersect(query, context): Promise<IntersectResult> {
-      const { data, scratch } = await ready(context);
-      const answer = intersectQuery(data, scratch, query);
+      const opened = await engineFor(context);
+      let answer: IntersectAnswer;
+      let data: LocalDataset | undefined;
+      if (opened !== undefined) {
+        answer = await engineIntersect(opened, query);
+        context.signal?.throwIfAborted();
+      } else {
+        const loaded = await ready(context);
+        data = loaded.data;
+        answer = intersectQuery(loaded.data, loaded.scratch, query);
+      }
       const domains = [...query.positive_targets, ...query.negative_targets].map((target) => sourceDomainOf(target.target));
-      const notes = synthetic ? [SAMPLE_NOTE] : exportNotes(data, domains);
+      const notes = synthetic ? [SAMPLE_NOTE] : data === undefined ? [] : exportNotes(data, domains);
       return { ...answer, cost, ...(synthetic && { synthetic: true }), ...(notes.length > 0 && { notes }) };
     },
 
     async backlinks(query, context): Promise<BacklinksResult> {
-      const { data, scratch } = await ready(context);
-      const answer = backlinksQuery(data, scratch, query);
-      const notes = synthetic ? [SAMPLE_NOTE] : exportNotes(data, [sourceDomainOf(query.target)]);
+      const opened = await engineFor(context);
+      let answer: BacklinksAnswer;
+      let data: LocalDataset | undefined;
+      if (opened !== undefined) {
+        answer = await engineBacklinks(opened, query);
+        context.signal?.throwIfAborted();
+      } else {
+        const loaded = await ready(context);
+        data = loaded.data;
+        answer = backlinksQuery(loaded.data, loaded.scratch, query);
+      }
+      const notes = synthetic ? [SAMPLE_NOTE] : data === undefined ? [] : exportNotes(data, [sourceDomainOf(query.target)]);
       return { target: query.target, ...answer, cost, ...(synthetic && { synthetic: true }), ...(notes.length > 0 && { notes }) };
     },
 
@@ -231,6 +255,43 @@ async function engineGap(engine: LocalEngine, query: GapQuery): Promise<GapAnswe
     };
   });
   return { prospects, total_prospects: answer.total, notes };
+}
+
+/** An intersect from the engine, paged exactly as the index pages it (queries.ts intersectQuery). */
+async function engineIntersect(engine: LocalEngine, query: IntersectQuery): Promise<IntersectAnswer> {
+  const positives = query.positive_targets;
+  if (positives.length > 31) throw invalidInput('positive_targets', positives.length, 'the local provider takes at most 31 positive targets');
+  const hash = queryHash(['intersect', positives, query.negative_targets, query.min_matching_targets, query.source_scope, query.sort]);
+  const offset = decodePageToken(query.next_token, hash, 'next_token');
+  const { results, total } = await engine.intersectOf({
+    positives: positives.map((target) => ({ target: target.target, scope: target.scope })),
+    negatives: query.negative_targets.map((target) => ({ target: target.target, scope: target.scope })),
+    minMatching: query.min_matching_targets,
+    byDomain: query.source_scope === 'root_domain',
+    sort: query.sort,
+    offset,
+    limit: query.limit,
+  });
+  const end = offset + results.length;
+  return { results, total, ...(end < total && results.length > 0 && { next_token: encodePageToken(end, hash) }) };
+}
+
+/** Backlinks from the engine, paged exactly as the index pages them (queries.ts backlinksQuery). */
+async function engineBacklinks(engine: LocalEngine, query: BacklinksQuery): Promise<BacklinksAnswer> {
+  const hash = queryHash(['backlinks', query.target, query.target_kind, query.mode, query.dofollow ?? null, query.anchor ?? null, query.min_authority ?? null]);
+  const offset = decodePageToken(query.cursor, hash, 'cursor');
+  const answer = await engine.backlinksOf({
+    target: query.target,
+    scope: query.target_kind === 'domain' ? 'root_domain' : query.target_kind,
+    mode: query.mode,
+    ...(query.dofollow !== undefined && { dofollow: query.dofollow }),
+    ...(query.anchor !== undefined && { anchor: query.anchor }),
+    ...(query.min_authority !== undefined && { minAuthority: query.min_authority }),
+    offset,
+    limit: query.limit,
+  });
+  const end = offset + answer.backlinks.length;
+  return { ...answer, ...(end < answer.total && answer.backlinks.length > 0 && { next_cursor: encodePageToken(end, hash) }) };
 }
 
 /** Path, size and modification time of each file a dataset may hold, hashed: the local provider's

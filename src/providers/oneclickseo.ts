@@ -171,10 +171,12 @@ export function createOneClickSeoProvider(settings: OneClickSeoSettings, deps: O
       const { rows, total } = await readAll(runId, runLimit(query.limit), bounded);
       return completedResult(query, runId, rows, total, cost);
     } catch (error) {
-      // The run exists and is paid for: a slow poll or read leaves it to be read later, not lost.
+      // The run exists and is paid for: a slow poll or read, or a cancelled call (an MCP task
+      // cancelled, a client that gave up), leaves it to be read later, not lost and not paid again.
       if (error instanceof ProviderError && error.code === 'timeout') return pending();
       if (error instanceof ProviderError && error.code === 'cancelled') {
-        deps.logger.warn(`${TITLE} gap run ${runId} was left running when the call was cancelled`, { run_id: runId });
+        deps.logger.info(`${TITLE} gap run ${runId} kept running when the call was cancelled; the next call with the same arguments resumes it`, { run_id: runId });
+        return pending();
       }
       throw error;
     }

@@ -6,6 +6,7 @@ import { PROVIDER_VARIABLES } from '../config.js';
 import { PROVIDER_TITLES, type ProviderName } from '../domain.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { chooseRelease } from './local/engine/webgraph-releases.js';
 import type { Capability, Provider } from './provider.js';
 
 /** What each provider serves (natively or computed), known without loading its adapter. */
@@ -16,10 +17,12 @@ export const CAPABILITIES: Record<ProviderName, readonly Capability[]> = {
   moz: ['gap', 'intersect'],
   domdetailer: ['gap', 'backlinks', 'intersect'],
   dataforseo: ['gap', 'backlinks', 'intersect'],
+  commoncrawl: ['gap', 'backlinks', 'intersect'],
 };
 
-/** Provider preference when a call names none: the first configured paid one, else local. */
-const PREFERENCE: readonly ProviderName[] = ['localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo', 'local'];
+/** Provider preference when a call names none: the first configured paid one, then your own local
+ *  data, then an imported Common Crawl release, else the bundled sample. */
+const PAID: readonly ProviderName[] = ['localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo'];
 
 
 export interface ProviderRegistry {
@@ -62,8 +65,13 @@ export function createProviderRegistry(config: Config, deps: RegistryDependencie
         return p.domdetailer.apiKey !== undefined;
       case 'dataforseo':
         return p.dataforseo.login !== undefined && p.dataforseo.password !== undefined;
+      case 'commoncrawl':
+        // Read from the release manifests each time: an import made while the server runs counts.
+        return chooseRelease(config.cacheDir, config.webgraphRelease) !== undefined;
     }
   };
+  const PREFERENCE: readonly ProviderName[] =
+    config.dataPath !== undefined ? [...PAID, 'local', 'commoncrawl'] : [...PAID, 'commoncrawl', 'local'];
   const configured = () => PREFERENCE.filter(isConfigured);
   const instances = new Map<ProviderName, Promise<Provider>>();
   const ready = new Map<ProviderName, Provider>();
@@ -91,11 +99,25 @@ export function createProviderRegistry(config: Config, deps: RegistryDependencie
         return (await import('./domdetailer.js')).createDomDetailerProvider(p.domdetailer, adapter);
       case 'dataforseo':
         return (await import('./dataforseo.js')).createDataForSeoProvider(p.dataforseo, adapter);
+      case 'commoncrawl':
+        return (await import('./commoncrawl.js')).createCommonCrawlProvider({
+          cacheDir: config.cacheDir,
+          ...(config.webgraphRelease !== undefined && { release: config.webgraphRelease }),
+          ...(config.duckdbMemory !== undefined && { memoryLimit: config.duckdbMemory }),
+          logger: deps.logger,
+        });
     }
   };
 
   const notConfigured = (name: ProviderName): UsageError => {
     if (name === 'local') return new UsageError('not_configured', 'The local provider is always available.');
+    if (name === 'commoncrawl') {
+      const release = config.webgraphRelease === undefined ? 'no release is imported' : `release ${config.webgraphRelease} (BACKLINK_GAP_WEBGRAPH_RELEASE) is not imported`;
+      return new UsageError(
+        'not_configured',
+        `The Common Crawl web graph is not configured: ${release}. Download a release's domain-level vertices, edges and ranks files (https://data.commoncrawl.org/projects/hyperlinkgraph/) and run \`backlink-gap-mcp webgraph import DIR\`.`,
+      );
+    }
     const others = configured().join(', ');
     return new UsageError(
       'not_configured',
@@ -145,7 +167,7 @@ export function createProviderRegistry(config: Config, deps: RegistryDependencie
     },
     built: () => [...ready.values()],
     dailyBudget(name) {
-      return name === 'local' ? undefined : p[name].dailyBudget;
+      return name === 'local' || name === 'commoncrawl' ? undefined : p[name].dailyBudget;
     },
     async close() {
       await Promise.allSettled([...ready.values()].map((provider) => provider.close?.()));

@@ -39,6 +39,16 @@ redis.call('PEXPIREAT', KEYS[3], ARGV[5])
 return {1, tostring(spent), tostring(held)}
 `;
 
+/** What live holds (lapse time after now) still hold: the same sum RESERVE checks, without dropping any. */
+const HELD = `
+local held = 0
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')) do
+  local value = redis.call('HGET', KEYS[2], id)
+  if value then held = held + tonumber(value) end
+end
+return tostring(held)
+`;
+
 /** Record a spend and take it off its hold (if any): one step, so no reader sees it twice. */
 const SPEND = `
 redis.call('INCRBYFLOAT', KEYS[1], ARGV[1])
@@ -162,6 +172,10 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
         rows.push({ provider, unit, day: await spent(provider, 'day'), month: await spent(provider, 'month') });
       }
       return rows;
+    },
+    async held(provider: ProviderName, unit: CostUnit): Promise<number> {
+      const held = await (await client()).eval(HELD, { keys: [holdsKey(provider, unit), heldKey(provider, unit)], arguments: [String(now())] });
+      return round(Number(held));
     },
     async reserve(estimate: Cost, dailyBudget: number | undefined, until: number): Promise<Reservation> {
       const id = randomBytes(8).toString('hex');

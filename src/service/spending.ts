@@ -83,7 +83,7 @@ export function createSpending(deps: ServiceDependencies): Spending {
     // Deadlines are wall-clock (the HTTP layer compares them with Date.now()); `now` is the cache's clock.
     // Spend reported outside a paid call (a free read that turned out billed) is still recorded.
     contextFor: (options) => ({
-      deadline: Date.now() + config.deadlineMs,
+      deadline: options?.deadline ?? Date.now() + config.deadlineMs,
       ...(options?.signal && { signal: options.signal }),
       ...(options?.progress && { progress: options.progress }),
       spend: (cost: Cost) => {
@@ -132,12 +132,15 @@ export function createSpending(deps: ServiceDependencies): Spending {
           const hit = await cache.get<Stored<never>>(key);
           const cached = hit !== undefined && accept(hit.value);
           const budget = registry.dailyBudget(provider.name);
+          const estimate = provider.estimate(operation);
+          const held = budget === undefined ? 0 : await ledger.held(provider.name, estimate.unit).catch(() => 0);
           return {
             provider: provider.name,
-            estimate: cached ? { ...provider.estimate(operation), amount: 0 } : provider.estimate(operation),
+            estimate: cached ? { ...estimate, amount: 0 } : estimate,
             cached,
             ...(budget !== undefined && { daily_budget: budget }),
             spent_today: await ledger.spent(provider.name, 'day'),
+            ...(held > 0 && { held_today: held }),
           };
         }),
       );

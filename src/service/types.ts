@@ -46,6 +46,9 @@ export interface ServiceDependencies {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** When the call's upstream work must end (epoch ms); default now + BACKLINK_GAP_DEADLINE_MS. A call
+   *  running as an MCP task has longer: its client is not waiting on it. */
+  deadline?: number;
   progress?: (done: number, total?: number, message?: string) => void;
   /** Ask the user whether to spend what `quote` says (a client with form elicitation); absent: the
    *  quote is the answer and the caller repeats with `confirm: true`. */
@@ -228,6 +231,8 @@ export interface UsageOutcome {
     unit?: string;
     pricing?: string;
     spent_today: number;
+    /** Held against today's budget by calls still running, beyond what they have spent (when any). */
+    held_today?: number;
     spent_month: number;
     daily_budget?: number;
     balance?: { amount: number; unit: string; note?: string };

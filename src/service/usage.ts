@@ -31,7 +31,7 @@ export function createUsage(deps: OperationDependencies): (options?: CallOptions
   async function usage(options?: CallOptions): Promise<UsageOutcome> {
     const configured = new Set(registry.configured());
     const spend = new Map((await ledger.summary()).map((row) => [row.provider, row]));
-    const names = (['local', 'localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo'] as const).filter(
+    const names = (['local', 'localseodata', 'oneclickseo', 'moz', 'domdetailer', 'dataforseo', 'commoncrawl'] as const).filter(
       (name) => configured.has(name) || spend.has(name),
     );
     const defaultName = registry.resolve('gap');
@@ -55,6 +55,11 @@ export function createUsage(deps: OperationDependencies): (options?: CallOptions
         entry.capabilities = description.capabilities;
         entry.unit = description.unit;
         entry.pricing = description.pricing;
+        if (description.unit !== 'none') {
+          // Taken from the budget by calls still running, not yet recorded as spent (shown only when some is).
+          const held = await ledger.held(name, description.unit).catch(() => 0);
+          if (held > 0) entry.held_today = held;
+        }
         if (provider.balance) {
           try {
             options?.signal?.throwIfAborted();

@@ -20,7 +20,7 @@ export function backlinkLine(row: Backlink, format: ResponseFormat): string {
   const parts = [
     `${shortUrl(row.source_url)} → ${target}`,
     `"${truncate(row.anchor, format === 'detailed' ? 80 : 40)}"`,
-    row.dofollow ? 'df' : 'nf',
+    row.dofollow === undefined ? 'df?' : row.dofollow ? 'df' : 'nf',
   ];
   if (row.authority !== undefined) parts.push(`a${row.authority}`);
   if (format === 'detailed') {
@@ -59,18 +59,18 @@ export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, for
     const shown = summary.referring_domains.slice(0, format === 'detailed' ? 25 : CONCISE_DOMAINS);
     lines.push(
       `top referring domains ${over} (${summary.referring_domain_count} domains; links/dofollow, authority, best anchor): ${shown
-        .map((g) => `${g.domain} ${g.links}/${g.dofollow}df${g.authority !== undefined ? ` a${g.authority}` : ''}${g.anchor ? ` "${truncate(g.anchor, 30)}"` : ''}`)
+        .map((g) => `${g.domain} ${g.links}/${g.dofollow ?? '?'}df${g.authority !== undefined ? ` a${g.authority}` : ''}${g.anchor ? ` "${truncate(g.anchor, 30)}"` : ''}`)
         .join('; ')}`,
     );
     const anchors = summary.anchors.slice(0, format === 'detailed' ? 10 : CONCISE_ANCHORS);
-    lines.push(
+    if (summary.anchor_count > 0) lines.push(
       `anchors ${over} (${summary.anchor_count} distinct): ${anchors
         .map((a) => `"${truncate(a.anchor || '(empty)', 30)}" ${a.links} (${Math.round((a.share ?? a.links / summary.covered_links) * 100)}%)`)
         .join(', ')}`,
     );
   }
   if (rows.length > 0) {
-    lines.push('rows (source → target path, anchor, df/nf, authority):');
+    lines.push('rows (source → target path, anchor, df/nf (df? unknown), authority):');
     for (const row of rows) lines.push(backlinkLine(row, format));
   } else {
     lines.push('No backlinks match; drop filters (dofollow, anchor, min_authority) or check the target.');

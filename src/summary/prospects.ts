@@ -2,7 +2,7 @@
 
 import type { NextCall, ProspectsInput, ProspectsOutcome } from '../service/index.js';
 import { nextCallText } from './format.js';
-import { PROSPECT_LEGEND, prospectLine, type ResponseFormat } from './gap.js';
+import { prospectLegend, prospectLine, type ResponseFormat } from './gap.js';
 
 /** `input` is the call that asked (its filters are named when nothing matches); `cutToFit` rows of
  *  the page were left out to fit the answer size (the outcome's next call starts with them). */
@@ -16,7 +16,7 @@ export function renderProspects(outcome: ProspectsOutcome, rowCount: number, for
     : `rows ${first + 1}-${first + Math.min(rowCount, outcome.data.length)} of ${meta.total}`;
   const lines = [
     `Run ${outcome.run_id} (${outcome.your_domain} vs ${n} competitors, ${outcome.provider}${outcome.synthetic ? ', SYNTHETIC sample' : ''}): ` +
-      `${position} · ${meta.total} match · free (reads the stored run)`,
+      `${position} · ${meta.total} match · free`,
   ];
   if (input?.dofollow !== undefined) {
     lines.push(
@@ -25,9 +25,9 @@ export function renderProspects(outcome: ProspectsOutcome, rowCount: number, for
         : 'dofollow false: only prospects whose every link to a competitor is nofollow',
     );
   }
-  if (rowCount > 0) lines.push(PROSPECT_LEGEND);
+  if (rowCount > 0) lines.push(prospectLegend(n));
   outcome.data.slice(0, rowCount).forEach((prospect, index) => {
-    lines.push(prospectLine(prospect, first + index, n, format));
+    lines.push(prospectLine(prospect, first + index, format));
   });
   if (outcome.data.length === 0) lines.push(emptyPage(outcome, input));
   const cut = outcome.data.length - rowCount + cutToFit;

@@ -14,7 +14,8 @@ export function renderUsage(outcome: UsageOutcome): string {
     if (!p.configured) return `${p.provider}: not configured (spent today ${amount(p.spent_today, p.unit)})`;
     const parts = [`${p.provider}${p.default ? ' (default)' : ''}: ${p.capabilities.join(', ')}`];
     if (p.unit !== 'none') {
-      parts.push(`today ${amount(p.spent_today, p.unit)}${p.daily_budget !== undefined ? ` of ${amount(p.daily_budget, p.unit)} budget` : ''}`);
+      const held = p.held_today !== undefined ? ` (+${amount(p.held_today, p.unit)} held by calls running)` : '';
+      parts.push(`today ${amount(p.spent_today, p.unit)}${held}${p.daily_budget !== undefined ? ` of ${amount(p.daily_budget, p.unit)} budget` : ''}`);
       parts.push(`month ${amount(p.spent_month, p.unit)}`);
       if (p.pricing) parts.push(p.pricing);
     } else {

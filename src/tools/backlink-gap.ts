@@ -9,8 +9,10 @@ import { DEFAULTS, isDryRun, PROVIDER_NAMES } from '../domain.js';
 import { TOKEN_CAP, estimateTokens, fitRows, tokenBudget } from '../summary/format.js';
 import { renderGap } from '../summary/gap.js';
 import { conciseProspect } from '../summary/pages.js';
-import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, renderDryRun, selectionFields, success } from './result.js';
-import { confirmField, withConfirmation } from './confirm.js';
+import { confirmField } from './confirm.js';
+import { ANNOTATIONS, dryRunField, failure, formatField, freshField, renderDryRun, selectionFields, success } from './result.js';
+import type { RecordTaskStore } from './task-store.js';
+import { registerTaskTool } from './tasks.js';
 
 export const BACKLINK_GAP_DESCRIPTION = `Find link-building prospects: sites linking to your competitors but not to you (a backlink gap). Use it first for backlinks, outreach targets or why competitors outrank you.
 Returns the top prospects by score (authority, competitors linked, dofollow, spam, category), counts by tier/category/authority and a run_id; list_prospects reads the run (up to limit) for free.
@@ -40,8 +42,10 @@ export const backlinkGapOutput = z.looseObject({
   prospects: z.array(z.looseObject({ domain: z.string(), score: z.number() })).optional(),
 });
 
-export function registerBacklinkGap(server: McpServer, service: Service, logger: Logger): void {
-  server.registerTool(
+export function registerBacklinkGap(server: McpServer, service: Service, logger: Logger, tasks: RecordTaskStore): void {
+  registerTaskTool(
+    server,
+    tasks,
     'backlink_gap',
     {
       title: 'Backlink gap',
@@ -51,23 +55,27 @@ export function registerBacklinkGap(server: McpServer, service: Service, logger:
       annotations: ANNOTATIONS,
       _meta: GAP_VIEW_META,
     },
-    guarded('backlink_gap', logger, async (args: z.infer<typeof backlinkGapInput>, extra) => {
-      const outcome = await service.gap(args, withConfirmation(server, extra, callOptions(extra)));
-      if (isDryRun(outcome)) {
-        const dry = renderDryRun(outcome);
-        return success(dry.text, dry.structured);
+    async (args, options) => {
+      try {
+        const outcome = await service.gap(args, options);
+        if (isDryRun(outcome)) {
+          const dry = renderDryRun(outcome);
+          return success(dry.text, dry.structured);
+        }
+        const rendered = renderGapResult(outcome, args.response_format, tokenBudget(args.top, DEFAULTS.top));
+        return success(rendered.text, rendered.structured, [
+          {
+            type: 'resource_link',
+            uri: `backlink-gap://runs/${outcome.run_id}/prospects.csv`,
+            name: `prospects-${outcome.run_id}.csv`,
+            mimeType: 'text/csv',
+            description: `All ${outcome.kept} ranked prospects of run ${outcome.run_id} as CSV`,
+          },
+        ]);
+      } catch (error) {
+        return failure(error, logger, 'backlink_gap');
       }
-      const rendered = renderGapResult(outcome, args.response_format, tokenBudget(args.top, DEFAULTS.top));
-      return success(rendered.text, rendered.structured, [
-        {
-          type: 'resource_link',
-          uri: `backlink-gap://runs/${outcome.run_id}/prospects.csv`,
-          name: `prospects-${outcome.run_id}.csv`,
-          mimeType: 'text/csv',
-          description: `All ${outcome.kept} ranked prospects of run ${outcome.run_id} as CSV`,
-        },
-      ]);
-    }),
+    },
   );
 }
 

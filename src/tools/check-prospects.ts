@@ -7,7 +7,8 @@ import type { Service } from '../service/index.js';
 import { renderCheckResult } from '../summary/check.js';
 import { TOKEN_CAP } from '../summary/format.js';
 import { failure, success } from './result.js';
-import { type CancellingTaskStore, registerTaskTool } from './tasks.js';
+import type { RecordTaskStore } from './task-store.js';
+import { registerTaskTool } from './tasks.js';
 
 export const CHECK_PROSPECTS_DESCRIPTION = `Fetch linking pages live (free): is each competitor link still there (rel, anchor, text around it), does the page link to you, status, title; how to ask the site (mailto; contact, write-for-us, advertise, submit-listing, membership, sponsorship pages).
 run_id (+ domains, default top 10) stores results into the run; or urls + competitor_domains. Cached 7 days; honours robots.txt; public addresses only.`;
@@ -24,7 +25,7 @@ export const checkProspectsInput = z.strictObject({
   response_format: z.enum(['concise', 'detailed']).default('concise').describe('detailed: longer context'),
 });
 
-export function registerCheckProspects(server: McpServer, service: Service, logger: Logger, tasks: CancellingTaskStore): void {
+export function registerCheckProspects(server: McpServer, service: Service, logger: Logger, tasks: RecordTaskStore): void {
   registerTaskTool(
     server,
     tasks,

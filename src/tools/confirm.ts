@@ -2,6 +2,7 @@
 // that declares form elicitation, and the validator the SDK checks that form's answer with.
 
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { JsonSchemaType, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { z } from 'zod';
 import type { DryRun } from '../domain.js';
@@ -39,23 +40,54 @@ export const CONFIRM_FORM_VALIDATOR: jsonSchemaValidator = {
 export function quoteLines(quote: DryRun): string[] {
   return quote.estimates.map(
     (entry) =>
-      `${entry.provider}: ${entry.cached ? 'already cached, costs 0' : `~${formatCost(entry.estimate)}`} · spent today ${entry.spent_today}` +
+      // formatCost names the provider too ("oneclickseo 7 credits"): the line already starts with it.
+      `${entry.provider}: ${entry.cached ? 'already cached, costs 0' : `~${formatCost(entry.estimate).replace(`${entry.estimate.provider} `, '')}`} · spent today ${entry.spent_today}` +
+      `${entry.held_today !== undefined ? ` (+${entry.held_today} held by calls running)` : ''}` +
       `${entry.daily_budget !== undefined ? ` of budget ${entry.daily_budget}` : ''}`,
   );
 }
+
+/** The user has this long to answer a form sent through a task (delivered when the client next calls tasks/result). */
+const TASK_FORM_TIMEOUT_MS = 10 * 60_000;
+
+const formMessage = (quote: DryRun) =>
+  `This call is paid and above the confirmation threshold (${quote.confirm_above} per call):\n${quoteLines(quote).join('\n')}\nSpend it?`;
+
+const accepted = (answer: { action: string; content?: Record<string, unknown> }) => answer.action === 'accept' && answer.content?.confirm === true;
 
 /** Add the form to a call's options when the client can show one; otherwise the quote is the answer. */
 export function withConfirmation(server: McpServer, extra: Extra, options: CallOptions): CallOptions {
   if (!server.server.getClientCapabilities()?.elicitation?.form) return options;
   return {
     ...options,
+    confirm: async (quote) =>
+      accepted(
+        await server.server.elicitInput(
+          { mode: 'form', message: formMessage(quote), requestedSchema: CONFIRM_FORM as never },
+          { signal: extra.signal, relatedRequestId: extra.requestId },
+        ),
+      ),
+  };
+}
+
+/**
+ * The same for a call running as a task: the form is queued on the task, which shows
+ * input_required until the client's tasks/result delivers it and the answer comes back. A client
+ * without forms (or a stateless instance, which never saw the client's capabilities) gets the quote
+ * as the task's result, saying to repeat the call with confirm: true.
+ */
+export function withTaskConfirmation(server: McpServer, taskId: string, tasks: RequestTaskStore, options: CallOptions): CallOptions {
+  if (!server.server.getClientCapabilities()?.elicitation?.form) return options;
+  return {
+    ...options,
     confirm: async (quote) => {
-      const message = `This call is paid and above the confirmation threshold (${quote.confirm_above} per call):\n${quoteLines(quote).join('\n')}\nSpend it?`;
+      await tasks.updateTaskStatus(taskId, 'input_required', 'Waiting for the user to accept the quoted cost');
       const answer = await server.server.elicitInput(
-        { mode: 'form', message, requestedSchema: CONFIRM_FORM as never },
-        { signal: extra.signal, relatedRequestId: extra.requestId },
+        { mode: 'form', message: formMessage(quote), requestedSchema: CONFIRM_FORM as never },
+        { ...(options.signal && { signal: options.signal }), relatedTask: { taskId }, timeout: TASK_FORM_TIMEOUT_MS },
       );
-      return answer.action === 'accept' && answer.content?.confirm === true;
+      await tasks.updateTaskStatus(taskId, 'working', accepted(answer) ? 'Cost accepted' : 'Cost declined');
+      return accepted(answer);
     },
   };
 }

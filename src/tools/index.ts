@@ -8,11 +8,11 @@ import { registerCheckProspects } from './check-prospects.js';
 import { registerGetBacklinks } from './get-backlinks.js';
 import { registerLinkIntersect } from './link-intersect.js';
 import { registerListProspects } from './list-prospects.js';
-import type { CancellingTaskStore } from './tasks.js';
+import type { RecordTaskStore } from './task-store.js';
 import { registerUsage } from './usage.js';
 
-export function registerTools(server: McpServer, service: Service, logger: Logger, tasks: CancellingTaskStore): void {
-  registerBacklinkGap(server, service, logger);
+export function registerTools(server: McpServer, service: Service, logger: Logger, tasks: RecordTaskStore): void {
+  registerBacklinkGap(server, service, logger, tasks);
   registerListProspects(server, service, logger);
   registerGetBacklinks(server, service, logger);
   registerLinkIntersect(server, service, logger);

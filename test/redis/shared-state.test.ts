@@ -81,7 +81,26 @@ describe('the ledger in Redis', () => {
     expect(done).toBe(10);
     for (const outcome of outcomes) if (outcome.status === 'rejected') expect(String(outcome.reason)).toMatch(/daily budget/);
     expect(await ledgers[0]!.spent('localseodata', 'day')).toBe(100);
+    expect(await ledgers[1]!.held('localseodata', 'credits')).toBe(0);
     expect(await ledgers[1]!.spent('localseodata', 'month')).toBe(100);
+    await Promise.all(handles.map((handle) => handle.close()));
+  });
+
+  it('says what calls running on another instance hold, until they settle', async () => {
+    const logger = createLogger({ level: 'silent', secrets: [] });
+    const handles = [lazyRedis({ url: redis.url, prefix: 'held-test', logger }), lazyRedis({ url: redis.url, prefix: 'held-test', logger })];
+    const [a, b] = handles.map((handle) => createRedisLedger({ redis: handle, prefix: 'held-test', logger }));
+    const estimate = { amount: 30, unit: 'credits' as const, provider: 'localseodata' as const };
+    const reservation = await a!.reserve(estimate, 100, Date.now() + 60_000);
+    expect(await b!.held('localseodata', 'credits')).toBe(30);
+    await reservation.spend({ ...estimate, amount: 10 });
+    expect(await b!.held('localseodata', 'credits')).toBe(20);
+    await reservation.settle();
+    expect(await b!.held('localseodata', 'credits')).toBe(0);
+    // A hold whose call would long have ended (its instance died) holds nothing.
+    await a!.reserve(estimate, 100, Date.now() + 50);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await b!.held('localseodata', 'credits')).toBe(0);
     await Promise.all(handles.map((handle) => handle.close()));
   });
 });

@@ -4,11 +4,9 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from '../../src/server.js';
 import type { GapOutcome, RunSummary } from '../../src/service/index.js';
+import { connectClient } from '../helpers/client.js';
 import { type TestRuntime, testRuntime } from '../helpers/runtime.js';
 
 const QUESTION = { your_domain: 'bluebonnetplumbing.com', competitor_domains: ['austinplumbingco.com', 'capitalcityplumbers.com'] };
@@ -53,11 +51,7 @@ describe('stored runs', () => {
 
   it('backlink-gap://runs lists the stored runs', async () => {
     const { runtime, runId } = await storedRun();
-    const server = createServer({ service: runtime.service, logger: runtime.logger });
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await server.connect(serverSide);
-    const client = new Client({ name: 'test', version: '1.0.0' });
-    await client.connect(clientSide);
+    const client = await connectClient({ service: runtime.service, logger: runtime.logger });
     try {
       const { resources } = await client.listResources();
       expect(resources.map((resource) => resource.uri)).toContain('backlink-gap://runs');

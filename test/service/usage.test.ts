@@ -2,6 +2,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
+import { renderUsage } from '../../src/summary/usage.js';
 import { createFakeProvider } from '../helpers/fake-provider.js';
 import { type TestRuntime, testRuntime } from '../helpers/runtime.js';
 
@@ -36,5 +37,42 @@ describe('usage balances', () => {
     fail = false;
     expect((await balance())?.balance?.amount).toBe(997);
     expect(calls).toBe(3);
+  });
+});
+
+describe('usage and dry_run while a paid call is running', () => {
+  it('show what the running call holds against the budget, and stop once it has spent', async () => {
+    const fake = createFakeProvider('localseodata', { costPerCall: 10 });
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const plain = fake.gapAnswer;
+    fake.gapAnswer = async (query, context) => {
+      started();
+      await answered;
+      return plain(query, context);
+    };
+    runtime = testRuntime({ LOCALSEODATA_DAILY_BUDGET: '100' }, { localseodata: fake });
+    const query = { your_domain: 'mine.com', competitor_domains: ['rival.com'], provider: 'localseodata' as const };
+    const call = runtime.service.gap(query);
+    await running;
+
+    const during = (await runtime.service.usage()).providers.find((entry) => entry.provider === 'localseodata')!;
+    expect(during.spent_today).toBe(0);
+    expect(during.held_today).toBe(10);
+    expect(renderUsage(await runtime.service.usage())).toMatch(/today 0 credits \(\+10 credits held by calls running\) of 100 credits budget/);
+    const quote = await runtime.service.gap({ ...query, competitor_domains: ['other.com'], dry_run: true });
+    expect(quote).toMatchObject({ dry_run: true, estimates: [{ provider: 'localseodata', spent_today: 0, held_today: 10 }] });
+
+    answer();
+    await call;
+    const after = (await runtime.service.usage()).providers.find((entry) => entry.provider === 'localseodata')!;
+    expect(after.spent_today).toBe(10);
+    expect(after.held_today).toBeUndefined();
   });
 });

@@ -1,11 +1,10 @@
 // Argument errors a model can recover from, through a real MCP client: each names the argument,
 // what was wrong, the valid keys or values, and a near match; a comma-separated list is accepted.
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from '../../src/server.js';
+import { callTool, connectClient } from '../helpers/client.js';
 import { COMPETITORS, YOU } from '../helpers/sample-truth.js';
 import { type TestRuntime, testRuntime } from '../helpers/runtime.js';
 
@@ -14,11 +13,7 @@ let client: Client;
 
 beforeAll(async () => {
   runtime = testRuntime();
-  const server = createServer({ service: runtime.service, logger: runtime.logger });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(clientSide);
+  client = await connectClient({ service: runtime.service, logger: runtime.logger });
 });
 
 afterAll(async () => {
@@ -26,9 +21,7 @@ afterAll(async () => {
   await runtime.dispose();
 });
 
-async function call(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return (await client.callTool({ name, arguments: args })) as CallToolResult;
-}
+const call = (name: string, args: Record<string, unknown>) => callTool(client, name, args);
 
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
 

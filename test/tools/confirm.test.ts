@@ -1,11 +1,10 @@
 // Spending confirmation through real SDK clients: one that shows forms (accepts or declines) and one
 // that cannot, against a fake paid provider whose calls are counted.
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { type CallToolResult, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from '../../src/server.js';
+import { callTool, connectClient } from '../helpers/client.js';
 import { backlinkRows, createFakeProvider, type FakeProvider, prospect } from '../helpers/fake-provider.js';
 import { type TestRuntime, testRuntime } from '../helpers/runtime.js';
 
@@ -28,24 +27,20 @@ async function setUp(env: Record<string, string>, cost: number, answer?: ElicitR
     backlinks: backlinkRows(5, 'rival.com'),
   });
   runtime = testRuntime({ BACKLINK_GAP_PROVIDER: 'local', ...env }, { dataforseo: moz });
-  const server = createServer({ service: runtime.service, logger: runtime.logger });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
   const forms: Array<{ message: string; schema: unknown }> = [];
-  client = new Client({ name: 'test', version: '1.0.0' }, answer ? { capabilities: { elicitation: { form: {} } } } : {});
-  if (answer) {
-    client.setRequestHandler(ElicitRequestSchema, (request) => {
+  const answerForms = (form: Client) =>
+    form.setRequestHandler(ElicitRequestSchema, (request) => {
       const params = request.params as { message: string; requestedSchema: unknown };
       forms.push({ message: params.message, schema: params.requestedSchema });
-      return answer === 'accept' ? { action: 'accept', content: { confirm: true } } : { action: answer };
+      return answer === 'accept' ? { action: 'accept', content: { confirm: true } } : { action: answer ?? 'cancel' };
     });
-  }
-  await client.connect(clientSide);
+  // A client that shows forms says so in its capabilities; one that cannot answers none.
+  client = await connectClient({ service: runtime.service, logger: runtime.logger }, answer ? { capabilities: { elicitation: { form: {} } }, before: answerForms } : {});
   return { moz, forms };
 }
 
 const gapArgs = { your_domain: 'me.com', competitor_domains: ['rival.com'], provider: 'dataforseo' };
-const call = async (name: string, args: Record<string, unknown>) => (await client!.callTool({ name, arguments: args })) as CallToolResult;
+const call = (name: string, args: Record<string, unknown>) => callTool(client!, name, args);
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
 const upstream = (moz: FakeProvider) => moz.calls.gap.length + moz.calls.backlinks.length + moz.calls.intersect.length;
 

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { AddressInfo } from 'node:net';
 import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import { createWebFetcher } from '../../src/http/web.js';
 import { createLogger } from '../../src/log.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { createHttpApp, listen } from '../../src/serve-http.js';
-import { createServer } from '../../src/server.js';
+import { connectClient } from '../helpers/client.js';
 import { COMPETITOR_A, type FixtureSite, fixtureResolver, HOSTS, startFixtureSite } from '../check/fixture-site.js';
 
 let site: FixtureSite;
@@ -29,11 +28,7 @@ beforeAll(async () => {
   const config = loadConfig({ BACKLINK_GAP_CACHE_DIR: dir, BACKLINK_GAP_CACHE: 'memory', BACKLINK_GAP_FETCH_ALLOW_LOOPBACK: '1', BACKLINK_GAP_DEADLINE_MS: '60000' });
   const logger = createLogger({ level: 'silent', secrets: [] });
   runtime = createRuntime(config, { logger, web: createWebFetcher({ allowLoopback: true, logger, resolve: fixtureResolver }) });
-  const server = createServer({ service: runtime.service, logger });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(clientSide);
+  client = await connectClient({ service: runtime.service, logger });
 });
 
 afterAll(async () => {

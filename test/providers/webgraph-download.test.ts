@@ -1,0 +1,142 @@
+// Which release `webgraph fetch` downloads and where the files land, against a loopback Common Crawl:
+// the newest fully published release by default, a named one, an unknown one (refused with the
+// list), parts named by a `.paths.gz` listing, and a listing that points outside its release.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WebgraphDownloadSettings } from '../../src/config.js';
+import { createDownloader, type Downloader } from '../../src/http/download.js';
+import { downloadDirectory, downloadRelease } from '../../src/providers/local/webgraph-download.js';
+import { type FakeCommonCrawl, startFakeCommonCrawl } from '../helpers/fake-commoncrawl.js';
+
+const NEWEST = 'cc-main-2026-jul-aug-sep';
+const OLDER = 'cc-main-2026-mar-apr-may';
+
+/** A tiny domain-level release in Common Crawl's format: gzipped, tab-separated, reversed names. */
+function release(name: string, level = 'domain'): Record<string, Buffer> {
+  const vertices = gzipSync('0\tcom.alpha\t2\n1\tcom.beta\t1\n2\torg.gamma\t1\n');
+  const edges = gzipSync('0\t1\n0\t2\n2\t1\n');
+  const ranks = gzipSync('#harmonicc_pos\t#harmonicc_val\t#pr_pos\t#pr_val\t#host_rev\t#n_hosts\n1\t3.5\t1\t0.4\tcom.beta\t1\n2\t2.0\t2\t0.3\torg.gamma\t1\n3\t1.0\t3\t0.2\tcom.alpha\t2\n');
+  return {
+    [`${name}/${level}/${name}-${level}-vertices.txt.gz`]: vertices,
+    [`${name}/${level}/${name}-${level}-edges.txt.gz`]: edges,
+    [`${name}/${level}/${name}-${level}-ranks.txt.gz`]: ranks,
+  };
+}
+
+let server: FakeCommonCrawl;
+let downloader: Downloader;
+let cacheDir: string;
+const settings = (parts: WebgraphDownloadSettings['parts'] = 'auto'): WebgraphDownloadSettings => ({ infoUrl: server.infoUrl, dataUrl: server.dataUrl, parts });
+
+afterEach(async () => {
+  await downloader.close();
+  await server.close();
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+describe('downloadRelease', () => {
+  beforeEach(async () => {
+    // The newest release is listed but only its vertices are published so far.
+    const newest = release(NEWEST);
+    const partial = { [`${NEWEST}/domain/${NEWEST}-domain-vertices.txt.gz`]: newest[`${NEWEST}/domain/${NEWEST}-domain-vertices.txt.gz`]! };
+    server = await startFakeCommonCrawl([NEWEST, OLDER], { ...partial, ...release(OLDER) });
+    downloader = createDownloader({ backoffBaseMs: 1, maxAttempts: 2 });
+    cacheDir = mkdtempSync(join(tmpdir(), 'blg-webgraph-'));
+  });
+
+  it('by default takes the newest release whose files are all published, into the cache in Common Crawl names', async () => {
+    const events: string[] = [];
+    const done = await downloadRelease({
+      settings: settings(),
+      cacheDir,
+      level: 'domain',
+      downloader,
+      onEvent: (event) => {
+        if (event.type === 'release') events.push(event.note ?? '');
+      },
+    });
+    expect(done.release).toBe(OLDER);
+    expect(done.dir).toBe(downloadDirectory(cacheDir, OLDER, 'domain'));
+    expect(done.dir).toBe(join(cacheDir, 'webgraph', 'downloads', OLDER, 'domain'));
+    expect(events[0]).toMatch(new RegExp(`${NEWEST} is listed but not fully published`));
+    expect(done.files.map((file) => file.path)).toEqual([
+      `${OLDER}-domain-vertices.txt.gz`,
+      `${OLDER}-domain-ranks.txt.gz`,
+      `${OLDER}-domain-edges.txt.gz`,
+    ]);
+    expect(readFileSync(join(done.dir, `${OLDER}-domain-edges.txt.gz`)).equals(server.files.get(`${OLDER}/domain/${OLDER}-domain-edges.txt.gz`)!)).toBe(true);
+  });
+
+  it('refuses an unknown release, naming the ones the list has', async () => {
+    const error = await downloadRelease({ settings: settings(), cacheDir, level: 'domain', release: 'cc-main-1999-jan', downloader }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'invalid_input' });
+    expect(String((error as Error).message)).toContain(`unknown release "cc-main-1999-jan"`);
+    expect(String((error as Error).message)).toContain(`${NEWEST}, ${OLDER} (newest first)`);
+  });
+
+  it('a named release with files missing says which, and downloads nothing', async () => {
+    const error = await downloadRelease({ settings: settings(), cacheDir, level: 'domain', release: NEWEST, downloader }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'not_found' });
+    expect(String((error as Error).message)).toMatch(/edges\.txt\.gz .*not fully published|no .*edges\.txt\.gz/);
+    expect(server.seen.filter((request) => request.method === 'GET' && request.path.startsWith('/data/'))).toHaveLength(0);
+  });
+});
+
+describe('downloadRelease with parts', () => {
+  const HOST = `${OLDER}/host`;
+  beforeEach(async () => {
+    const files = release(OLDER, 'host');
+    const parts: Record<string, Buffer> = {
+      [`${HOST}/vertices/part-00000.txt.gz`]: gzipSync('0\tcom.alpha\n'),
+      [`${HOST}/vertices/part-00001.txt.gz`]: gzipSync('1\tcom.alpha.www\n'),
+      [`${HOST}/edges/part-00000.txt.gz`]: gzipSync('1\t0\n'),
+    };
+    const listing = (kind: string) =>
+      gzipSync(
+        Object.keys(parts)
+          .filter((path) => path.includes(`/${kind}/`))
+          .map((path) => `projects/hyperlinkgraph/${path}`)
+          .join('\n'),
+      );
+    server = await startFakeCommonCrawl([OLDER], {
+      [`${HOST}/${OLDER}-host-ranks.txt.gz`]: files[`${HOST}/${OLDER}-host-ranks.txt.gz`]!,
+      [`${HOST}/${OLDER}-host-vertices.paths.gz`]: listing('vertices'),
+      [`${HOST}/${OLDER}-host-edges.paths.gz`]: listing('edges'),
+      ...parts,
+    });
+    downloader = createDownloader({ backoffBaseMs: 1, maxAttempts: 2 });
+    cacheDir = mkdtempSync(join(tmpdir(), 'blg-webgraph-'));
+  });
+
+  it('follows a .paths.gz listing when the single file is absent: parts land at their path under the level', async () => {
+    const done = await downloadRelease({ settings: settings(), cacheDir, level: 'host', downloader });
+    expect(done.files.map((file) => file.path).sort()).toEqual(
+      [
+        `${OLDER}-host-vertices.paths.gz`,
+        `${OLDER}-host-edges.paths.gz`,
+        `${OLDER}-host-ranks.txt.gz`,
+        'vertices/part-00000.txt.gz',
+        'vertices/part-00001.txt.gz',
+        'edges/part-00000.txt.gz',
+      ].sort(),
+    );
+    expect(readFileSync(join(done.dir, 'vertices', 'part-00001.txt.gz')).equals(server.files.get(`${HOST}/vertices/part-00001.txt.gz`)!)).toBe(true);
+  });
+
+  it('BACKLINK_GAP_WEBGRAPH_PARTS=single does not look for a listing', async () => {
+    const error = await downloadRelease({ settings: settings('single'), cacheDir, level: 'host', release: OLDER, downloader }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'not_found' });
+    expect(String((error as Error).message)).toContain('BACKLINK_GAP_WEBGRAPH_PARTS=auto');
+  });
+
+  it('refuses a listing that names a file outside its release, before downloading from it', async () => {
+    server.files.set(`${HOST}/${OLDER}-host-edges.paths.gz`, gzipSync(`projects/hyperlinkgraph/${OLDER}/host/../../other/secret.txt.gz\n`));
+    const error = await downloadRelease({ settings: settings(), cacheDir, level: 'host', downloader }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'invalid_response' });
+    expect(server.seen.some((request) => request.path.includes('secret'))).toBe(false);
+  });
+});
