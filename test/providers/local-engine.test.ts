@@ -257,7 +257,7 @@ describe('local engine: intersect and backlinks answers identical to the in-memo
     }
     const answer = await engine.gap!({ your_domain: 'me.com', competitor_domains: competitors, limit: 100, min_competitors: 1 }, {});
     expect(answer.prospects.some((prospect) => prospect.titles !== undefined)).toBe(true);
-    expect(answer.prospects.some((prospect) => prospect.provider_metrics.local?.vendor_metrics !== undefined)).toBe(true);
+    expect(answer.prospects.some((prospect) => prospect.provider_metrics?.local?.vendor_metrics !== undefined)).toBe(true);
     expect(await sameAnswers(folder, competitors)).toBeGreaterThan(10);
   });
 
