@@ -4,14 +4,15 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BacklinksResult, CompetitorLinks, GapQuery, GapResult, IntersectResult, ProspectCore, ProviderMetrics } from '../domain.js';
+import type { BacklinksQuery, BacklinksResult, CompetitorLinks, GapQuery, GapResult, IntersectQuery, IntersectResult, ProspectCore, ProviderMetrics } from '../domain.js';
 import { invalidInput } from '../errors.js';
 import { sourceDomainOf } from '../hosts.js';
 import type { Logger } from '../log.js';
 import { packageRoot } from '../package-root.js';
 import { datasetLabel, type LocalDataset, loadDataset, resolveDatasetFiles } from './local-dataset.js';
 import type { LocalEngine } from './local/engine/local.js';
-import { backlinksQuery, type GapAnswer, gapQuery, intersectQuery, Scratch } from './local/queries.js';
+import { type BacklinksAnswer, backlinksQuery, type GapAnswer, gapQuery, type IntersectAnswer, intersectQuery, Scratch } from './local/queries.js';
+import { decodePageToken, encodePageToken, queryHash } from './local/select.js';
 import { type CallContext, noCost, type Provider, type ProviderDescription } from './provider.js';
 
 export { type LocalDataset, loadDataset } from './local-dataset.js';
@@ -80,6 +81,10 @@ export function createLocalProvider(options: {
 
   // The engine over Parquet, opened once per dataset identity (a changed dataset is converted again).
   let engine: { identity: string; opening: Promise<LocalEngine | undefined> } | undefined;
+  // Vendor exports: the engine answers, and the load (exports.ts) adds what the layout does not
+  // hold: the files and dates an answer used, page titles, vendor figures, Search Console owners.
+  let exportsFolder = false;
+  const exportData = async (context: CallContext): Promise<LocalDataset | undefined> => (exportsFolder ? (await ready(context)).data : undefined);
   // A conversion runs for the call that started it and stops when that call is cancelled.
   const engineFor = (context: CallContext): Promise<LocalEngine | undefined> => {
     const settings = options.engine;
@@ -89,9 +94,8 @@ export function createLocalProvider(options: {
     const previous = engine?.opening;
     const opening = (async () => {
       (await previous?.catch(() => undefined))?.close();
-      // Vendor exports carry per-file notes, titles and vendor figures the Parquet layout does not hold yet.
       const files = await resolveDatasetFiles(path, synthetic ? 'the bundled sample path' : undefined);
-      if (files.format === 'exports') return undefined;
+      exportsFolder = files.format === 'exports';
       const started = performance.now();
       const { openLocalEngine } = await import('./local/engine/local.js');
       let opened: LocalEngine;
@@ -154,8 +158,10 @@ export function createLocalProvider(options: {
       let answer: { prospects: GapResult['prospects']; total_prospects: number; notes: string[] };
       let sources: string[] = [];
       if (opened !== undefined) {
-        answer = await engineGap(opened, query);
+        const data = await exportData(context);
+        answer = await engineGap(opened, query, data);
         context.signal?.throwIfAborted();
+        if (data !== undefined) sources = exportNotes(data, [query.your_domain, ...query.competitor_domains], query.your_domain);
       } else {
         const { data, scratch } = await ready(context);
         answer = gapQuery(data, scratch, query);
@@ -173,17 +179,37 @@ export function createLocalProvider(options: {
     },
 
     async intersect(query, context): Promise<IntersectResult> {
-      const { data, scratch } = await ready(context);
-      const answer = intersectQuery(data, scratch, query);
+      const opened = await engineFor(context);
+      let answer: IntersectAnswer;
+      let data: LocalDataset | undefined;
+      if (opened !== undefined) {
+        answer = await engineIntersect(opened, query);
+        data = await exportData(context);
+        context.signal?.throwIfAborted();
+      } else {
+        const loaded = await ready(context);
+        data = loaded.data;
+        answer = intersectQuery(loaded.data, loaded.scratch, query);
+      }
       const domains = [...query.positive_targets, ...query.negative_targets].map((target) => sourceDomainOf(target.target));
-      const notes = synthetic ? [SAMPLE_NOTE] : exportNotes(data, domains);
+      const notes = synthetic ? [SAMPLE_NOTE] : data === undefined ? [] : exportNotes(data, domains);
       return { ...answer, cost, ...(synthetic && { synthetic: true }), ...(notes.length > 0 && { notes }) };
     },
 
     async backlinks(query, context): Promise<BacklinksResult> {
-      const { data, scratch } = await ready(context);
-      const answer = backlinksQuery(data, scratch, query);
-      const notes = synthetic ? [SAMPLE_NOTE] : exportNotes(data, [sourceDomainOf(query.target)]);
+      const opened = await engineFor(context);
+      let answer: BacklinksAnswer;
+      let data: LocalDataset | undefined;
+      if (opened !== undefined) {
+        answer = await engineBacklinks(opened, query);
+        data = await exportData(context);
+        context.signal?.throwIfAborted();
+      } else {
+        const loaded = await ready(context);
+        data = loaded.data;
+        answer = backlinksQuery(loaded.data, loaded.scratch, query);
+      }
+      const notes = synthetic ? [SAMPLE_NOTE] : data === undefined ? [] : exportNotes(data, [sourceDomainOf(query.target)]);
       return { target: query.target, ...answer, cost, ...(synthetic && { synthetic: true }), ...(notes.length > 0 && { notes }) };
     },
 
@@ -194,14 +220,16 @@ export function createLocalProvider(options: {
 }
 
 /** A gap from the engine, shaped exactly as the in-memory index shapes it (queries.ts gapQuery). */
-async function engineGap(engine: LocalEngine, query: GapQuery): Promise<GapAnswer> {
+async function engineGap(engine: LocalEngine, query: GapQuery, data?: LocalDataset): Promise<GapAnswer> {
   const competitors = query.competitor_domains;
   if (competitors.length > 31) {
     throw invalidInput('competitor_domains', competitors.length, 'the local provider compares at most 31 competitors');
   }
-  const answer = await engine.gapOf({ competitors, you: query.your_domain, minCompetitors: query.min_competitors, limit: query.limit });
+  // Search Console's links export says who links to you even when no backlinks export of your site exists.
+  const owners = data === undefined ? [] : data.ownerSources(query.your_domain).map((id) => data.domainName(id));
+  const answer = await engine.gapOf({ competitors, you: query.your_domain, minCompetitors: query.min_competitors, limit: query.limit, linkingToYou: owners });
   const notes = answer.absent.map((position) => `${competitors[position]} has no backlinks in the local dataset.`);
-  if (!answer.youKnown) {
+  if (!answer.youKnown && owners.length === 0) {
     notes.push(`${query.your_domain} has no backlinks in the local dataset, so no prospect is excluded as already linking to you.`);
   }
   const prospects = answer.rows.map((row): ProspectCore => {
@@ -213,8 +241,16 @@ async function engineGap(engine: LocalEngine, query: GapQuery): Promise<GapAnswe
       dofollowLinks += found.dofollow_links;
       byCompetitor[competitor] = found;
     });
+    const id = data === undefined ? -1 : data.domainId(row.domain);
+    const vendor = id === -1 ? undefined : data?.vendorFigures(id);
+    const titles = id === -1 ? undefined : data?.titlesOf(id);
     const metrics: ProviderMetrics = {
-      ...(row.authority !== undefined && { authority: row.authority, authority_raw: row.authority, authority_scale: 'authority 0-100' }),
+      ...(row.authority !== undefined && {
+        authority: row.authority,
+        ...(vendor === undefined ? { authority_raw: row.authority } : vendor.raw !== undefined && { authority_raw: vendor.raw }),
+        authority_scale: vendor?.scale ?? 'authority 0-100',
+      }),
+      ...(vendor !== undefined && Object.keys(vendor.metrics).length > 0 && { vendor_metrics: vendor.metrics }),
       ...(row.spam_score !== undefined && { spam_score: row.spam_score }),
       backlinks: row.links,
       ...(row.referring_domains !== undefined && { referring_domains: row.referring_domains }),
@@ -229,6 +265,7 @@ async function engineGap(engine: LocalEngine, query: GapQuery): Promise<GapAnswe
       ...(row.referring_domains !== undefined && { referring_domains: row.referring_domains }),
       dofollow: row.dofollow,
       ...(row.spam_score !== undefined && { spam_score: row.spam_score }),
+      ...(titles !== undefined && { titles }),
       source_pages: row.pages,
       by_competitor: byCompetitor,
       provider_metrics: { local: metrics },
@@ -236,6 +273,43 @@ async function engineGap(engine: LocalEngine, query: GapQuery): Promise<GapAnswe
     };
   });
   return { prospects, total_prospects: answer.total, notes };
+}
+
+/** An intersect from the engine, paged exactly as the index pages it (queries.ts intersectQuery). */
+async function engineIntersect(engine: LocalEngine, query: IntersectQuery): Promise<IntersectAnswer> {
+  const positives = query.positive_targets;
+  if (positives.length > 31) throw invalidInput('positive_targets', positives.length, 'the local provider takes at most 31 positive targets');
+  const hash = queryHash(['intersect', positives, query.negative_targets, query.min_matching_targets, query.source_scope, query.sort]);
+  const offset = decodePageToken(query.next_token, hash, 'next_token');
+  const { results, total } = await engine.intersectOf({
+    positives: positives.map((target) => ({ target: target.target, scope: target.scope })),
+    negatives: query.negative_targets.map((target) => ({ target: target.target, scope: target.scope })),
+    minMatching: query.min_matching_targets,
+    byDomain: query.source_scope === 'root_domain',
+    sort: query.sort,
+    offset,
+    limit: query.limit,
+  });
+  const end = offset + results.length;
+  return { results, total, ...(end < total && results.length > 0 && { next_token: encodePageToken(end, hash) }) };
+}
+
+/** Backlinks from the engine, paged exactly as the index pages them (queries.ts backlinksQuery). */
+async function engineBacklinks(engine: LocalEngine, query: BacklinksQuery): Promise<BacklinksAnswer> {
+  const hash = queryHash(['backlinks', query.target, query.target_kind, query.mode, query.dofollow ?? null, query.anchor ?? null, query.min_authority ?? null]);
+  const offset = decodePageToken(query.cursor, hash, 'cursor');
+  const answer = await engine.backlinksOf({
+    target: query.target,
+    scope: query.target_kind === 'domain' ? 'root_domain' : query.target_kind,
+    mode: query.mode,
+    ...(query.dofollow !== undefined && { dofollow: query.dofollow }),
+    ...(query.anchor !== undefined && { anchor: query.anchor }),
+    ...(query.min_authority !== undefined && { minAuthority: query.min_authority }),
+    offset,
+    limit: query.limit,
+  });
+  const end = offset + answer.backlinks.length;
+  return { ...answer, ...(end < answer.total && answer.backlinks.length > 0 && { next_cursor: encodePageToken(end, hash) }) };
 }
 
 /** Path, size and modification time of each file a dataset may hold, hashed: the local provider's

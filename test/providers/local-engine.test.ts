@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GapQuery } from '../../src/domain.js';
+import type { BacklinksQuery, GapQuery, IntersectQuery, Target } from '../../src/domain.js';
+import { generateDataset } from '../../bench/generate-dataset.js';
 import { type Logger, silentLogger } from '../../src/log.js';
 import { createLocalProvider } from '../../src/providers/local.js';
 import { COMPETITORS, YOUR_DOMAIN } from '../../scripts/generate-sample.js';
@@ -166,6 +167,112 @@ describe('local engine: DuckDB reads the CSV itself, naming domains as the loade
       await rm(cache, { recursive: true, force: true });
     }
   });
+});
+
+// Every shape of intersect and backlinks question, asked of both engines; pages are followed.
+function intersectQueries(targets: string[]): IntersectQuery[] {
+  const [a, b, c, d] = targets as [string, string, string, string];
+  const root = (target: string): Target => ({ target, scope: 'root_domain' });
+  const base = { negative_targets: [], min_matching_targets: 1, source_scope: 'root_domain' as const, sort: 'matching_target_count' as const, limit: 5 };
+  return [
+    { ...base, positive_targets: [root(a), root(b), root(c)] },
+    { ...base, positive_targets: [root(a), root(b), root(c)], min_matching_targets: 2, limit: 100 },
+    { ...base, positive_targets: [root(a), root(b)], negative_targets: [root(c)], sort: 'source_domain_authority' },
+    { ...base, positive_targets: [root(a), root(b), root(d)], sort: 'source_spam_score', limit: 7 },
+    { ...base, positive_targets: [root(a), root(b)], source_scope: 'page', limit: 6 },
+    { ...base, positive_targets: [{ target: `blog.${a}`, scope: 'subdomain' }, root(b)], limit: 50 },
+    { ...base, positive_targets: [{ target: `https://www.${a}/`, scope: 'page' }, { target: `${b}/services/page-1`, scope: 'page' }], limit: 50 },
+    { ...base, positive_targets: [root('nowhere.example'), root(a)], negative_targets: [root('nowhere.example')] },
+  ];
+}
+
+function backlinksQueries(target: string): BacklinksQuery[] {
+  const base = { target, target_kind: 'domain' as const, mode: 'as_is' as const, limit: 7 };
+  return [
+    base,
+    { ...base, mode: 'one_per_domain' },
+    { ...base, mode: 'one_per_anchor', limit: 4 },
+    { ...base, dofollow: true, min_authority: 30 },
+    { ...base, dofollow: false, anchor: 'PLUMB' },
+    { ...base, target: `blog.${target}`, target_kind: 'subdomain' },
+    { ...base, target: `https://www.${target}/`, target_kind: 'page', mode: 'one_per_domain' },
+    { ...base, target: 'nowhere.example' },
+  ];
+}
+
+async function sameAnswers(dataPath: string | undefined, targets: string[], pages = 3): Promise<number> {
+  const paths = dataPath === undefined ? {} : { dataPath };
+  const index = createLocalProvider({ ...paths, logger: silentLogger });
+  const engine = createLocalProvider({ ...paths, logger: silentLogger, engine: { cacheDir } });
+  let rows = 0;
+  for (let query of intersectQueries(targets)) {
+    for (let page = 0; page < pages; page++) {
+      const expected = await index.intersect!(query, {});
+      expect(await engine.intersect!(query, {})).toEqual(expected);
+      rows += expected.results.length;
+      if (expected.next_token === undefined) break;
+      query = { ...query, next_token: expected.next_token };
+    }
+  }
+  for (let query of backlinksQueries(targets[0]!)) {
+    for (let page = 0; page < pages; page++) {
+      const expected = await index.backlinks!(query, {});
+      expect(await engine.backlinks!(query, {})).toEqual(expected);
+      rows += expected.backlinks.length;
+      if (expected.next_cursor === undefined) break;
+      query = { ...query, cursor: expected.next_cursor };
+    }
+  }
+  return rows;
+}
+
+describe('local engine: intersect and backlinks answers identical to the in-memory index', () => {
+  it('on the basic fixture', async () => {
+    expect(await sameAnswers(fixture('basic'), ['a.com', 'b.com', 'c.com', 'me.com'])).toBeGreaterThan(10);
+  });
+  it('on the bundled sample', async () => {
+    expect(await sameAnswers(undefined, [...COMPETITORS.slice(0, 3), YOUR_DOMAIN])).toBeGreaterThan(50);
+  });
+  it('on the tricky CSV', async () => {
+    const folder = await trickyFolder();
+    try {
+      expect(await sameAnswers(folder, ['a.com', 'b.com', 'c.com', 'me.com'])).toBeGreaterThan(10);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+  it('on a folder of vendor exports, with their notes, titles, vendor figures and Search Console owners', async () => {
+    const folder = fixture('exports');
+    const competitors = ['rival-a.com', 'rival-b.com', 'rival-c.com', 'rival-d.com', 'rival-e.com'];
+    const index = createLocalProvider({ dataPath: folder, logger: silentLogger, now: () => new Date('2026-11-28T00:00:00Z') });
+    const engine = createLocalProvider({ dataPath: folder, logger: silentLogger, now: () => new Date('2026-11-28T00:00:00Z'), engine: { cacheDir } });
+    for (const query of [
+      { your_domain: 'me.com', competitor_domains: competitors, limit: 100, min_competitors: 1 },
+      { your_domain: 'me.com', competitor_domains: competitors.slice(1, 3), limit: 3, min_competitors: 1 },
+      { your_domain: 'other.com', competitor_domains: competitors, limit: 50, min_competitors: 2 },
+    ]) {
+      const expected = await index.gap!(query, {});
+      expect(expected.notes?.length).toBeGreaterThan(0);
+      expect(await engine.gap!(query, {})).toEqual(expected);
+    }
+    const answer = await engine.gap!({ your_domain: 'me.com', competitor_domains: competitors, limit: 100, min_competitors: 1 }, {});
+    expect(answer.prospects.some((prospect) => prospect.titles !== undefined)).toBe(true);
+    expect(answer.prospects.some((prospect) => prospect.provider_metrics?.local?.vendor_metrics !== undefined)).toBe(true);
+    expect(await sameAnswers(folder, competitors)).toBeGreaterThan(10);
+  });
+
+  it('on a generated dataset of 20,000 links', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'blg-engine-generated-'));
+    try {
+      const generated = await generateDataset(folder, { links: 20_000, targets: 6, referringDomains: 3_000 });
+      expect(await sameAnswers(folder, generated.targets.slice(0, 4))).toBeGreaterThan(200);
+      const query = { your_domain: generated.targets[4]!, competitor_domains: generated.targets.slice(0, 4), limit: 200, min_competitors: 1 };
+      const expected = await createLocalProvider({ dataPath: folder, logger: silentLogger }).gap!(query, {});
+      expect(await createLocalProvider({ dataPath: folder, logger: silentLogger, engine: { cacheDir } }).gap!(query, {})).toEqual(expected);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('local engine: converted once, reused, converted again on change', () => {

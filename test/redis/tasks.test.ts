@@ -9,6 +9,11 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { lazyRedis } from '../../src/redis/connection.js';
+import { createRedisTaskRecords } from '../../src/redis/tasks.js';
+import { createMemoryTaskRecords } from '../../src/tasks.js';
+import { RecordTaskStore } from '../../src/tools/task-store.js';
 import { type FakeOneClickSeo, RUN_ID, startFakeOneClickSeo } from '../helpers/fake-oneclickseo.js';
 import { type HttpChild, httpChild, httpClient } from '../proof/harness.js';
 import { type RedisServer, startRedis } from './redis-server.js';
@@ -101,5 +106,34 @@ describe('tasks without Redis, on one stateless instance', () => {
     await expect.poll(async () => (await client.experimental.tasks.getTask(taskId)).status, { timeout: 15_000, interval: 200 }).toBe('completed');
     const result = (await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema)) as CallToolResult;
     expect(result.structuredContent).toMatchObject({ prospects: [{ domain: 'marketingblog.com' }] });
+  });
+});
+
+describe('the task records in Redis', () => {
+  it('a result arriving after a cancellation does not undo it; with Redis down, new tasks are kept in the process', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', secrets: [], write: (line) => lines.push(line) });
+    const connection = lazyRedis({ url: redis.url, prefix: 'records-test', logger, connectTimeoutMs: 500 });
+    const store = new RecordTaskStore(createRedisTaskRecords({ redis: connection, prefix: 'records-test', logger, fallback: createMemoryTaskRecords() }));
+    const request = { method: 'tools/call', params: {} };
+    try {
+      const task = await store.createTask({ ttl: 60_000 }, 1, request);
+      await store.updateTaskStatus(task.taskId, 'cancelled', 'Client cancelled task execution.');
+      await expect(store.storeTaskResult(task.taskId, 'completed', { content: [] })).rejects.toThrow(/already finished or cancelled/);
+      expect((await store.getTask(task.taskId))?.status).toBe('cancelled');
+      // Another session does not see it; the one that made it does.
+      const own = await store.createTask({ ttl: 60_000 }, 2, request, 'session-a');
+      expect(await store.getTask(own.taskId, 'session-b')).toBeNull();
+      expect((await store.getTask(own.taskId, 'session-a'))?.taskId).toBe(own.taskId);
+
+      await redis.stop();
+      const kept = await store.createTask({ ttl: 60_000 }, 3, request);
+      await store.storeTaskResult(kept.taskId, 'completed', { content: [{ type: 'text', text: 'done' }] });
+      expect(await store.getTaskResult(kept.taskId)).toEqual({ content: [{ type: 'text', text: 'done' }] });
+      expect(lines.join('\n')).toContain('tasks kept in this process while Redis is unreachable');
+    } finally {
+      await connection.close();
+      await redis.start();
+    }
   });
 });

@@ -35,6 +35,8 @@ function serverEnv(fake: FakeOneClickSeo, dir: string): Record<string, string> {
     ONECLICKSEO_BASE_URL: fake.baseUrl,
     // A two-competitor run is estimated at 7 credits: above this, every call is confirmed first.
     BACKLINK_GAP_CONFIRM_ABOVE: '5',
+    // A call without a task gives up waiting for a run after 1 s (and answers that it is still running).
+    BACKLINK_GAP_DEADLINE_MS: '1000',
   };
 }
 
@@ -136,21 +138,29 @@ describe.each([
 
   it('runs as a task: tasks/get shows the run progressing, tasks/result gives what a call without a task gives', async () => {
     fake.state = 'running';
+    const polls = () => fake.requests.filter((request) => request.path === `/ocs/backlinks/gap/${RUN_ID}`).length;
+    const waited = (await plain.callTool({ name: 'backlink_gap', arguments: gapArgs('impatient.com', { confirm: true }) })) as CallToolResult;
+    expect(waited.structuredContent).toMatchObject({ status: 'pending' });
+
+    const before = polls();
     const taskId = await startTask(plain, gapArgs('progress.com', { confirm: true, fresh: true }));
     await expect
       .poll(async () => (await plain.experimental.tasks.getTask(taskId)).statusMessage, { timeout: 15_000, interval: 200 })
       .toBe(`OneClickSEO run ${RUN_ID} still running`);
+    // Past the 1 s a call without a task waits, the task goes on polling the run.
+    await expect.poll(polls, { timeout: 15_000 }).toBeGreaterThanOrEqual(before + 3);
+    expect((await plain.experimental.tasks.getTask(taskId)).status).toBe('working');
     fake.state = 'completed';
     const viaTask = await finished(plain, taskId);
     expect(viaTask.isError, text(viaTask)).toBeFalsy();
     expect(viaTask.structuredContent).toMatchObject({ run_id: expect.stringMatching(/^run_/), prospects: [{ domain: 'marketingblog.com' }] });
 
-    const before = (await plain.experimental.tasks.listTasks()).tasks.length;
+    const listed = (await plain.experimental.tasks.listTasks()).tasks.length;
     const direct = (await plain.callTool({ name: 'backlink_gap', arguments: gapArgs('progress.com', { confirm: true, fresh: true }) })) as CallToolResult;
     expect(direct.content).toEqual(viaTask.content);
     expect(direct.structuredContent).toEqual(viaTask.structuredContent);
     // A call without a task makes none.
-    expect((await plain.experimental.tasks.listTasks()).tasks).toHaveLength(before);
+    expect((await plain.experimental.tasks.listTasks()).tasks).toHaveLength(listed);
   });
 
   it('tasks/cancel stops the upstream requests; the run bought before the cancel is resumed by the next call, not bought again', async () => {

@@ -6,8 +6,10 @@
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { LinkingPage } from '../../../domain.js';
-import type { DatasetFiles, LocalDataset } from '../../local-dataset.js';
+import { SUMMARY_ANCHORS, SUMMARY_DOMAINS } from '../../../analysis/backlinks-summary.js';
+import type { Backlink, BacklinkMetrics, BacklinksMode, BacklinksSummary, IntersectRow, IntersectSort, LinkingPage, Scope } from '../../../domain.js';
+import { hostOf, sourceDomainOf } from '../../../hosts.js';
+import { type DatasetFiles, type LocalDataset, looseUrlKey } from '../../local-dataset.js';
 import { type DuckDbOptions, openDuckDb, rows, sqlText } from './duckdb.js';
 import { convertCsvTables, convertDatasetTables, NotPlain, type Progress } from './local-convert.js';
 
@@ -22,6 +24,8 @@ export interface LocalEngine {
   readonly converted: boolean;
   readonly folder: string;
   gapOf(query: GapOfQuery): Promise<GapOfAnswer>;
+  intersectOf(query: IntersectOfQuery): Promise<{ results: IntersectRow[]; total: number }>;
+  backlinksOf(query: BacklinksOfQuery): Promise<BacklinksOfAnswer>;
   close(): void;
 }
 
@@ -29,6 +33,8 @@ export interface GapOfQuery {
   /** Target registrable domains of the competitors, in order (a bit each). */
   competitors: string[];
   you: string;
+  /** Referring domains known to link to `you` from elsewhere (a Search Console export): never prospects. */
+  linkingToYou?: string[];
   minCompetitors: number;
   limit: number;
 }
@@ -94,22 +100,32 @@ export async function openLocalEngine(identity: string, source: EngineSource, op
   const { instance, connection } = await openDuckDb(options);
   let converted = false;
   try {
+    // Queries run on native tables where they are cheap to hold: the domains and the (target,
+    // referring domain) pairs always; the links too in the process that converted them (already
+    // in memory), else read from their Parquet file by row group, its metadata read once.
+    await connection.run('SET parquet_metadata_cache = true');
+    const parquet = (name: string) => `read_parquet(${sqlText(join(folder, `${name}.parquet`))})`;
     if (!complete(folder)) {
       await convert(connection, source, folder, options);
       converted = true;
-    }
-    for (const name of FILES) {
-      await connection.run(`CREATE VIEW ${name.replace('.parquet', '')} AS SELECT * FROM read_parquet(${sqlText(join(folder, name))})`);
+      await connection.run('ALTER TABLE d RENAME TO domains; ALTER TABLE l RENAME TO links; ALTER TABLE p RENAME TO pairs');
+    } else {
+      await connection.run(
+        `CREATE TABLE domains AS SELECT * FROM ${parquet('domains')}; CREATE TABLE pairs AS SELECT * FROM ${parquet('pairs')}; CREATE VIEW links AS SELECT * FROM ${parquet('links')}`,
+      );
     }
   } catch (error) {
     connection.closeSync();
     instance.closeSync();
     throw error;
   }
+  const looseKeys: LooseCache = new Map();
   return {
     converted,
     folder,
     gapOf: (query) => gapOf(connection, query),
+    intersectOf: (query) => intersectOf(connection, looseKeys, query),
+    backlinksOf: (query) => backlinksOf(connection, looseKeys, query),
     close() {
       connection.closeSync();
       instance.closeSync();
@@ -145,23 +161,22 @@ async function convert(connection: DuckDBConnection, source: EngineSource, folde
       connection.run(`COPY (${query}) TO ${sqlText(join(partial, name))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)`);
     await write('SELECT id, name, authority, spam, backlinks, referring_domains, authority_rank FROM d ORDER BY id', 'domains.parquet');
     step();
-    await write(
-      'SELECT target, source, link, source_url, target_url, target_host, anchor, nofollow, first_seen, last_seen, last_seen_order FROM l ORDER BY target, link',
-      'links.parquet',
-    );
+    // Both ways of building `l` leave it in (target, link) order already.
+    await write('SELECT target, source, link, source_url, target_url, target_host, anchor, nofollow, first_seen, last_seen, last_seen_order FROM l', 'links.parquet');
     step();
-    await write(
-      'SELECT target, source, count(*)::INTEGER AS links, count(*) FILTER (WHERE NOT nofollow)::INTEGER AS dofollow_links FROM l GROUP BY target, source ORDER BY target, source',
-      'pairs.parquet',
+    await connection.run(
+      'CREATE TEMP TABLE p AS SELECT target, source, count(*)::INTEGER AS links, count(*) FILTER (WHERE NOT nofollow)::INTEGER AS dofollow_links FROM l GROUP BY target, source ORDER BY target, source',
     );
+    await write('SELECT * FROM p', 'pairs.parquet');
     step();
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });
+    await connection.run('DROP TABLE IF EXISTS l; DROP TABLE IF EXISTS d; DROP TABLE IF EXISTS p').catch(() => undefined);
     if (signal?.aborted) throw signal.reason;
     throw error;
   } finally {
     signal?.removeEventListener('abort', interrupt);
-    await connection.run('DROP TABLE IF EXISTS l; DROP TABLE IF EXISTS d; DROP TABLE IF EXISTS r; DROP TABLE IF EXISTS f').catch(() => undefined);
+    await connection.run('DROP TABLE IF EXISTS r; DROP TABLE IF EXISTS f').catch(() => undefined);
   }
   rmSync(folder, { recursive: true, force: true });
   try {
@@ -205,6 +220,7 @@ async function gapOf(connection: DuckDBConnection, query: GapOfQuery): Promise<G
      WHERE bit_count(h.mask) >= ${query.minCompetitors}
        AND h.source NOT IN (${excluded.join(', ')})
        AND h.source NOT IN (SELECT source FROM pairs WHERE target = ${you})
+       ${(query.linkingToYou ?? []).length === 0 ? '' : `AND d.name NOT IN (${query.linkingToYou!.map(sqlText).join(', ')})`}
      ORDER BY bit_count(h.mask) DESC, d.authority_rank DESC, h.links DESC, d.name
      LIMIT ${query.limit}`,
   );
@@ -282,5 +298,256 @@ async function gapOf(connection: DuckDBConnection, query: GapOfQuery): Promise<G
         byCompetitor: perCompetitor.get(row.source as number) ?? new Map(),
       };
     }),
+  };
+}
+
+// ---- targets ----------------------------------------------------------------------------------------
+
+/** A target as SQL over `links` (internal links are not in the layout), or undefined when nothing can match. */
+async function targetFilter(connection: DuckDBConnection, cache: LooseCache, target: string, scope: Scope): Promise<string | undefined> {
+  const host = hostOf(target);
+  if (host === undefined) return undefined;
+  const [found] = await rows(connection, `SELECT id FROM domains WHERE name = ${sqlText(sourceDomainOf(host))}`);
+  if (found === undefined) return undefined;
+  const id = found.id as number;
+  if (scope === 'root_domain') return `target = ${id}`;
+  if (scope === 'subdomain') return `target = ${id} AND target_host = ${sqlText(host)}`;
+  // A page matches by the loose key the index uses (no scheme, www, trailing slash or fragment).
+  const trimmed = target.trim();
+  const key = looseUrlKey(/^https?:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`);
+  let keys = cache.get(id);
+  if (keys === undefined) {
+    keys = new Map();
+    for (const row of await rows(connection, `SELECT DISTINCT target_url FROM links WHERE target = ${id}`)) {
+      const url = row.target_url as string;
+      const loose = looseUrlKey(url);
+      keys.set(loose, [...(keys.get(loose) ?? []), url]);
+    }
+    cache.set(id, keys);
+  }
+  const urls = keys.get(key);
+  return urls === undefined ? undefined : `target = ${id} AND target_url IN (${urls.map(sqlText).join(', ')})`;
+}
+
+type LooseCache = Map<number, Map<string, string[]>>;
+
+/** Links pointing into each target, tagged with its position (UNION ALL; none when no target matches). */
+function taggedLinks(filters: Array<string | undefined>, columns: string): string | undefined {
+  const parts = filters.flatMap((filter, position) => (filter === undefined ? [] : [`SELECT ${position} AS position, ${columns} FROM links WHERE ${filter}`]));
+  return parts.length === 0 ? undefined : parts.join(' UNION ALL ');
+}
+
+// ---- intersect --------------------------------------------------------------------------------------
+
+export interface IntersectOfQuery {
+  positives: Array<{ target: string; scope: Scope }>;
+  negatives: Array<{ target: string; scope: Scope }>;
+  minMatching: number;
+  /** Sources are referring domains (root_domain) or pages. */
+  byDomain: boolean;
+  sort: IntersectSort;
+  offset: number;
+  limit: number;
+}
+
+/** Sources linking to at least `minMatching` positives and to no negative, ranked as the index ranks them. */
+async function intersectOf(connection: DuckDBConnection, cache: LooseCache, query: IntersectOfQuery): Promise<{ results: IntersectRow[]; total: number }> {
+  const positives = await Promise.all(query.positives.map((target) => targetFilter(connection, cache, target.target, target.scope)));
+  const negatives = await Promise.all(query.negatives.map((target) => targetFilter(connection, cache, target.target, target.scope)));
+  const matched = taggedLinks(positives, 'source, source_url, link, nofollow, last_seen_order');
+  if (matched === undefined) return { results: [], total: 0 };
+  const unit = query.byDomain ? 'source' : 'source_url';
+  const excluded = taggedLinks(negatives, `${unit} AS unit`);
+  const primary =
+    query.sort === 'source_domain_authority'
+      ? 'd.authority_rank DESC'
+      : query.sort === 'source_spam_score'
+        ? 'coalesce(d.spam, -1) DESC'
+        : 'bit_count(u.mask) DESC';
+  const ranked = await rows(
+    connection,
+    `WITH m AS (${matched}),
+     u AS (
+       SELECT ${unit} AS unit, any_value(source) AS source, bit_or((1::BIGINT << position)) AS mask FROM m GROUP BY ${unit}
+       HAVING bit_count(bit_or((1::BIGINT << position))) >= ${query.minMatching}
+     )
+     SELECT u.unit, u.source, u.mask, d.name, d.authority, d.spam, count(*) OVER () AS total
+     FROM u JOIN domains d ON d.id = u.source
+     ${excluded === undefined ? '' : `WHERE u.unit NOT IN (SELECT unit FROM (${excluded}))`}
+     ORDER BY ${primary}, d.authority_rank DESC, d.name${query.byDomain ? '' : ', u.unit'}
+     LIMIT ${query.limit} OFFSET ${query.offset}`,
+  );
+  if (ranked.length === 0) {
+    // Past the last page the index still counts every match.
+    const [counted] = query.offset > 0 ? await rows(connection, `SELECT count(*) AS total FROM (${countSql(matched, unit, query.minMatching, excluded)})`) : [];
+    return { results: [], total: Number(counted?.total ?? 0) };
+  }
+  const total = Number(ranked[0]!.total);
+  const best = new Map<string, string>();
+  if (query.byDomain) {
+    const sources = ranked.map((row) => row.unit as number);
+    for (const row of await rows(
+      connection,
+      `SELECT source, position, source_url FROM (${matched}) WHERE source IN (${sources.join(', ')})
+       QUALIFY row_number() OVER (PARTITION BY source, position ORDER BY nofollow, last_seen_order DESC, source_url, link) = 1`,
+    )) {
+      best.set(`${row.source}:${row.position}`, row.source_url as string);
+    }
+  }
+  const results = ranked.map((row): IntersectRow => {
+    const mask = Number(row.mask);
+    const authority = optional<number>(row.authority);
+    const spam = optional<number>(row.spam);
+    const matching: string[] = [];
+    const pages: { target: string; page: string }[] = [];
+    query.positives.forEach((target, position) => {
+      if ((mask & (2 ** position)) === 0) return;
+      matching.push(target.target);
+      if (query.byDomain) pages.push({ target: target.target, page: best.get(`${row.unit}:${position}`)! });
+    });
+    return {
+      source: query.byDomain ? (row.name as string) : (row.unit as string),
+      source_domain: row.name as string,
+      ...(authority !== undefined && { domain_authority: authority }),
+      ...(spam !== undefined && { spam_score: spam }),
+      matching_targets: matching,
+      ...(query.byDomain && { matching_source_pages: pages }),
+    };
+  });
+  return { results, total };
+}
+
+function countSql(matched: string, unit: string, minMatching: number, excluded: string | undefined): string {
+  return `SELECT ${unit} AS unit FROM (${matched}) GROUP BY ${unit} HAVING bit_count(bit_or((1::BIGINT << position))) >= ${minMatching}
+          ${excluded === undefined ? '' : `AND ${unit} NOT IN (SELECT unit FROM (${excluded}))`}`;
+}
+
+// ---- backlinks --------------------------------------------------------------------------------------
+
+export interface BacklinksOfQuery {
+  target: string;
+  scope: Scope;
+  mode: BacklinksMode;
+  dofollow?: boolean;
+  anchor?: string;
+  minAuthority?: number;
+  offset: number;
+  limit: number;
+}
+
+export interface BacklinksOfAnswer {
+  metrics: BacklinkMetrics;
+  summary: BacklinksSummary;
+  backlinks: Backlink[];
+  total: number;
+}
+
+const EDU = String.raw`\.edu$|\.(ac|edu)\.[a-z]{2}$`;
+const GOV = String.raw`\.gov$|\.gov\.[a-z]{2}$`;
+
+/** A target's backlinks, filtered, one per domain or anchor or as they are, with the index's metrics and summary. */
+async function backlinksOf(connection: DuckDBConnection, cache: LooseCache, query: BacklinksOfQuery): Promise<BacklinksOfAnswer> {
+  const filter = await targetFilter(connection, cache, query.target, query.scope);
+  const empty: BacklinksOfAnswer = {
+    metrics: { links_in: 0, ref_domains: 0, dofollow: 0, nofollow: 0, edu_links: 0, gov_links: 0 },
+    summary: { covered_links: 0, covers: 'matching', referring_domain_count: 0, referring_domains: [], anchor_count: 0, anchors: [] },
+    backlinks: [],
+    total: 0,
+  };
+  if (filter === undefined) return empty;
+  const conditions = [
+    ...(query.dofollow === undefined ? [] : [query.dofollow ? 'NOT nofollow' : 'nofollow']),
+    ...(query.minAuthority === undefined ? [] : [`authority >= ${Number(query.minAuthority)}`]),
+    ...(query.anchor === undefined ? [] : [`contains(lower(anchor), ${sqlText(query.anchor.toLowerCase())})`]),
+  ];
+  // m: every link into the target (the metrics count them all); k: those the filters keep.
+  const base = `m AS (SELECT l.*, d.name, d.authority, d.spam, d.authority_rank FROM (SELECT * FROM links WHERE ${filter}) l JOIN domains d ON d.id = l.source),
+     k AS (SELECT * FROM m ${conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`})`;
+  const [metrics] = await rows(
+    connection,
+    `WITH ${base}
+     SELECT count(*) AS links_in, count(DISTINCT source) AS ref_domains, count(*) FILTER (WHERE NOT nofollow) AS dofollow,
+            count(*) FILTER (WHERE nofollow) AS nofollow,
+            count(*) FILTER (WHERE regexp_matches('.' || name, ${sqlText(EDU)})) AS edu_links,
+            count(*) FILTER (WHERE NOT regexp_matches('.' || name, ${sqlText(EDU)}) AND regexp_matches('.' || name, ${sqlText(GOV)})) AS gov_links,
+            (SELECT count(*) FROM k) AS covered, (SELECT count(DISTINCT source) FROM k) AS domain_count,
+            (SELECT count(DISTINCT lower(anchor)) FROM k) AS anchor_count
+     FROM m`,
+  );
+  const summaryDomains = await rows(
+    connection,
+    `WITH ${base}
+     SELECT name, authority, count(*) AS links, count(*) FILTER (WHERE NOT nofollow) AS dofollow,
+            arg_min(anchor, (nofollow, -last_seen_order, source_url, link)) AS anchor
+     FROM k GROUP BY name, authority, authority_rank ORDER BY links DESC, authority_rank DESC, name LIMIT ${SUMMARY_DOMAINS}`,
+  );
+  const summaryAnchors = await rows(
+    connection,
+    `WITH ${base}
+     SELECT lower(trim(arg_min(anchor, link))) AS text, count(*) AS links FROM k GROUP BY lower(anchor) ORDER BY links DESC, text LIMIT ${SUMMARY_ANCHORS}`,
+  );
+  // One row per domain (its best link), per anchor (its first in output order) or per link.
+  const candidates =
+    query.mode === 'one_per_domain'
+      ? 'SELECT * FROM k QUALIFY row_number() OVER (PARTITION BY source ORDER BY nofollow, last_seen_order DESC, source_url, link) = 1'
+      : query.mode === 'one_per_anchor'
+        ? 'SELECT * FROM k QUALIFY row_number() OVER (PARTITION BY lower(anchor) ORDER BY authority_rank DESC, source_url, link) = 1'
+        : 'SELECT * FROM k';
+  const page = await rows(
+    connection,
+    `WITH ${base}, c AS (${candidates})
+     SELECT *, count(*) OVER () AS total FROM c ORDER BY authority_rank DESC, source_url, link LIMIT ${query.limit} OFFSET ${query.offset}`,
+  );
+  let total = page.length === 0 ? 0 : Number(page[0]!.total);
+  if (page.length === 0 && query.offset > 0) {
+    const [counted] = await rows(connection, `WITH ${base}, c AS (${candidates}) SELECT count(*) AS total FROM c`);
+    total = Number(counted?.total ?? 0);
+  }
+  const count = (value: unknown) => Number(value ?? 0);
+  return {
+    metrics: {
+      links_in: count(metrics?.links_in),
+      ref_domains: count(metrics?.ref_domains),
+      dofollow: count(metrics?.dofollow),
+      nofollow: count(metrics?.nofollow),
+      edu_links: count(metrics?.edu_links),
+      gov_links: count(metrics?.gov_links),
+    },
+    summary: {
+      covered_links: count(metrics?.covered),
+      covers: 'matching',
+      referring_domain_count: count(metrics?.domain_count),
+      referring_domains: summaryDomains.map((row) => {
+        const authority = optional<number>(row.authority);
+        const anchor = (row.anchor as string).trim();
+        return {
+          domain: row.name as string,
+          links: Number(row.links),
+          dofollow: Number(row.dofollow),
+          ...(authority !== undefined && { authority }),
+          ...(anchor !== '' && { anchor }),
+        };
+      }),
+      anchor_count: count(metrics?.anchor_count),
+      anchors: summaryAnchors.map((row) => ({ anchor: row.text as string, links: Number(row.links) })),
+    },
+    backlinks: page.map((row): Backlink => {
+      const authority = optional<number>(row.authority);
+      const spam = optional<number>(row.spam);
+      const first = optional<string>(row.first_seen);
+      const last = optional<string>(row.last_seen);
+      return {
+        source_url: row.source_url as string,
+        source_domain: row.name as string,
+        target_url: row.target_url as string,
+        anchor: row.anchor as string,
+        dofollow: !(row.nofollow as boolean),
+        ...(authority !== undefined && { authority }),
+        ...(spam !== undefined && { spam_score: spam }),
+        ...(first !== undefined && { first_seen: first }),
+        ...(last !== undefined && { last_seen: last }),
+      };
+    }),
+    total,
   };
 }
