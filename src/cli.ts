@@ -19,7 +19,7 @@ const COMMANDS: Array<[string, string]> = [
   ['intersect', 'sources linking to several targets and to none of others'],
   ['usage', 'providers, spend against budget, balances and cache'],
   ['check', 'fetch linking pages live (free): is each competitor link still there, and how to reach the site'],
-  ['webgraph', 'webgraph import DIR: a Common Crawl web graph release, for provider commoncrawl (free)'],
+  ['webgraph', 'webgraph fetch (download) or webgraph import DIR: a Common Crawl web graph release, for provider commoncrawl (free)'],
   ['help', 'this list; help COMMAND shows one command\'s options'],
 ];
 
@@ -72,7 +72,12 @@ Configuration is by environment variables; see the README.`,
 BIN check --urls URL,URL --competitors a.com,b.com [--you me.com]
   Fetches the linking pages live (free): is each competitor link still there, rel, anchor, contact routes.
   --fresh (ignore the 7-day cache)  --detailed  --json`,
-  webgraph: `BIN webgraph import DIR [--level domain|host] [--release NAME] [--json]
+  webgraph: `BIN webgraph fetch [--release NAME] [--level domain|host] [--json]
+  Downloads a release's vertices, edges and ranks files from Common Crawl (default: the newest fully
+  published one in https://index.commoncrawl.org/graphinfo.json) into the cache directory, with a
+  progress bar on stderr and a size check; Ctrl-C keeps the partial file and the same command resumes
+  it. Then imports it as below. Domain level: several GB to download, mostly the edges file.
+BIN webgraph import DIR [--level domain|host] [--release NAME] [--json]
   Converts a Common Crawl hyperlink graph release already downloaded into DIR (its
   <release>-<level>-vertices.txt.gz, -edges.txt.gz and -ranks.txt.gz, as Common Crawl publishes them
   under https://data.commoncrawl.org/projects/hyperlinkgraph/<release>/<level>/) into Parquet in the

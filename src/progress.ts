@@ -71,6 +71,8 @@ export function createProgressBar(label: string, options: ProgressOptions = {}):
         stream.write(`\r\x1b[K${label} ${bar}${describe()}`);
         return;
       }
+      // A line saying nothing has happened yet is noise in a log.
+      if (done === 0 && !drawn) return;
       if (!drawn || at - lastLine >= lineEveryMs) {
         drawn = true;
         lastLine = at;

@@ -22,6 +22,7 @@ export interface CommandIo {
 
 const SUBCOMMANDS: Record<string, (args: string[], options: WebgraphCommandOptions, config: Config, io: CommandIo) => Promise<number>> = {
   import: importCommand,
+  fetch: async (args, options, config, io) => (await import('./commands/webgraph-fetch.js')).fetchSubcommand(args, options, config, io),
 };
 
 /** Runs `webgraph SUBCOMMAND ARGS`; the exit code (2 for a usage mistake). */
@@ -29,7 +30,7 @@ export async function runWebgraphCommand(args: string[], options: WebgraphComman
   const [name, ...rest] = args;
   const subcommand = name === undefined ? undefined : SUBCOMMANDS[name];
   if (subcommand === undefined) {
-    io.err(`${name === undefined ? 'Give a subcommand' : `Unknown subcommand "${name}"`}: ${options.bin} webgraph import DIR [--level domain|host] [--release NAME]\n`);
+    io.err(`${name === undefined ? 'Give a subcommand' : `Unknown subcommand "${name}"`}: ${options.bin} webgraph fetch [--release NAME] [--level domain|host], or ${options.bin} webgraph import DIR [--level domain|host] [--release NAME]\n`);
     return 2;
   }
   try {

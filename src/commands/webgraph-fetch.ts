@@ -6,16 +6,11 @@ import type { Config } from '../config.js';
 import { BacklinkGapError, UsageError } from '../errors.js';
 import { formatBytes } from '../http/download.js';
 import { createProgressBar, duration, type ProgressBar } from '../progress.js';
+import type { ImportProgress, ImportResult } from '../providers/local/engine/webgraph.js';
 import type { DownloadedRelease, WebgraphLevel } from '../providers/local/webgraph-download.js';
 
-// The web graph engine (graph's engine/webgraph.ts), by a computed path until it is on main.
-const ENGINE = '../providers/local/engine/webgraph.js';
-
-/** What the import step is handed; `importRelease` of engine/webgraph.ts has this shape. */
-export type ImportReleaseFunction = (
-  dir: string,
-  options: { cacheDir: string; level?: WebgraphLevel; release?: string; memoryLimit?: string; onProgress?: (progress: never) => void; signal?: AbortSignal },
-) => Promise<unknown>;
+/** The import step (engine/webgraph.ts's importRelease; tests may pass another). */
+export type ImportReleaseFunction = typeof import('../providers/local/engine/webgraph.js').importRelease;
 
 export interface WebgraphFetchOptions {
   config: Config;
@@ -25,8 +20,6 @@ export interface WebgraphFetchOptions {
   /** Default: process.stderr. */
   stderr?: { write(text: string): unknown; isTTY?: boolean };
   importRelease: ImportReleaseFunction;
-  /** Skip the import (tests of the download alone). */
-  noImport?: boolean;
 }
 
 export interface WebgraphFetchResult {
@@ -34,7 +27,7 @@ export interface WebgraphFetchResult {
   level: WebgraphLevel;
   downloads: string;
   files: Array<{ path: string; bytes: number; resumed_from?: number; already_complete?: boolean }>;
-  imported?: unknown;
+  imported?: { folder: string; converted: boolean; sites: number; links: number };
 }
 
 export function levelOf(value: string | undefined): WebgraphLevel {
@@ -96,38 +89,55 @@ export async function webgraphFetch(options: WebgraphFetchOptions): Promise<Webg
       ...(file.alreadyComplete && { already_complete: true }),
     })),
   };
-  if (options.noImport) return result;
   stderr.write(`Importing ${downloaded.release} (${level}) into Parquet under ${options.config.cacheDir} …\n`);
   const started = Date.now();
-  const importBar = createProgressBar('import', { stream: stderr, unit: 'count' });
+  let phase: ImportProgress['phase'] | undefined;
+  let importBar: ProgressBar | undefined;
+  let phaseStarted = started;
+  const endPhase = () => {
+    if (phase !== undefined) importBar?.finish(`import: ${PHASES[phase]}, ${duration((Date.now() - phaseStarted) / 1000)}`);
+  };
+  let imported: ImportResult;
   try {
-    result.imported = await options.importRelease(downloaded.dir, {
+    imported = await options.importRelease(downloaded.dir, {
       cacheDir: options.config.cacheDir,
       level,
       release: downloaded.release,
       ...(options.config.duckdbMemory !== undefined && { memoryLimit: options.config.duckdbMemory }),
-      onProgress: (progress: unknown) => {
-        const { done, total } = progressNumbers(progress);
-        if (done !== undefined) importBar.update(done, total);
+      onProgress: (progress) => {
+        if (progress.phase !== phase) {
+          endPhase();
+          phase = progress.phase;
+          phaseStarted = Date.now();
+          importBar = createProgressBar(`import: ${PHASES[progress.phase]}`, { stream: stderr, unit: 'count' });
+        }
+        importBar?.update(progress.done, progress.total);
       },
       ...(options.signal !== undefined && { signal: options.signal }),
     });
-  } finally {
-    importBar.finish(`import: ${options.signal?.aborted ? 'interrupted (the downloads are kept; run the command again)' : `done in ${duration((Date.now() - started) / 1000)}`}`);
+  } catch (error) {
+    importBar?.finish(options.signal?.aborted ? 'import: interrupted' : 'import: stopped');
+    if (options.signal?.aborted) {
+      throw new BacklinkGapError('cancelled', `interrupted while importing: the downloads are kept in ${downloaded.dir}; run the same command again (nothing is downloaded again).`);
+    }
+    throw error;
   }
+  endPhase();
+  const { manifest } = imported;
+  stderr.write(
+    `${imported.converted ? `Imported in ${duration((Date.now() - started) / 1000)}` : 'Already imported from these files'}: ${manifest.sites.toLocaleString('en-US')} sites, ${manifest.links.toLocaleString('en-US')} site-to-site links, into ${imported.folder}\n`,
+  );
+  result.imported = { folder: imported.folder, converted: imported.converted, sites: manifest.sites, links: manifest.links };
   return result;
 }
 
-/** Reads whatever counters the import reports (its progress shape is the engine's to choose). */
-function progressNumbers(progress: unknown): { done?: number; total?: number } {
-  if (typeof progress === 'number') return { done: progress };
-  if (progress === null || typeof progress !== 'object') return {};
-  const record = progress as Record<string, unknown>;
-  const done = [record.done, record.rows, record.edges, record.bytes].find((value): value is number => typeof value === 'number');
-  const total = [record.total, record.totalRows, record.totalEdges, record.totalBytes].find((value): value is number => typeof value === 'number');
-  return { ...(done !== undefined && { done }), ...(total !== undefined && { total }) };
-}
-
+const PHASES: Record<ImportProgress['phase'], string> = {
+  vertices: 'reading vertices',
+  names: 'registrable domains',
+  ranks: 'reading ranks',
+  edges: 'reading edges',
+  writing: 'writing Parquet',
+};
 /** The `webgraph fetch` subcommand, in the shape of webgraph-command.ts's subcommands. */
 export async function fetchSubcommand(
   args: string[],
@@ -139,7 +149,7 @@ export async function fetchSubcommand(
     io.err(`webgraph fetch takes no folder (it downloads into the cache): ${options.bin} webgraph fetch [--release NAME] [--level domain|host]\n`);
     return 2;
   }
-  const { importRelease } = (await import(ENGINE)) as { importRelease: ImportReleaseFunction };
+  const { importRelease } = await import('../providers/local/engine/webgraph.js');
   const stderr = { write: (text: string) => io.err(text), isTTY: process.stderr.isTTY === true };
   let result: WebgraphFetchResult;
   try {

@@ -81,6 +81,10 @@ export function createLocalProvider(options: {
 
   // The engine over Parquet, opened once per dataset identity (a changed dataset is converted again).
   let engine: { identity: string; opening: Promise<LocalEngine | undefined> } | undefined;
+  // Vendor exports: the engine answers, and the load (exports.ts) adds what the layout does not
+  // hold: the files and dates an answer used, page titles, vendor figures, Search Console owners.
+  let exportsFolder = false;
+  const exportData = async (context: CallContext): Promise<LocalDataset | undefined> => (exportsFolder ? (await ready(context)).data : undefined);
   // A conversion runs for the call that started it and stops when that call is cancelled.
   const engineFor = (context: CallContext): Promise<LocalEngine | undefined> => {
     const settings = options.engine;
@@ -90,9 +94,8 @@ export function createLocalProvider(options: {
     const previous = engine?.opening;
     const opening = (async () => {
       (await previous?.catch(() => undefined))?.close();
-      // Vendor exports carry per-file notes, titles and vendor figures the Parquet layout does not hold yet.
       const files = await resolveDatasetFiles(path, synthetic ? 'the bundled sample path' : undefined);
-      if (files.format === 'exports') return undefined;
+      exportsFolder = files.format === 'exports';
       const started = performance.now();
       const { openLocalEngine } = await import('./local/engine/local.js');
       let opened: LocalEngine;
@@ -155,8 +158,10 @@ export function createLocalProvider(options: {
       let answer: { prospects: GapResult['prospects']; total_prospects: number; notes: string[] };
       let sources: string[] = [];
       if (opened !== undefined) {
-        answer = await engineGap(opened, query);
+        const data = await exportData(context);
+        answer = await engineGap(opened, query, data);
         context.signal?.throwIfAborted();
+        if (data !== undefined) sources = exportNotes(data, [query.your_domain, ...query.competitor_domains], query.your_domain);
       } else {
         const { data, scratch } = await ready(context);
         answer = gapQuery(data, scratch, query);
@@ -179,6 +184,7 @@ export function createLocalProvider(options: {
       let data: LocalDataset | undefined;
       if (opened !== undefined) {
         answer = await engineIntersect(opened, query);
+        data = await exportData(context);
         context.signal?.throwIfAborted();
       } else {
         const loaded = await ready(context);
@@ -196,6 +202,7 @@ export function createLocalProvider(options: {
       let data: LocalDataset | undefined;
       if (opened !== undefined) {
         answer = await engineBacklinks(opened, query);
+        data = await exportData(context);
         context.signal?.throwIfAborted();
       } else {
         const loaded = await ready(context);
@@ -213,14 +220,16 @@ export function createLocalProvider(options: {
 }
 
 /** A gap from the engine, shaped exactly as the in-memory index shapes it (queries.ts gapQuery). */
-async function engineGap(engine: LocalEngine, query: GapQuery): Promise<GapAnswer> {
+async function engineGap(engine: LocalEngine, query: GapQuery, data?: LocalDataset): Promise<GapAnswer> {
   const competitors = query.competitor_domains;
   if (competitors.length > 31) {
     throw invalidInput('competitor_domains', competitors.length, 'the local provider compares at most 31 competitors');
   }
-  const answer = await engine.gapOf({ competitors, you: query.your_domain, minCompetitors: query.min_competitors, limit: query.limit });
+  // Search Console's links export says who links to you even when no backlinks export of your site exists.
+  const owners = data === undefined ? [] : data.ownerSources(query.your_domain).map((id) => data.domainName(id));
+  const answer = await engine.gapOf({ competitors, you: query.your_domain, minCompetitors: query.min_competitors, limit: query.limit, linkingToYou: owners });
   const notes = answer.absent.map((position) => `${competitors[position]} has no backlinks in the local dataset.`);
-  if (!answer.youKnown) {
+  if (!answer.youKnown && owners.length === 0) {
     notes.push(`${query.your_domain} has no backlinks in the local dataset, so no prospect is excluded as already linking to you.`);
   }
   const prospects = answer.rows.map((row): ProspectCore => {
@@ -232,8 +241,16 @@ async function engineGap(engine: LocalEngine, query: GapQuery): Promise<GapAnswe
       dofollowLinks += found.dofollow_links;
       byCompetitor[competitor] = found;
     });
+    const id = data === undefined ? -1 : data.domainId(row.domain);
+    const vendor = id === -1 ? undefined : data?.vendorFigures(id);
+    const titles = id === -1 ? undefined : data?.titlesOf(id);
     const metrics: ProviderMetrics = {
-      ...(row.authority !== undefined && { authority: row.authority, authority_raw: row.authority, authority_scale: 'authority 0-100' }),
+      ...(row.authority !== undefined && {
+        authority: row.authority,
+        ...(vendor === undefined ? { authority_raw: row.authority } : vendor.raw !== undefined && { authority_raw: vendor.raw }),
+        authority_scale: vendor?.scale ?? 'authority 0-100',
+      }),
+      ...(vendor !== undefined && Object.keys(vendor.metrics).length > 0 && { vendor_metrics: vendor.metrics }),
       ...(row.spam_score !== undefined && { spam_score: row.spam_score }),
       backlinks: row.links,
       ...(row.referring_domains !== undefined && { referring_domains: row.referring_domains }),
@@ -248,6 +265,7 @@ async function engineGap(engine: LocalEngine, query: GapQuery): Promise<GapAnswe
       ...(row.referring_domains !== undefined && { referring_domains: row.referring_domains }),
       dofollow: row.dofollow,
       ...(row.spam_score !== undefined && { spam_score: row.spam_score }),
+      ...(titles !== undefined && { titles }),
       source_pages: row.pages,
       by_competitor: byCompetitor,
       provider_metrics: { local: metrics },

@@ -241,6 +241,26 @@ describe('local engine: intersect and backlinks answers identical to the in-memo
       await rm(folder, { recursive: true, force: true });
     }
   });
+  it('on a folder of vendor exports, with their notes, titles, vendor figures and Search Console owners', async () => {
+    const folder = fixture('exports');
+    const competitors = ['rival-a.com', 'rival-b.com', 'rival-c.com', 'rival-d.com', 'rival-e.com'];
+    const index = createLocalProvider({ dataPath: folder, logger: silentLogger, now: () => new Date('2026-11-28T00:00:00Z') });
+    const engine = createLocalProvider({ dataPath: folder, logger: silentLogger, now: () => new Date('2026-11-28T00:00:00Z'), engine: { cacheDir } });
+    for (const query of [
+      { your_domain: 'me.com', competitor_domains: competitors, limit: 100, min_competitors: 1 },
+      { your_domain: 'me.com', competitor_domains: competitors.slice(1, 3), limit: 3, min_competitors: 1 },
+      { your_domain: 'other.com', competitor_domains: competitors, limit: 50, min_competitors: 2 },
+    ]) {
+      const expected = await index.gap!(query, {});
+      expect(expected.notes?.length).toBeGreaterThan(0);
+      expect(await engine.gap!(query, {})).toEqual(expected);
+    }
+    const answer = await engine.gap!({ your_domain: 'me.com', competitor_domains: competitors, limit: 100, min_competitors: 1 }, {});
+    expect(answer.prospects.some((prospect) => prospect.titles !== undefined)).toBe(true);
+    expect(answer.prospects.some((prospect) => prospect.provider_metrics?.local?.vendor_metrics !== undefined)).toBe(true);
+    expect(await sameAnswers(folder, competitors)).toBeGreaterThan(10);
+  });
+
   it('on a generated dataset of 20,000 links', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'blg-engine-generated-'));
     try {

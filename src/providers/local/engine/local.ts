@@ -33,6 +33,8 @@ export interface GapOfQuery {
   /** Target registrable domains of the competitors, in order (a bit each). */
   competitors: string[];
   you: string;
+  /** Referring domains known to link to `you` from elsewhere (a Search Console export): never prospects. */
+  linkingToYou?: string[];
   minCompetitors: number;
   limit: number;
 }
@@ -218,6 +220,7 @@ async function gapOf(connection: DuckDBConnection, query: GapOfQuery): Promise<G
      WHERE bit_count(h.mask) >= ${query.minCompetitors}
        AND h.source NOT IN (${excluded.join(', ')})
        AND h.source NOT IN (SELECT source FROM pairs WHERE target = ${you})
+       ${(query.linkingToYou ?? []).length === 0 ? '' : `AND d.name NOT IN (${query.linkingToYou!.map(sqlText).join(', ')})`}
      ORDER BY bit_count(h.mask) DESC, d.authority_rank DESC, h.links DESC, d.name
      LIMIT ${query.limit}`,
   );
