@@ -6,7 +6,8 @@
 //
 // Generated releases are kept in a scratch folder outside the repository and reused
 // (BENCH_WEBGRAPH_SCRATCH, default <tmpdir>/blg-bench-webgraph); sizes from BENCH_WEBGRAPH_EDGES
-// (default 1000000,10000000,100000000). `npm run bench -- webgraph`, or `npx tsx bench/webgraph-scale.ts`.
+// (default 1000000,10000000,100000000). `npm run bench -- webgraph`, or `npx tsx bench/webgraph-scale.ts`;
+// `npx tsx bench/webgraph-scale.ts --generate N` generates (or finds) one release ahead of time.
 
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -162,7 +163,7 @@ function child<T>(args: string[]): Promise<T> {
 }
 
 /** A release of `edges` edges in the scratch folder, generated once and reused while its marker says it is complete. */
-async function generated(scratch: string, edges: number, log: (line: string) => void): Promise<Generated> {
+export async function generated(scratch: string, edges: number, log: (line: string) => void): Promise<Generated> {
   const dir = join(scratch, `release-${edges}`);
   const marker = join(dir, 'generated.json');
   if (existsSync(marker)) return JSON.parse(readFileSync(marker, 'utf8')) as Generated;
@@ -322,6 +323,9 @@ if (invoked && process.argv[2] === '--child') {
   const [mode, ...rest] = process.argv.slice(3);
   if (mode === 'convert') await childConvert(rest[0]!, rest[1]!);
   else await childQuery(rest[0]!, rest[1] as Kind, JSON.parse(rest[2] ?? '[]') as string[], Number(rest[3] ?? 5));
+} else if (invoked && process.argv[2] === '--generate') {
+  // Generate ahead of the measurement (the 100M release takes minutes): `--generate 100000000`.
+  await generated(process.env.BENCH_WEBGRAPH_SCRATCH ?? join(tmpdir(), 'blg-bench-webgraph'), Number(process.argv[3]), (line) => process.stderr.write(`[webgraph] ${line}\n`));
 } else if (invoked) {
   const sizes = (process.env.BENCH_WEBGRAPH_EDGES ?? '1000000,10000000,100000000').split(',').map(Number);
   const rows = await measureWebgraphScale({ sizes, ...(process.env.BENCH_WEBGRAPH_SCRATCH !== undefined && { scratch: process.env.BENCH_WEBGRAPH_SCRATCH }) });

@@ -51,6 +51,7 @@ function levelOf(value: string | undefined): 'domain' | 'host' | undefined {
 }
 
 const PHASES = { vertices: 'reading vertices', names: 'registrable domains', ranks: 'reading ranks', edges: 'reading edges', writing: 'writing Parquet' } as const;
+// (phases: see ImportProgress in providers/local/engine/webgraph.ts)
 
 async function importCommand(args: string[], options: WebgraphCommandOptions, config: Config, io: CommandIo): Promise<number> {
   const dir = args[0];
@@ -80,7 +81,8 @@ async function importCommand(args: string[], options: WebgraphCommandOptions, co
       lastLine = now;
       const seconds = Math.round((now - started) / 1000);
       const of = progress.total === undefined ? '' : ` of ${progress.total.toLocaleString('en')}`;
-      io.err(`\r${PHASES[progress.phase]}: ${progress.done.toLocaleString('en')}${of} rows (${seconds} s)\u001b[K`);
+      const done = progress.percent !== undefined ? `${progress.percent}%` : `${progress.done.toLocaleString('en')}${of} rows`;
+      io.err(`\r${PHASES[progress.phase]}: ${done} (${seconds} s)\u001b[K`);
     },
   });
   const m = result.manifest;

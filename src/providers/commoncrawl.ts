@@ -23,7 +23,8 @@ export interface CommonCrawlOptions {
 /** How authority is derived, named in every answer's authority_scale. */
 export const AUTHORITY_SCALE = 'harmonic centrality rank, 0-100 = 100·(1 − ln(rank)/ln(vertices))';
 
-export const IMPORT_HINT = 'Import a release first: download its domain-level vertices, edges and ranks files from https://data.commoncrawl.org/projects/hyperlinkgraph/ and run `backlink-gap-mcp webgraph import DIR`.';
+export const IMPORT_HINT =
+  'Run `backlink-gap-mcp webgraph fetch` (downloads the newest release and imports it), or download its domain-level vertices, edges and ranks files from https://data.commoncrawl.org/projects/hyperlinkgraph/ and run `backlink-gap-mcp webgraph import DIR`.';
 
 /** Why the commoncrawl provider cannot answer yet, for the registry's "not configured" error. */
 export function notConfiguredMessage(release: string | undefined): string {
@@ -42,6 +43,12 @@ export function createCommonCrawlProvider(options: CommonCrawlOptions): Provider
     const key = `${imported.folder}|${imported.manifest.identity}`;
     let graph = opened.get(key);
     if (graph === undefined) {
+      // A re-import replaced the files of this folder: the graph opened over the old ones goes.
+      for (const [other, stale] of opened) {
+        if (!other.startsWith(`${imported.folder}|`)) continue;
+        opened.delete(other);
+        stale.then((old) => old.close()).catch(() => undefined);
+      }
       graph = (async () => {
         const started = performance.now();
         const { openWebGraph } = await import('./local/engine/webgraph.js');

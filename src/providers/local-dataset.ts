@@ -11,7 +11,7 @@ import { domainOfHost, hostOf, sourceDomainOf, stripUrl } from '../hosts.js';
 import { BytePool } from './local/byte-pool.js';
 import { datasetError, readCsv, readLines } from './local/csv.js';
 import { decodeText } from './local/decode.js';
-import type { ExportLoad, LinkTexts } from './local/exports.js';
+import type { ExportLoad } from './local/exports.js';
 import { type SourcePages, SourcePagesBuilder } from './local/source-pages.js';
 
 export interface DatasetFiles {
@@ -314,7 +314,7 @@ async function loadExports(files: DatasetFiles, now: Date): Promise<LocalDataset
   // Loaded only for exports: the bundled sample and plain links files never need a CSV library.
   const [{ authorityOf, readExports, sourceNotes }, { EXPORT_KINDS }] = await Promise.all([import('./local/exports.js'), import('./local/export-kinds.js')]);
   const builder = new IndexBuilder(files.links, 16_384);
-  const load = await readExports(folder, (link, file, line) => builder.addTexts(link, file, line), now, only);
+  const load = await readExports(folder, (buffer, ranges, file, line, knownSource) => builder.addBytes(buffer, ranges, file, line, knownSource), now, only);
   if (builder.size === 0) {
     const problems = load.failures.map((failure) => `${failure.file}: ${failure.message}`);
     const read = load.sources.map((source) => `${source.file} (${source.kind.title})`);
@@ -338,7 +338,11 @@ async function loadExports(files: DatasetFiles, now: Date): Promise<LocalDataset
     if (spam !== undefined) figures.spam[id] = Math.round(spam);
     if (found.backlinks !== undefined) figures.backlinks[id] = found.backlinks;
     if (found.referring_domains !== undefined) figures.referringDomains[id] = found.referring_domains;
-    const metrics = Object.fromEntries(Object.entries(found.metrics).filter(([key]) => key !== 'spam_score'));
+    let metrics = found.metrics;
+    if (metrics.spam_score !== undefined) {
+      const { spam_score: _spam, ...vendorOnly } = metrics;
+      metrics = vendorOnly;
+    }
     vendor.set(id, { metrics, ...(raw !== undefined && { raw }), ...(scale !== undefined && { scale }) });
   }
   const titles: ExportInfo['titles'] = new Map();
@@ -529,22 +533,11 @@ class IndexBuilder {
     return this.linkCount;
   }
 
-  /** One link given as texts (an export row); throws a dataset error naming `file` and `line` for a bad one. */
-  private textScratch = Buffer.allocUnsafe(4096);
-  addTexts(texts: LinkTexts, file: string, line: number): void {
+  /** One link given as byte ranges (an export row, see AddLink); throws a dataset error naming `file` and `line` for a bad one. */
+  addBytes(buffer: Buffer, ranges: Int32Array, file: string, line: number, knownSource = -1): number {
     this.file = file;
-    const ranges = this.ranges;
-    let needed = 0;
-    for (const cell of texts) needed += Buffer.byteLength(cell);
-    if (this.textScratch.length < needed) this.textScratch = Buffer.allocUnsafe(needed * 2);
-    const scratch = this.textScratch;
-    let position = 0;
-    texts.forEach((cell, column) => {
-      ranges[column * 2] = position;
-      position += scratch.write(cell, position);
-      ranges[column * 2 + 1] = position;
-    });
-    this.addLink(scratch, line);
+    this.ranges.set(ranges);
+    return this.addLink(buffer, line, knownSource);
   }
 
   /** The id of a registrable domain, interned if new. */
@@ -602,7 +595,8 @@ class IndexBuilder {
     });
   }
 
-  private addLink(buffer: Buffer, line: number): void {
+  /** Adds the link in `this.ranges`; returns its source domain's id. `knownSource`: that id when the caller knows it (else -1). */
+  private addLink(buffer: Buffer, line: number, knownSource = -1): number {
     const ranges = this.ranges;
     const file = this.file;
 
@@ -611,7 +605,7 @@ class IndexBuilder {
     let end = trimEnd(buffer, start, ranges[1]!);
     const sourceHostStart = afterScheme(buffer, start, end);
     if (sourceHostStart === -1) throw badUrl(file, line, 'source_url', buffer, start, end);
-    const sourceDomain = this.sourceDomainOf(buffer, start, end, sourceHostStart, line);
+    const sourceDomain = knownSource !== -1 ? knownSource : this.sourceDomainOf(buffer, start, end, sourceHostStart, line);
     this.sourcePages.add(buffer, start, end);
 
     // target_url
@@ -671,6 +665,7 @@ class IndexBuilder {
     this.linkFirstSeen[index] = firstSeen;
     this.linkLastSeen[index] = lastSeen;
     this.linkNofollow[index] = nofollow;
+    return sourceDomain;
   }
 
   /** Registrable domain of a plain lowercase host (what sourceDomainOf gives, without parsing a URL). */

@@ -115,7 +115,7 @@ export function createProviderRegistry(config: Config, deps: RegistryDependencie
       const release = config.webgraphRelease === undefined ? 'no release is imported' : `release ${config.webgraphRelease} (BACKLINK_GAP_WEBGRAPH_RELEASE) is not imported`;
       return new UsageError(
         'not_configured',
-        `The Common Crawl web graph is not configured: ${release}. Download a release's domain-level vertices, edges and ranks files (https://data.commoncrawl.org/projects/hyperlinkgraph/) and run \`backlink-gap-mcp webgraph import DIR\`.`,
+        `The Common Crawl web graph is not configured: ${release}. Run \`backlink-gap-mcp webgraph fetch\` (downloads the newest release's domain level and imports it), or download its vertices, edges and ranks files yourself (https://data.commoncrawl.org/projects/hyperlinkgraph/) and run \`backlink-gap-mcp webgraph import DIR\`.`,
       );
     }
     const others = configured().join(', ');

@@ -3,7 +3,7 @@
 // level, "all" merging through the service, and the CLI import in a child process.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -198,6 +198,32 @@ describe('registrable domains and the host level', () => {
     const blog = await provider.backlinks!({ target: 'blog.target.com', target_kind: 'subdomain', mode: 'one_per_domain', limit: 100 }, context);
     expect(blog.backlinks.map((row) => row.source_domain).sort()).toEqual(['bob.github.io', 'xn--bcher-kva.de']);
     expect(blog.notes!.join(' ')).toContain('host level');
+  });
+
+  it('reads a level split into parts under vertices/ and edges/, as webgraph fetch stores it', async () => {
+    const dir = temp('parts');
+    const cacheDir = temp('parts-cache');
+    folders.push(dir, cacheDir);
+    writeRelease(dir, 'cc-main-2026-parts', 'domain', ['com.a', 'com.b', 'com.target', 'org.c'], [[0, 2], [1, 2], [3, 2], [3, 0]]);
+    const whole = (name: string) => gunzipSync(readFileSync(join(dir, `cc-main-2026-parts-domain-${name}.txt.gz`))).toString('utf8').split('\n').filter(Boolean);
+    for (const kind of ['vertices', 'edges']) {
+      const lines = whole(kind);
+      mkdirSync(join(dir, kind));
+      writeFileSync(join(dir, kind, 'part-00000.txt.gz'), gzipSync(`${lines.slice(0, 2).join('\n')}\n`));
+      writeFileSync(join(dir, kind, 'part-00001.txt.gz'), gzipSync(`${lines.slice(2).join('\n')}\n`));
+      rmSync(join(dir, `cc-main-2026-parts-domain-${kind}.txt.gz`));
+    }
+    const imported = await importRelease(dir, { cacheDir, release: 'cc-main-2026-parts', level: 'domain' });
+    expect(imported.manifest.source.map((entry) => entry.file.slice(dir.length + 1))).toEqual([
+      'vertices/part-00000.txt.gz',
+      'vertices/part-00001.txt.gz',
+      'edges/part-00000.txt.gz',
+      'edges/part-00001.txt.gz',
+      'cc-main-2026-parts-domain-ranks.txt.gz',
+    ]);
+    const provider = providerFor(cacheDir);
+    const answer = await provider.backlinks!({ target: 'target.com', target_kind: 'domain', mode: 'one_per_domain', limit: 10 }, context);
+    expect(answer.backlinks.map((row) => row.source_domain)).toEqual(['a.com', 'b.com', 'c.org']);
   });
 
   it('imports a generated host-level graph and answers gaps by registrable domain', async () => {

@@ -87,6 +87,80 @@ describe('vendor exports: recognised by header, whatever the encoding and separa
     expect(isoDay('1735689600')).toBe('2025-01-01');
     expect(isoDay('')).toBe('');
     expect(isoDay('never')).toBe('');
+    // Digits alone are no date (Date.parse read "0" as 2000-01-01 and "12" as 2001-12-01).
+    expect(isoDay('0')).toBe('');
+    expect(isoDay('12')).toBe('');
+  });
+
+  it('counts a link once however two exports spell it (scheme, WWW., capitals, trailing slash, fragment), Unicode hosts too', async () => {
+    const semrush = table(
+      [
+        ['Page ascore', 'Source url', 'Target url', 'Anchor', 'Nofollow'],
+        ['10', 'https://www.Blog.org/post/', 'https://rival.com/#top', 'a', 'false'],
+        ['10', 'https://BÜCHER.de/partner', 'https://rival.com/', 'b', 'false'],
+        ['10', 'https://blog.org/other', 'https://rival.com/', 'c', 'false'],
+      ],
+      ',',
+    );
+    const majestic = table(
+      [
+        ['SourceURL', 'TargetURL', 'AnchorText', 'FlagNoFollow'],
+        ['http://blog.org/post', 'http://WWW.rival.com', 'a', '-'],
+        ['https://bücher.de/partner/', 'https://rival.com', 'b', '-'],
+        ['https://blog.org/post/2', 'https://rival.com/', 'c', '-'],
+      ],
+      ',',
+    );
+    const folder = await folderOf([], { 'rival.com-semrush.csv': semrush, 'rival.com-majestic.csv': majestic });
+    const sources = (await loadDataset(folder, { now: NOW })).exports!.load.sources;
+    expect(sources.map((source) => [source.file, source.taken, source.duplicates])).toEqual([
+      ['rival.com-majestic.csv', 3, 0],
+      ['rival.com-semrush.csv', 1, 2],
+    ]);
+  });
+
+  it('a file with text after a closing quote is reported with its line; the others load', async () => {
+    const broken = 'Page ascore,Source url,Target url,Anchor,Nofollow\n10,https://a.org/,https://rival.com/,"ok",false\n10,https://b.org/,https://rival.com/,"say "hi"",false\n';
+    const folder = await folderOf([SEMRUSH_B], { 'rival.com-backlinks.csv': broken });
+    const notes = (await provider(folder).gap!({ your_domain: 'me.com', competitor_domains: ['rival.com', 'rival-b.com'], limit: 10, min_competitors: 1 }, {})).notes!;
+    expect(notes.find((note) => note.startsWith('Not read: rival.com-backlinks.csv: line 3: unexpected text after a closing quote'))).toBeDefined();
+  });
+
+  it('keeps a link whose lost column says 0, and drops one that says 1 or a date', async () => {
+    const folder = await folderOf([], {
+      'rival.com-backlinks.csv': table(
+        [
+          ['Page ascore', 'Source url', 'Target url', 'Anchor', 'Nofollow', 'Lost link'],
+          ['10', 'https://kept.org/a', 'https://rival.com/', 'a', 'false', '0'],
+          ['10', 'https://gone.org/b', 'https://rival.com/', 'b', 'false', '1'],
+          ['10', 'https://gone-too.org/c', 'https://rival.com/', 'c', 'false', '2026-10-01'],
+        ],
+        ',',
+      ),
+    });
+    const data = await loadDataset(folder, { now: NOW });
+    expect(data.exports!.load.sources[0]).toMatchObject({ taken: 1, lost: 2 });
+    const result = await provider(folder).gap!({ your_domain: 'me.com', competitor_domains: ['rival.com'], limit: 10, min_competitors: 1 }, {});
+    expect(result.prospects.map((prospect) => prospect.domain)).toEqual(['kept.org']);
+  });
+
+  it('reads a links.jsonl among exports like any links file: a line that is not an object is skipped, a link also in a vendor export counts once', async () => {
+    const lines = [
+      '{"source_url":"https://www.chamber.org/members/","target_url":"https://rival-b.com/","anchor":"Rival B","nofollow":false}',
+      'null',
+      '{"source_url":"https://fromjson.org/post","target_url":"rival-b.com/services","anchor":"x","nofollow":"true","last_seen":"2026-11-28"}',
+    ];
+    const folder = await folderOf([SEMRUSH_B], { 'links.jsonl': `${lines.join('\n')}\n` });
+    const data = await loadDataset(folder, { now: NOW });
+    const jsonl = data.exports!.load.sources.find((source) => source.file === 'links.jsonl')!;
+    expect(jsonl).toMatchObject({ rows: 3, taken: 2, skipped: 1, firstSkip: 'line 2: not a JSON object', date: '2026-11-28' });
+    const semrush = data.exports!.load.sources.find((source) => source.file === SEMRUSH_B)!;
+    expect(semrush.duplicates).toBe(1);
+    const backlinks = await provider(folder).backlinks!({ target: 'rival-b.com', target_kind: 'domain', mode: 'as_is', limit: 50 }, {});
+    expect(backlinks.backlinks.find((link) => link.source_domain === 'fromjson.org')).toMatchObject({
+      target_url: 'https://rival-b.com/services',
+      dofollow: false,
+    });
   });
 });
 

@@ -1,14 +1,19 @@
 // Which release `webgraph fetch` downloads and where the files land, against a loopback Common Crawl:
 // the newest fully published release by default, a named one, an unknown one (refused with the
-// list), parts named by a `.paths.gz` listing, and a listing that points outside its release.
+// list), parts named by a `.paths.gz` listing, a listing that points outside its release, and a release
+// from the generator downloaded byte for byte and answering a gap as its original files do.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateWebGraph } from '../../bench/generate-webgraph.js';
 import type { WebgraphDownloadSettings } from '../../src/config.js';
 import { createDownloader, type Downloader } from '../../src/http/download.js';
+import { createLogger } from '../../src/log.js';
+import { createCommonCrawlProvider } from '../../src/providers/commoncrawl.js';
+import { importRelease } from '../../src/providers/local/engine/webgraph.js';
 import { downloadDirectory, downloadRelease } from '../../src/providers/local/webgraph-download.js';
 import { type FakeCommonCrawl, startFakeCommonCrawl } from '../helpers/fake-commoncrawl.js';
 
@@ -69,6 +74,13 @@ describe('downloadRelease', () => {
       `${OLDER}-domain-edges.txt.gz`,
     ]);
     expect(readFileSync(join(done.dir, `${OLDER}-domain-edges.txt.gz`)).equals(server.files.get(`${OLDER}/domain/${OLDER}-domain-edges.txt.gz`)!)).toBe(true);
+  });
+
+  it('refuses to start when the disk cannot hold the files, saying how much is needed and what to do', async () => {
+    const error = await downloadRelease({ settings: settings(), cacheDir, level: 'domain', downloader, freeBytes: async () => 10 }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'invalid_input' });
+    expect(String((error as Error).message)).toMatch(/needs \d+ B more to download, but .* has 10 B free.*BACKLINK_GAP_CACHE_DIR/);
+    expect(server.seen.filter((request) => request.method === 'GET' && request.path.startsWith('/data/'))).toHaveLength(0);
   });
 
   it('refuses an unknown release, naming the ones the list has', async () => {
@@ -138,5 +150,47 @@ describe('downloadRelease with parts', () => {
     const error = await downloadRelease({ settings: settings(), cacheDir, level: 'host', downloader }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'invalid_response' });
     expect(server.seen.some((request) => request.path.includes('secret'))).toBe(false);
+  });
+});
+
+describe('downloadRelease of a generated release, then import', () => {
+  let generatedDir: string;
+  let largest: string[];
+  beforeEach(async () => {
+    generatedDir = mkdtempSync(join(tmpdir(), 'blg-webgraph-generated-'));
+    const graph = await generateWebGraph(generatedDir, { edges: 4000, vertices: 300, seed: 12, release: OLDER });
+    largest = graph.levels[0]!.largestTargets;
+    const files: Record<string, Buffer> = {};
+    for (const name of readdirSync(generatedDir)) files[`${OLDER}/domain/${name}`] = readFileSync(join(generatedDir, name));
+    server = await startFakeCommonCrawl([OLDER], files);
+    downloader = createDownloader({ backoffBaseMs: 1, maxAttempts: 2 });
+    cacheDir = mkdtempSync(join(tmpdir(), 'blg-webgraph-'));
+  });
+  afterEach(() => rmSync(generatedDir, { recursive: true, force: true }));
+
+  it('downloads the files byte for byte, and the import answers a gap as the original files do', async () => {
+    const done = await downloadRelease({ settings: settings(), cacheDir, level: 'domain', downloader });
+    for (const name of readdirSync(generatedDir)) expect(readFileSync(join(done.dir, name)).equals(readFileSync(join(generatedDir, name)))).toBe(true);
+
+    const logger = createLogger({ level: 'silent', secrets: [] });
+    const gapFrom = async (dir: string, cache: string) => {
+      const imported = await importRelease(dir, { cacheDir: cache, level: 'domain', release: OLDER });
+      const provider = createCommonCrawlProvider({ cacheDir: cache, logger });
+      try {
+        const answer = await provider.gap!({ your_domain: largest[5]!, competitor_domains: largest.slice(0, 5), limit: 50, min_competitors: 2 }, {} as never);
+        return { links: imported.manifest.links, prospects: answer.prospects.map((prospect) => [prospect.domain, prospect.competitors.length]) };
+      } finally {
+        await provider.close?.();
+      }
+    };
+    const fetched = await gapFrom(done.dir, cacheDir);
+    const originalCache = mkdtempSync(join(tmpdir(), 'blg-webgraph-original-'));
+    try {
+      const original = await gapFrom(generatedDir, originalCache);
+      expect(fetched.prospects.length).toBeGreaterThan(0);
+      expect(fetched).toEqual(original);
+    } finally {
+      rmSync(originalCache, { recursive: true, force: true });
+    }
   });
 });

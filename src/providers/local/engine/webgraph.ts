@@ -30,9 +30,11 @@ const FILES = ['sites.parquet', 'site-names.parquet', 'vertices.parquet', 'links
 export interface ImportProgress {
   /** What is being done: reading vertices, naming sites (public suffix list), ranks, edges, writing. */
   phase: 'vertices' | 'names' | 'ranks' | 'edges' | 'writing';
-  /** Rows done in this phase (as DuckDB reports them while a statement runs). */
+  /** Rows done in this phase (counted exactly for names; as DuckDB reports them while a statement runs). */
   done: number;
   total?: number;
+  /** How far DuckDB's running statement is, 0-100, where it can tell (for a gzipped file: by bytes read). */
+  percent?: number;
 }
 
 export interface ImportOptions {
@@ -60,9 +62,22 @@ interface ReleaseFiles {
   ranks?: string;
 }
 
-const FILE_NAME = /^(.+)-(domain|host)-(vertices|edges|ranks)(?:[-_.](\d+))?\.txt\.gz$/;
+const FILE_NAME = /^(.+)-(domain|host)-(vertices|edges|ranks)(?:[-_.](\d+))?\.(txt|paths)\.gz$/;
 
-/** The release's files in `dir`, named as Common Crawl publishes them (numbered parts allowed). */
+/** `dir/vertices/*.txt.gz` (or edges): a level split into parts, each part where its listed path puts it. */
+function partsIn(dir: string, kind: 'vertices' | 'edges'): string[] {
+  try {
+    return readdirSync(join(dir, kind))
+      .filter((name) => name.endsWith('.txt.gz'))
+      .sort()
+      .map((name) => join(dir, kind, name));
+  } catch {
+    return [];
+  }
+}
+
+/** The release's files in `dir`, named as Common Crawl publishes them: one file per kind
+ *  (numbered parts allowed), or a level split into parts under `vertices/` and `edges/`. */
 export function releaseFiles(dir: string, level?: WebGraphLevel, release?: string): ReleaseFiles {
   let names: string[];
   try {
@@ -72,7 +87,9 @@ export function releaseFiles(dir: string, level?: WebGraphLevel, release?: strin
   }
   const found = names.flatMap((name) => {
     const match = FILE_NAME.exec(name);
-    return match === null ? [] : [{ name, release: match[1]!, level: match[2] as WebGraphLevel, kind: match[3]!, part: Number(match[4] ?? -1) }];
+    return match === null
+      ? []
+      : [{ name, release: match[1]!, level: match[2] as WebGraphLevel, kind: match[5] === 'paths' ? `${match[3]}-paths` : match[3]!, part: Number(match[4] ?? -1) }];
   });
   const releases = [...new Set(found.map((file) => file.release))].sort();
   const chosen = release ?? (releases.length === 1 ? releases[0] : undefined);
@@ -85,15 +102,15 @@ export function releaseFiles(dir: string, level?: WebGraphLevel, release?: strin
     );
   }
   const ofRelease = found.filter((file) => file.release === chosen);
-  const levels = new Set(ofRelease.filter((file) => file.kind === 'vertices').map((file) => file.level));
+  const levels = new Set(ofRelease.map((file) => file.level));
   const chosenLevel = level ?? (levels.has('domain') ? 'domain' : levels.has('host') ? 'host' : undefined);
   const pick = (kind: string) =>
     ofRelease
       .filter((file) => file.level === chosenLevel && file.kind === kind)
       .sort((left, right) => left.part - right.part)
       .map((file) => join(dir, file.name));
-  const vertices = pick('vertices');
-  const edges = pick('edges');
+  const vertices = pick('vertices').length > 0 ? pick('vertices') : partsIn(dir, 'vertices');
+  const edges = pick('edges').length > 0 ? pick('edges') : partsIn(dir, 'edges');
   if (chosenLevel === undefined || vertices.length === 0 || edges.length === 0) {
     throw new UsageError(
       'invalid_input',
@@ -198,11 +215,15 @@ export async function importRelease(dir: string, options: ImportOptions): Promis
   const watch = (phase: ImportProgress['phase'], total?: number) => {
     clearInterval(watching);
     options.onProgress?.({ phase, done: 0, ...(total !== undefined && { total }) });
-    if (options.onProgress === undefined) return;
+    // Names are counted in JS as they are computed; DuckDB's progress is for its own statements.
+    if (options.onProgress === undefined || phase === 'names') return;
     watching = setInterval(() => {
       const progress = connection.progress;
       const done = Number(progress.rows_processed);
-      if (done > 0) options.onProgress?.({ phase, done, ...(total !== undefined && { total }) });
+      const percent = progress.percentage >= 0 ? Math.min(100, Math.round(progress.percentage * 10) / 10) : undefined;
+      if (done > 0 || percent !== undefined) {
+        options.onProgress?.({ phase, done, ...(total !== undefined && { total }), ...(percent !== undefined && { percent }) });
+      }
     }, 250);
     watching.unref();
   };
@@ -375,7 +396,7 @@ async function convert(
   await run(
     `COPY (
        SELECT s.site_id, s.site, s.vertices, s.n_hosts, s.hc_pos AS harmonicc_pos, s.hc_val AS harmonicc_val, s.pr_pos, s.pr_val,
-              CASE WHEN s.hc_pos IS NULL THEN NULL ELSE round(greatest(0, 100 * (1 - ln(s.hc_pos) / ln(${level}))), 1)::FLOAT END AS authority,
+              CASE WHEN s.hc_pos IS NULL THEN NULL ELSE round(greatest(0, 100 * (1 - ln(s.hc_pos) / ln(${level}))), 1)::DOUBLE END AS authority,
               coalesce(r.referring_domains, 0)::INTEGER AS referring_domains
        FROM s LEFT JOIN (SELECT target, count(*) AS referring_domains FROM ${links} GROUP BY target) r ON r.target = s.site_id
        ORDER BY s.site_id) TO ${out('sites.parquet')} ${PARQUET}`,
@@ -470,9 +491,12 @@ function siteOf(row: Record<string, unknown>): GraphSite {
 
 const SITE_COLUMNS = 'site_id, site, harmonicc_pos, harmonicc_val, pr_pos, pr_val, authority, referring_domains';
 
-/** Opens the queries over an imported release folder (DuckDB loads here, on first use). */
+/** Opens the queries over an imported release folder (DuckDB loads here, on first use). Memory is
+ *  bounded by `memoryLimit`, by default a quarter of the machine and at most 768 MB: a query reads a
+ *  few row groups, so more only fills DuckDB's caches. */
 export async function openWebGraph(imported: ImportedRelease, options: { cacheDir: string; memoryLimit?: string }): Promise<WebGraph> {
-  const { instance, connection } = await openDuckDb(options);
+  const limit = options.memoryLimit ?? `${Math.min(768, Number.parseInt(defaultMemoryLimit(undefined), 10))}MB`;
+  const { instance, connection } = await openDuckDb({ cacheDir: options.cacheDir, memoryLimit: limit });
   const { folder, manifest } = imported;
   const file = (name: string) => sqlText(join(folder, name));
   try {
