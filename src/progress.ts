@@ -11,7 +11,7 @@ export interface ProgressBar {
 }
 
 export interface ProgressOptions {
-  stream?: { write(text: string): unknown; isTTY?: boolean };
+  stream?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   /** Default: the stream's own isTTY. */
   tty?: boolean;
   /** Lines on a pipe at most this often; default 15 s. */
@@ -68,7 +68,10 @@ export function createProgressBar(label: string, options: ProgressOptions = {}):
         drawn = true;
         const filled = total !== undefined && total > 0 ? Math.min(BAR_WIDTH, Math.round((done / total) * BAR_WIDTH)) : 0;
         const bar = total !== undefined && total > 0 ? `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ` : '';
-        stream.write(`\r\x1b[K${label} ${bar}${describe()}`);
+        // Cut to the terminal's width: a wrapped line could not be redrawn in place.
+        const line = `${label} ${bar}${describe()}`;
+        const width = stream.columns;
+        stream.write(`\r\x1b[K${width !== undefined && width > 10 && line.length >= width ? `${line.slice(0, width - 2)}…` : line}`);
         return;
       }
       // A line saying nothing has happened yet is noise in a log.

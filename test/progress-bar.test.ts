@@ -24,6 +24,13 @@ describe('createProgressBar', () => {
     expect(writes.at(-1)).toMatch(/^\r\x1b\[Kedges: 10\.0 MB in 10 s\n$/);
   });
 
+  it('on a narrow terminal cuts the line to its width, so it never wraps', () => {
+    const writes: string[] = [];
+    const bar = createProgressBar('cc-main-2026-mar-apr-may-domain-edges.txt.gz', { stream: { isTTY: true, columns: 40, write: (text: string) => writes.push(text) }, now: () => 0 });
+    bar.update(1024, 4096);
+    expect(writes[0]!.replace('\r\x1b[K', '').length).toBeLessThan(40);
+  });
+
   it('on a pipe writes whole lines, at most one per interval, with no control characters', () => {
     let now = 0;
     const { writes, stream } = sink(false);

@@ -18,7 +18,7 @@ export interface WebgraphFetchOptions {
   level?: string;
   signal?: AbortSignal;
   /** Default: process.stderr. */
-  stderr?: { write(text: string): unknown; isTTY?: boolean };
+  stderr?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   importRelease: ImportReleaseFunction;
 }
 
@@ -150,7 +150,7 @@ export async function fetchSubcommand(
     return 2;
   }
   const { importRelease } = await import('../providers/local/engine/webgraph.js');
-  const stderr = { write: (text: string) => io.err(text), isTTY: process.stderr.isTTY === true };
+  const stderr = { write: (text: string) => io.err(text), isTTY: process.stderr.isTTY === true, ...(process.stderr.columns !== undefined && { columns: process.stderr.columns }) };
   let result: WebgraphFetchResult;
   try {
     result = await webgraphFetch({

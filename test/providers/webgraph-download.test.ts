@@ -76,6 +76,13 @@ describe('downloadRelease', () => {
     expect(readFileSync(join(done.dir, `${OLDER}-domain-edges.txt.gz`)).equals(server.files.get(`${OLDER}/domain/${OLDER}-domain-edges.txt.gz`)!)).toBe(true);
   });
 
+  it('refuses to start when the disk cannot hold the files, saying how much is needed and what to do', async () => {
+    const error = await downloadRelease({ settings: settings(), cacheDir, level: 'domain', downloader, freeBytes: async () => 10 }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'invalid_input' });
+    expect(String((error as Error).message)).toMatch(/needs \d+ B more to download, but .* has 10 B free.*BACKLINK_GAP_CACHE_DIR/);
+    expect(server.seen.filter((request) => request.method === 'GET' && request.path.startsWith('/data/'))).toHaveLength(0);
+  });
+
   it('refuses an unknown release, naming the ones the list has', async () => {
     const error = await downloadRelease({ settings: settings(), cacheDir, level: 'domain', release: 'cc-main-1999-jan', downloader }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'invalid_input' });

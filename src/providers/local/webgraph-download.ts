@@ -6,12 +6,12 @@
 // for the host level; UNVERIFIED for recent domain levels): its parts land at their path under the
 // level folder (`vertices/part-….txt.gz`). BACKLINK_GAP_WEBGRAPH_PARTS picks single, listing or auto.
 
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { WebgraphDownloadSettings } from '../../config.js';
 import { BacklinkGapError, UsageError } from '../../errors.js';
-import type { DownloadProgress, DownloadResult, Downloader } from '../../http/download.js';
+import { type DownloadProgress, type DownloadResult, type Downloader, formatBytes } from '../../http/download.js';
 
 export type WebgraphLevel = 'domain' | 'host';
 export type WebgraphKind = 'vertices' | 'edges' | 'ranks';
@@ -50,6 +50,8 @@ export interface DownloadReleaseOptions {
   downloader: Downloader;
   signal?: AbortSignal;
   onEvent?: (event: DownloadEvent) => void;
+  /** Free bytes on the disk holding `dir` (tests pass a fake); default statfs. */
+  freeBytes?: (dir: string) => Promise<number>;
 }
 
 export interface DownloadedRelease {
@@ -198,6 +200,7 @@ export async function downloadRelease(options: DownloadReleaseOptions): Promise<
 
   const dir = downloadDirectory(options.cacheDir, release, level);
   await mkdir(dir, { recursive: true });
+  await checkSpace(dir, plan.files, options.freeBytes ?? freeBytesOf);
   // Listings first (small): they say which parts there are, so the file count is known before data flows.
   const data: PlannedFile[] = [];
   const listings: PlannedFile[] = [];
@@ -236,4 +239,35 @@ function missingError(release: string, level: WebgraphLevel, missing: string[], 
       settings.parts === 'auto' ? '' : `, or set BACKLINK_GAP_WEBGRAPH_PARTS=auto (now ${settings.parts})`
     }.`,
   );
+}
+
+async function freeBytesOf(dir: string): Promise<number> {
+  const info = await statfs(dir);
+  return Number(info.bavail) * Number(info.bsize);
+}
+
+/** Refuses to start a download the disk cannot hold (what is already on disk, whole or partial, counts). */
+async function checkSpace(dir: string, files: PlannedFile[], freeBytes: (dir: string) => Promise<number>): Promise<void> {
+  let needed = 0;
+  for (const file of files) {
+    if (file.size === undefined) continue;
+    const destination = join(dir, ...file.path.split('/'));
+    const have = Math.max(await sizeOf(destination), await sizeOf(`${destination}.partial`));
+    needed += Math.max(0, file.size - have);
+  }
+  const free = await freeBytes(dir);
+  if (needed > free) {
+    throw new UsageError(
+      'invalid_input',
+      `the release needs ${formatBytes(needed)} more to download, but ${dir} has ${formatBytes(free)} free (and the Parquet import needs about as much again). Free some space, or set BACKLINK_GAP_CACHE_DIR to a larger disk.`,
+    );
+  }
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
 }
