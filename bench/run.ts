@@ -21,6 +21,7 @@ import { measureApp } from './figures/app.js';
 import { measureCacheGroup } from './figures/cache.js';
 import { measureCheck } from './figures/check.js';
 import { measureRoutes } from './figures/routes.js';
+import { measureExports } from './figures/exports.js';
 import { measureFanout } from './figures/fanout.js';
 import { measureLocal } from './figures/local.js';
 import { measureMemory } from './figures/memory.js';
@@ -39,6 +40,7 @@ const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   roundtrip: measureRoundtrip,
   fanout: measureFanout,
   local: measureLocal,
+  exports: measureExports,
   cache: measureCacheGroup,
   tokens: measureTokens,
   memory: measureMemory,
