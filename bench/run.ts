@@ -20,6 +20,7 @@ import { parseArgs, promisify } from 'node:util';
 import { measureApp } from './figures/app.js';
 import { measureCacheGroup } from './figures/cache.js';
 import { measureCheck } from './figures/check.js';
+import { measureEngine } from './figures/engine.js';
 import { measureRoutes } from './figures/routes.js';
 import { measureFanout } from './figures/fanout.js';
 import { measureLocal } from './figures/local.js';
@@ -39,6 +40,7 @@ const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   roundtrip: measureRoundtrip,
   fanout: measureFanout,
   local: measureLocal,
+  engine: measureEngine,
   cache: measureCacheGroup,
   tokens: measureTokens,
   memory: measureMemory,

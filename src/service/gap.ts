@@ -7,14 +7,15 @@ import { mergeProspects } from '../analysis/merge.js';
 import { filterProspects, hidesPlatformsByDefault, type ProspectFilter } from '../analysis/prospects.js';
 import { droppedReferrersNote, rankPublicProspects } from '../analysis/rank.js';
 import { cacheKey } from '../cache/key.js';
-import type { DryRun, GapQuery, GapResult, GapRun, ProspectCore, ProviderName } from '../domain.js';
-import { DEFAULTS, PROVIDER_TITLES } from '../domain.js';
+import { bestLinkingPage } from '../analysis/prospects.js';
+import type { DryRun, GapQuery, GapResult, GapRun, Prospect, ProspectCore, ProviderName } from '../domain.js';
+import { DEFAULTS, isDryRun, PROVIDER_TITLES } from '../domain.js';
 import { UsageError, describeError, invalidInput } from '../errors.js';
 import { normalizeDomain, normalizeDomainList } from '../hosts.js';
 import type { CallContext, Provider } from '../providers/provider.js';
 import { holdForConfirmation } from './confirm.js';
 import { costsOf } from './spending.js';
-import type { CallOptions, GapInput, GapOutcome, OperationDependencies, Stored } from './types.js';
+import type { BacklinksInput, CallOptions, GapInput, GapOutcome, NextCall, OperationDependencies, Service, Stored } from './types.js';
 
 export function gapQueryOf(input: GapInput): GapQuery {
   const yourDomain = normalizeDomain(input.your_domain, 'your_domain');
@@ -41,7 +42,10 @@ export function gapQueryOf(input: GapInput): GapQuery {
   return { your_domain: yourDomain, competitor_domains: competitors, limit: input.limit ?? DEFAULTS.gapLimit, min_competitors: minCompetitors };
 }
 
-export function createGap(deps: OperationDependencies): (input: GapInput, options?: CallOptions) => Promise<GapOutcome | DryRun> {
+export function createGap(
+  deps: OperationDependencies,
+  backlinks?: Service['backlinks'],
+): (input: GapInput, options?: CallOptions) => Promise<GapOutcome | DryRun> {
   const { registry, cache, runs, now, spending } = deps;
 
   function gapKey(provider: Provider, query: GapQuery): string {
@@ -182,7 +186,10 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
     }
     const cachedAll = ok.every(({ outcome }) => outcome.cached);
     const ages = ok.map(({ outcome }) => outcome.age_seconds).filter((age): age is number => age !== undefined);
+    const shown = visible.slice(0, top);
+    const pagesCall = pending || backlinks === undefined ? undefined : await pagesCallOf(shown, query.competitor_domains[0]!, backlinks);
     return {
+      ...(pagesCall !== undefined && { pages_call: pagesCall }),
       status: pending ? 'pending' : 'complete',
       run_id: runId,
       provider: providerName,
@@ -191,7 +198,7 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
       min_competitors: query.min_competitors,
       total_prospects: totalProspects,
       kept: kept.length,
-      top: visible.slice(0, top),
+      top: shown,
       left_out: {
         platform_or_social: hiddenByDefault.filter((p) => p.category === 'platform_or_social').length,
         suspect_spam: hiddenByDefault.filter((p) => p.category === 'suspect_spam').length,
@@ -219,6 +226,24 @@ export function createGap(deps: OperationDependencies): (input: GapInput, option
   }
 
   return gap;
+}
+
+/**
+ * The get_backlinks call that finds linking pages when none of the shown prospects has one, priced by
+ * that very call's dry run (the provider's estimate, 0 when cached). A provider that cannot list
+ * backlinks, or none configured, leaves the call without a price.
+ */
+async function pagesCallOf(shown: readonly Prospect[], competitor: string, backlinks: Service['backlinks']): Promise<GapOutcome['pages_call']> {
+  if (shown.length === 0 || shown.some((prospect) => bestLinkingPage(prospect) !== undefined || (prospect.source_pages ?? []).length > 0)) return undefined;
+  const args = { target: competitor, mode: 'one_per_domain' } satisfies BacklinksInput;
+  const call: NextCall = { tool: 'get_backlinks', arguments: args };
+  try {
+    const quote = await backlinks({ ...args, dry_run: true });
+    const entry = isDryRun(quote) ? quote.estimates[0] : undefined;
+    return entry === undefined ? { call } : { call, estimate: entry.estimate, cached: entry.cached };
+  } catch {
+    return { call };
+  }
 }
 
 /** The category/route filters and the platform switch of a gap call, as list_prospects takes them. */

@@ -20,11 +20,12 @@ export function createService(deps: ServiceDependencies): Service {
   const shared: OperationDependencies = { ...deps, now: deps.now ?? Date.now, spending: createSpending(deps) };
   const { prospects, prospectsCsv, loadRun, listRuns } = createProspects(shared);
   const web = deps.web ?? createWebFetcher({ allowLoopback: deps.config.fetchAllowLoopback, logger: deps.logger });
+  const backlinks = createBacklinks(shared);
   return {
-    gap: createGap(shared),
+    gap: createGap(shared, backlinks),
     prospects,
     prospectsCsv,
-    backlinks: createBacklinks(shared),
+    backlinks,
     intersect: createIntersect(shared),
     usage: createUsage(shared),
     run: loadRun,

@@ -110,6 +110,10 @@ export interface GapOutcome extends Provenance {
   providers?: Array<{ provider: ProviderName; status: 'ok' | 'error'; prospects?: number; error?: string }>;
   notes: string[];
   next_call: NextCall;
+  /** When no prospect in `top` has a linking page (LocalSEOData, OneClickSEO return none): the
+   *  get_backlinks call that lists them for the first competitor, with its provider's estimate for
+   *  that very call (0 when cached), or no estimate when no configured provider can answer it. */
+  pages_call?: { call: NextCall; estimate?: Cost; cached?: boolean };
 }
 
 // ---- list_prospects -----------------------------------------------------------------------------

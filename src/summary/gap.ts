@@ -4,7 +4,7 @@ import type { Prospect } from '../domain.js';
 import type { GapOutcome } from '../service/index.js';
 import { bestLinkingPage } from '../analysis/prospects.js';
 import { routeHowTo } from '../analysis/routes.js';
-import { nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
+import { formatCost, nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
 import { followText, pageText, relText } from './pages.js';
 
 export type ResponseFormat = 'concise' | 'detailed';
@@ -113,6 +113,15 @@ function checkedText(prospect: Prospect): string | undefined {
   return parts.join(' · ');
 }
 
+/** What the pages call costs, as its provider estimates it for that very call. */
+function pagesCallCost(pagesCall: GapOutcome['pages_call']): string {
+  const estimate = pagesCall?.estimate;
+  if (estimate === undefined) return 'with a paid provider each call costs (add dry_run: true to see how much)';
+  if (pagesCall?.cached) return `this one is cached (free; ${estimate.provider})`;
+  if (estimate.unit === 'none' || estimate.amount === 0) return `free with ${estimate.provider}`;
+  return `this one costs ${formatCost(estimate)} by the provider's estimate, about as much for each other competitor`;
+}
+
 function counts(record: Record<string, number | undefined>, labels?: (key: string) => string): string {
   return Object.entries(record)
     .filter(([, count]) => (count ?? 0) > 0)
@@ -154,10 +163,10 @@ export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format
   }
   // A provider without linking pages (LocalSEOData, OneClickSEO): say so once, and how to find them.
   if (rows.length > 0 && rows.every((prospect) => bestLinkingPage(prospect) === undefined && (prospect.source_pages ?? []).length === 0)) {
-    const competitor = outcome.competitor_domains[0];
+    const call = outcome.pages_call?.call ?? { tool: 'get_backlinks', arguments: { target: outcome.competitor_domains[0], mode: 'one_per_domain' } };
     lines.push(
-      `linking pages unknown (${outcome.provider} returns none): get_backlinks {"target":"${competitor}","mode":"one_per_domain"} lists each referring domain's page to that competitor, ` +
-        'one call per competitor; with a paid provider each call costs (add dry_run: true to see how much).',
+      `linking pages unknown (${outcome.provider} returns none): ${nextCallText(call)} lists each referring domain's page to that competitor, ` +
+        `one call per competitor; ${pagesCallCost(outcome.pages_call)}.`,
     );
   }
   const leftOut: string[] = [];

@@ -1,38 +1,61 @@
 // The backlink_gap text where a provider returns no linking pages: it says so once, with the call
-// that finds them and what that costs.
+// that finds them and what that very call costs, as its provider estimates it (free once cached).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isDryRun } from '../../src/domain.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DryRun, isDryRun } from '../../src/domain.js';
 import type { GapOutcome } from '../../src/service/index.js';
 import { renderGapResult } from '../../src/tools/backlink-gap.js';
-import { createFakeProvider, prospect } from '../helpers/fake-provider.js';
+import { backlinkRows, createFakeProvider, prospect } from '../helpers/fake-provider.js';
 import { type TestRuntime, testRuntime } from '../helpers/runtime.js';
 
-let runtime: TestRuntime;
 const COMPETITORS = ['a.com', 'b.com'];
+const PAGES_CALL = 'get_backlinks {"target":"a.com","mode":"one_per_domain"}';
 
-beforeAll(() => {
-  const fake = createFakeProvider('localseodata', {
+/** LocalSEOData answers the gap without pages; `paid` adds a DataForSEO that lists backlinks at $0.02 a call. */
+function runtimeWith(paid: boolean): TestRuntime {
+  const localseodata = createFakeProvider('localseodata', {
     prospects: Array.from({ length: 20 }, (_, i) =>
       prospect(`site-${i}.com`, COMPETITORS.slice(0, 1 + (i % 2)), { authority: 40 + i, backlinks: 6, dofollow_links: 2, by_competitor: { 'a.com': { links: 4 } } }),
     ),
   });
-  runtime = testRuntime({}, { localseodata: fake });
-});
+  const dataforseo = createFakeProvider('dataforseo', { unit: 'usd', costPerCall: 0.02, backlinks: backlinkRows(5, 'a.com') });
+  return testRuntime({}, { localseodata, ...(paid && { dataforseo }) });
+}
 
-afterAll(async () => {
-  await runtime.dispose();
+async function gapOf(runtime: TestRuntime): Promise<GapOutcome> {
+  const outcome = await runtime.service.gap({ your_domain: 'me.com', competitor_domains: COMPETITORS, provider: 'localseodata' });
+  if (isDryRun(outcome)) throw new Error('not a dry run');
+  return outcome;
+}
+
+let runtime: TestRuntime | undefined;
+afterEach(async () => {
+  await runtime?.dispose();
+  runtime = undefined;
 });
 
 describe('backlink_gap text without linking pages', () => {
-  it('says pages are unknown and names the call that finds them and its cost', async () => {
-    const outcome = await runtime.service.gap({ your_domain: 'me.com', competitor_domains: COMPETITORS, provider: 'localseodata' });
-    if (isDryRun(outcome)) throw new Error('not a dry run');
-    const concise = renderGapResult(outcome as GapOutcome, 'concise', 9000).text;
-    expect(concise).toContain('linking pages unknown (localseodata returns none): get_backlinks {"target":"a.com","mode":"one_per_domain"}');
-    expect(concise).toMatch(/dry_run: true to see how much/);
+  it('names the call that finds them and quotes its estimated cost, then says it is cached once made', async () => {
+    runtime = runtimeWith(true);
+    const outcome = await gapOf(runtime);
+    const { text: concise, structured } = renderGapResult(outcome, 'concise', 9000);
+    expect(concise).toContain(`linking pages unknown (localseodata returns none): ${PAGES_CALL} lists each referring domain's page`);
+    expect(concise).toContain('this one costs dataforseo $0.02 by the provider\'s estimate');
+    expect(concise).not.toMatch(/dry_run: true to see how much/);
     expect(concise).toMatch(/ df 2\/6 /);
-    const detailed = renderGapResult(outcome as GapOutcome, 'detailed', 9000).text;
+    // The quote is the dry run of that very call.
+    const dry = (await runtime.service.backlinks({ target: 'a.com', mode: 'one_per_domain', dry_run: true })) as DryRun;
+    expect(structured.pages_call).toEqual({ call: { tool: 'get_backlinks', arguments: { target: 'a.com', mode: 'one_per_domain' } }, estimate: dry.estimates[0]!.estimate, cached: false });
+    const detailed = renderGapResult(outcome, 'detailed', 9000).text;
     expect(detailed).toContain('   a.com: 4 links · page unknown');
+
+    await runtime.service.backlinks({ target: 'a.com', mode: 'one_per_domain' });
+    expect(renderGapResult(await gapOf(runtime), 'concise', 9000).text).toContain(`${PAGES_CALL} lists each referring domain's page to that competitor, one call per competitor; this one is cached (free; dataforseo).`);
+  });
+
+  it('says the call is free where only local data can list backlinks', async () => {
+    runtime = runtimeWith(false);
+    const concise = renderGapResult(await gapOf(runtime), 'concise', 9000).text;
+    expect(concise).toContain(`${PAGES_CALL} lists each referring domain's page to that competitor, one call per competitor; free with local.`);
   });
 });

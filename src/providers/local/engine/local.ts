@@ -194,15 +194,14 @@ const optional = <T>(value: unknown): T | undefined => (value === null || value 
  *  the in-memory index ranks them: competitors, authority, links, name. */
 async function gapOf(connection: DuckDBConnection, query: GapOfQuery): Promise<GapOfAnswer> {
   const names = [...query.competitors, query.you];
-  const known = await rows(connection, `SELECT id, name FROM domains WHERE name IN (${names.map(sqlText).join(', ')})`);
+  const known = await rows(
+    connection,
+    `SELECT id, name, EXISTS (SELECT 1 FROM pairs p WHERE p.target = d.id) AS linked FROM domains d WHERE name IN (${names.map(sqlText).join(', ')})`,
+  );
   const idOf = new Map(known.map((row) => [row.name as string, row.id as number]));
   const competitorIds = query.competitors.map((name) => idOf.get(name) ?? -1);
   const you = idOf.get(query.you) ?? -1;
-  const present = await rows(
-    connection,
-    `SELECT DISTINCT target FROM pairs WHERE target IN (${[...competitorIds, you].join(', ')})`,
-  );
-  const withLinks = new Set(present.map((row) => row.target as number));
+  const withLinks = new Set(known.flatMap((row) => (row.linked === true ? [row.id as number] : [])));
   const absent = competitorIds.flatMap((id, position) => (withLinks.has(id) ? [] : [position]));
   const flags = competitorIds.flatMap((id, position) => (id === -1 ? [] : [`(${id}, ${2 ** position})`]));
   if (flags.length === 0) return { rows: [], total: 0, absent, youKnown: you !== -1 };
@@ -304,12 +303,22 @@ async function gapOf(connection: DuckDBConnection, query: GapOfQuery): Promise<G
 // ---- targets ----------------------------------------------------------------------------------------
 
 /** A target as SQL over `links` (internal links are not in the layout), or undefined when nothing can match. */
-async function targetFilter(connection: DuckDBConnection, cache: LooseCache, target: string, scope: Scope): Promise<string | undefined> {
-  const host = hostOf(target);
-  if (host === undefined) return undefined;
-  const [found] = await rows(connection, `SELECT id FROM domains WHERE name = ${sqlText(sourceDomainOf(host))}`);
-  if (found === undefined) return undefined;
-  const id = found.id as number;
+async function targetFilters(connection: DuckDBConnection, cache: LooseCache, targets: Array<{ target: string; scope: Scope }>): Promise<Array<string | undefined>> {
+  const hosts = targets.map((target) => hostOf(target.target));
+  const names = [...new Set(hosts.flatMap((host) => (host === undefined ? [] : [sourceDomainOf(host)])))];
+  // One look-up for every target's domain.
+  const found = names.length === 0 ? [] : await rows(connection, `SELECT id, name FROM domains WHERE name IN (${names.map(sqlText).join(', ')})`);
+  const ids = new Map(found.map((row) => [row.name as string, row.id as number]));
+  return Promise.all(
+    targets.map((target, position) => {
+      const host = hosts[position];
+      const id = host === undefined ? undefined : ids.get(sourceDomainOf(host));
+      return host === undefined || id === undefined ? undefined : targetFilter(connection, cache, target.target, target.scope, host, id);
+    }),
+  );
+}
+
+async function targetFilter(connection: DuckDBConnection, cache: LooseCache, target: string, scope: Scope, host: string, id: number): Promise<string | undefined> {
   if (scope === 'root_domain') return `target = ${id}`;
   if (scope === 'subdomain') return `target = ${id} AND target_host = ${sqlText(host)}`;
   // A page matches by the loose key the index uses (no scheme, www, trailing slash or fragment).
@@ -352,8 +361,9 @@ export interface IntersectOfQuery {
 
 /** Sources linking to at least `minMatching` positives and to no negative, ranked as the index ranks them. */
 async function intersectOf(connection: DuckDBConnection, cache: LooseCache, query: IntersectOfQuery): Promise<{ results: IntersectRow[]; total: number }> {
-  const positives = await Promise.all(query.positives.map((target) => targetFilter(connection, cache, target.target, target.scope)));
-  const negatives = await Promise.all(query.negatives.map((target) => targetFilter(connection, cache, target.target, target.scope)));
+  const filters = await targetFilters(connection, cache, [...query.positives, ...query.negatives]);
+  const positives = filters.slice(0, query.positives.length);
+  const negatives = filters.slice(query.positives.length);
   const matched = taggedLinks(positives, 'source, source_url, link, nofollow, last_seen_order');
   if (matched === undefined) return { results: [], total: 0 };
   const unit = query.byDomain ? 'source' : 'source_url';
@@ -447,7 +457,7 @@ const GOV = String.raw`\.gov$|\.gov\.[a-z]{2}$`;
 
 /** A target's backlinks, filtered, one per domain or anchor or as they are, with the index's metrics and summary. */
 async function backlinksOf(connection: DuckDBConnection, cache: LooseCache, query: BacklinksOfQuery): Promise<BacklinksOfAnswer> {
-  const filter = await targetFilter(connection, cache, query.target, query.scope);
+  const [filter] = await targetFilters(connection, cache, [{ target: query.target, scope: query.scope }]);
   const empty: BacklinksOfAnswer = {
     metrics: { links_in: 0, ref_domains: 0, dofollow: 0, nofollow: 0, edu_links: 0, gov_links: 0 },
     summary: { covered_links: 0, covers: 'matching', referring_domain_count: 0, referring_domains: [], anchor_count: 0, anchors: [] },
@@ -461,48 +471,57 @@ async function backlinksOf(connection: DuckDBConnection, cache: LooseCache, quer
     ...(query.anchor === undefined ? [] : [`contains(lower(anchor), ${sqlText(query.anchor.toLowerCase())})`]),
   ];
   // m: every link into the target (the metrics count them all); k: those the filters keep.
-  const base = `m AS (SELECT l.*, d.name, d.authority, d.spam, d.authority_rank FROM (SELECT * FROM links WHERE ${filter}) l JOIN domains d ON d.id = l.source),
-     k AS (SELECT * FROM m ${conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`})`;
-  const [metrics] = await rows(
-    connection,
-    `WITH ${base}
-     SELECT count(*) AS links_in, count(DISTINCT source) AS ref_domains, count(*) FILTER (WHERE NOT nofollow) AS dofollow,
-            count(*) FILTER (WHERE nofollow) AS nofollow,
-            count(*) FILTER (WHERE regexp_matches('.' || name, ${sqlText(EDU)})) AS edu_links,
-            count(*) FILTER (WHERE NOT regexp_matches('.' || name, ${sqlText(EDU)}) AND regexp_matches('.' || name, ${sqlText(GOV)})) AS gov_links,
-            (SELECT count(*) FROM k) AS covered, (SELECT count(DISTINCT source) FROM k) AS domain_count,
-            (SELECT count(DISTINCT lower(anchor)) FROM k) AS anchor_count
-     FROM m`,
-  );
-  const summaryDomains = await rows(
-    connection,
-    `WITH ${base}
-     SELECT name, authority, count(*) AS links, count(*) FILTER (WHERE NOT nofollow) AS dofollow,
-            arg_min(anchor, (nofollow, -last_seen_order, source_url, link)) AS anchor
-     FROM k GROUP BY name, authority, authority_rank ORDER BY links DESC, authority_rank DESC, name LIMIT ${SUMMARY_DOMAINS}`,
-  );
-  const summaryAnchors = await rows(
-    connection,
-    `WITH ${base}
-     SELECT lower(trim(arg_min(anchor, link))) AS text, count(*) AS links FROM k GROUP BY lower(anchor) ORDER BY links DESC, text LIMIT ${SUMMARY_ANCHORS}`,
-  );
-  // One row per domain (its best link), per anchor (its first in output order) or per link.
+  // m: every link into the target (the metrics count them all); k: those the filters keep. One
+  // statement: each is computed once, and one round trip brings metrics, summary and the page.
   const candidates =
     query.mode === 'one_per_domain'
       ? 'SELECT * FROM k QUALIFY row_number() OVER (PARTITION BY source ORDER BY nofollow, last_seen_order DESC, source_url, link) = 1'
       : query.mode === 'one_per_anchor'
         ? 'SELECT * FROM k QUALIFY row_number() OVER (PARTITION BY lower(anchor) ORDER BY authority_rank DESC, source_url, link) = 1'
         : 'SELECT * FROM k';
-  const page = await rows(
+  const [answer] = await rows(
     connection,
-    `WITH ${base}, c AS (${candidates})
-     SELECT *, count(*) OVER () AS total FROM c ORDER BY authority_rank DESC, source_url, link LIMIT ${query.limit} OFFSET ${query.offset}`,
+    `WITH m AS MATERIALIZED (
+       SELECT l.*, d.name, d.authority, d.spam, d.authority_rank FROM (SELECT * FROM links WHERE ${filter}) l JOIN domains d ON d.id = l.source
+     ),
+     k AS MATERIALIZED (SELECT * FROM m ${conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`}),
+     c AS (${candidates}),
+     kinds AS (
+       SELECT source, regexp_matches('.' || any_value(name), ${sqlText(EDU)}) AS edu, regexp_matches('.' || any_value(name), ${sqlText(GOV)}) AS gov, count(*) AS links
+       FROM m GROUP BY source
+     ),
+     top_domains AS (
+       SELECT name, authority, count(*) AS links, count(*) FILTER (WHERE NOT nofollow) AS dofollow,
+              arg_min(anchor, (nofollow, -last_seen_order, source_url, link)) AS anchor,
+              row_number() OVER (ORDER BY count(*) DESC, authority_rank DESC, name) AS n
+       FROM k GROUP BY name, authority, authority_rank ORDER BY n LIMIT ${SUMMARY_DOMAINS}
+     ),
+     top_anchors AS (
+       SELECT lower(trim(arg_min(anchor, link))) AS text, count(*) AS links, row_number() OVER (ORDER BY count(*) DESC, lower(trim(arg_min(anchor, link)))) AS n
+       FROM k GROUP BY lower(anchor) ORDER BY n LIMIT ${SUMMARY_ANCHORS}
+     ),
+     page AS (
+       SELECT source_url, name, target_url, anchor, nofollow, authority, spam, first_seen, last_seen,
+              row_number() OVER (ORDER BY authority_rank DESC, source_url, link) AS n
+       FROM c ORDER BY n LIMIT ${query.limit} OFFSET ${query.offset}
+     )
+     SELECT
+       (SELECT count(*) FROM m) AS links_in, (SELECT count(DISTINCT source) FROM m) AS ref_domains,
+       (SELECT count(*) FILTER (WHERE NOT nofollow) FROM m) AS dofollow, (SELECT count(*) FILTER (WHERE nofollow) FROM m) AS nofollow,
+       (SELECT coalesce(sum(links) FILTER (WHERE edu), 0) FROM kinds) AS edu_links,
+       (SELECT coalesce(sum(links) FILTER (WHERE gov AND NOT edu), 0) FROM kinds) AS gov_links,
+       (SELECT count(*) FROM k) AS covered, (SELECT count(DISTINCT source) FROM k) AS domain_count,
+       (SELECT count(DISTINCT lower(anchor)) FROM k) AS anchor_count,
+       (SELECT count(*) FROM c) AS total,
+       (SELECT coalesce(list(top_domains ORDER BY n), []) FROM top_domains) AS top_domains,
+       (SELECT coalesce(list(top_anchors ORDER BY n), []) FROM top_anchors) AS top_anchors,
+       (SELECT coalesce(list(page ORDER BY n), []) FROM page) AS page`,
   );
-  let total = page.length === 0 ? 0 : Number(page[0]!.total);
-  if (page.length === 0 && query.offset > 0) {
-    const [counted] = await rows(connection, `WITH ${base}, c AS (${candidates}) SELECT count(*) AS total FROM c`);
-    total = Number(counted?.total ?? 0);
-  }
+  const metrics = answer;
+  const summaryDomains = (answer?.top_domains ?? []) as Array<Record<string, unknown>>;
+  const summaryAnchors = (answer?.top_anchors ?? []) as Array<Record<string, unknown>>;
+  const page = (answer?.page ?? []) as Array<Record<string, unknown>>;
+  const total = Number(answer?.total ?? 0);
   const count = (value: unknown) => Number(value ?? 0);
   return {
     metrics: {
