@@ -28,7 +28,7 @@ import { ProviderError, UsageError, invalidInput } from '../errors.js';
 import { hostOf, sourceDomainOf } from '../hosts.js';
 import { redact } from '../log.js';
 import { type AdapterDependencies, accountHash, adapterHttpClient, billed, notConfigured, parseResponse, sumCosts } from './adapter.js';
-import type { Balance, CallContext, Operation, Provider, ProviderDescription } from './provider.js';
+import { type Balance, type CallContext, type Operation, type Provider, type ProviderDescription, piece } from './provider.js';
 
 const NAME = 'dataforseo';
 const TITLE = PROVIDER_TITLES[NAME];
@@ -330,7 +330,12 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
     let done = 0;
     const settled = await Promise.allSettled(
       positives.map(async (positive) => {
-        const answer = await intersectionCall([positive], negatives, { limit: perCall, offset: 0, orderBy: window.orderBy }, context);
+        // One call per target: one bought by an earlier call that failed or was cancelled is not bought again.
+        const key = { path: 'domain_intersection', targets: [positive], excluded: negatives, limit: perCall, order: window.orderBy };
+        const { value, stored } = await piece(context, key, () =>
+          intersectionCall([positive], negatives, { limit: perCall, offset: 0, orderBy: window.orderBy }, context),
+        );
+        const answer = stored ? { ...value, cost: 0 } : value;
         done += 1;
         context.progress?.(done, positives.length, `${TITLE}: ${done} of ${positives.length} targets read`);
         return answer;

@@ -24,7 +24,7 @@ import { domainOfHost, hostOf, matchesScope, registrableDomain, sourceDomainOf, 
 import type { Billing, HttpRequest } from '../http/client.js';
 import { upstreamDetail } from '../http/failures.js';
 import { type AdapterDependencies, accountHash, adapterHttpClient, billed, notConfigured, parseResponse } from './adapter.js';
-import type { Balance, CallContext, Operation, Provider, ProviderDescription } from './provider.js';
+import { type Balance, type CallContext, type Operation, type Provider, type ProviderDescription, piece } from './provider.js';
 
 const NAME = 'domdetailer';
 const TITLE = PROVIDER_TITLES[NAME];
@@ -196,18 +196,25 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
   };
 
   /** One call per domain, concurrent within the client's bound, with progress as each lands. */
-  const fetchSamples = async (domains: string[], onePerDomain: boolean, context: CallContext): Promise<Map<string, Sample>> => {
+  /** The samples by domain, and how many calls were bought (the rest were kept from an earlier call). */
+  const fetchSamples = async (domains: string[], onePerDomain: boolean, context: CallContext): Promise<{ samples: Map<string, Sample>; bought: number }> => {
     let done = 0;
     context.progress?.(0, domains.length, `${TITLE}: fetching backlinks of ${domains.length} domains`);
-    const samples = await Promise.all(
+    // Every call is waited for, failed or not, so each one bought is kept (CallContext.pieces) before an
+    // error leaves: repeating the call then buys only the samples it had not bought yet.
+    const settled = await Promise.allSettled(
       domains.map(async (domain) => {
-        const sample = await fetchSample(domain, onePerDomain, context);
+        const key = { path: settings.backlinksPath, domain, onePerDomain };
+        const { value, stored } = await piece(context, key, () => fetchSample(domain, onePerDomain, context));
         done += 1;
         context.progress?.(done, domains.length, `${TITLE}: fetched backlinks of ${done} of ${domains.length} domains`);
-        return [domain, sample] as const;
+        return { domain, value, stored };
       }),
     );
-    return new Map(samples);
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    const fetched = settled.map((outcome) => (outcome as PromiseFulfilledResult<{ domain: string; value: Sample; stored: boolean }>).value);
+    return { samples: new Map(fetched.map(({ domain, value }) => [domain, value])), bought: fetched.filter(({ stored }) => !stored).length };
   };
 
   async function backlinks(query: BacklinksQuery, context: CallContext): Promise<BacklinksResult> {
@@ -257,7 +264,7 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
     if (apiKey === undefined) throw notConfigured(NAME);
     const domains = [query.your_domain, ...query.competitor_domains.filter((domain) => domain !== query.your_domain)];
     // One row per referring domain is all a gap needs, and it lets the 5,000-row sample reach more domains.
-    const samples = await fetchSamples(domains, true, context);
+    const { samples, bought } = await fetchSamples(domains, true, context);
     const asked = new Set(domains);
     const yours = new Set(samples.get(query.your_domain)?.rows.map((row) => row.sourceDomain));
 
@@ -308,7 +315,7 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
     return {
       prospects,
       total_prospects: kept.length,
-      cost: credits(domains.length),
+      cost: credits(bought),
       status: 'complete',
       notes: [
         `${TITLE} has no gap endpoint: computed from one backlinks call per domain (${domains.length} calls, ${CREDITS_PER_CALL} credits each).`,
@@ -324,7 +331,7 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
     const domainOf = (target: string) => registrableDomain(target) ?? sourceDomainOf(target);
     const domains = [...new Set(all.map((target) => domainOf(target.target)))];
     // Page-level source and target URLs are needed here, so the full sample is fetched.
-    const samples = await fetchSamples(domains, false, context);
+    const { samples, bought } = await fetchSamples(domains, false, context);
 
     interface Source {
       source: string;
@@ -377,7 +384,7 @@ export function createDomDetailerProvider(settings: DomDetailerSettings, deps: A
     if (query.sort !== 'matching_target_count') {
       notes.push(`${TITLE} reports no authority or spam score, so the results are sorted by matching_target_count, then source.`);
     }
-    const result: IntersectResult = { results: rows, total: matching.length, cost: credits(domains.length), notes };
+    const result: IntersectResult = { results: rows, total: matching.length, cost: credits(bought), notes };
     if (offset + query.limit < matching.length) result.next_token = encodeOffset(offset + query.limit);
     return result;
   }

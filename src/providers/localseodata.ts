@@ -9,7 +9,7 @@ import { registrableDomain, sourceDomainOf } from '../hosts.js';
 import type { HttpRequest } from '../http/client.js';
 import { upstreamDetail } from '../http/failures.js';
 import { type AdapterDependencies, accountHash, adapterHttpClient, billed, notConfigured, parseResponse, sumCosts } from './adapter.js';
-import type { CallContext, Operation, Provider, ProviderDescription } from './provider.js';
+import { type CallContext, type Operation, type Provider, type ProviderDescription, piece } from './provider.js';
 
 const NAME = 'localseodata';
 const TITLE = PROVIDER_TITLES[NAME];
@@ -170,7 +170,10 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
     // Every batch is waited for, failed or not, so each billed answer is recorded before an error leaves.
     const settled = await Promise.allSettled(
       batches.map(async (batch) => {
-        const called = await callGap(query.your_domain, batch, query.limit, context);
+        // A batch bought by an earlier call that failed or was cancelled half-way is not bought again.
+        const key = { path: 'backlinks/gap', your_domain: query.your_domain, competitor_domains: batch, limit: query.limit };
+        const { value, stored } = await piece(context, key, () => callGap(query.your_domain, batch, query.limit, context));
+        const called = stored ? { ...value, cost: credits(0) } : value;
         done += 1;
         if (batches.length > 1) context.progress?.(done, batches.length, `${TITLE}: ${done} of ${batches.length} competitor batches`);
         return called;

@@ -30,6 +30,30 @@ export interface CallContext {
    *  request, never once per operation; the service settles the budget reservation and the ledger
    *  from it (service/spending.ts). A result's `cost` is the sum of what was spent this way. */
   spend?: (cost: Cost) => void;
+  /** Single billed requests of this operation already paid for, kept by the service under the
+   *  provider's account as long as whole answers are cached. An operation made of several billed
+   *  requests (a fan-out over competitors or domains) reads each through `piece`, so repeating a call
+   *  that failed or was cancelled half-way pays only for the requests it had not bought yet. */
+  pieces?: Pieces;
+}
+
+/** A store of parsed answers of single billed requests, keyed by the request's own parameters. */
+export interface Pieces {
+  get<T>(key: Record<string, unknown>): Promise<T | undefined>;
+  put(key: Record<string, unknown>, value: unknown): Promise<void>;
+}
+
+/**
+ * One billed request of a fan-out through `context.pieces`: the stored answer when an earlier call
+ * bought it (`stored: true`, nothing sent, nothing spent), else `fetch()`'s, stored once it arrives.
+ * `key` names the request completely (endpoint and every parameter that changes the answer).
+ */
+export async function piece<T>(context: CallContext, key: Record<string, unknown>, fetch: () => Promise<T>): Promise<{ value: T; stored: boolean }> {
+  const kept = await context.pieces?.get<T>(key);
+  if (kept !== undefined) return { value: kept, stored: true };
+  const value = await fetch();
+  await context.pieces?.put(key, value);
+  return { value, stored: false };
 }
 
 export interface ProviderDescription {

@@ -9,7 +9,8 @@
 
 import type { Cost, DryRun, ProviderName } from '../domain.js';
 import type { Reservation } from '../ledger.js';
-import type { CallContext, Operation, Provider } from '../providers/provider.js';
+import { cacheKey } from '../cache/key.js';
+import type { CallContext, Operation, Pieces, Provider } from '../providers/provider.js';
 import type { CallOptions, Provenance, ServiceDependencies, Stored } from './types.js';
 
 export interface PaidOutcome<T> {
@@ -79,6 +80,17 @@ export function createSpending(deps: ServiceDependencies): Spending {
     }
   }
 
+  /** The provider account's store of single billed requests (CallContext.pieces); `fresh` reads none. */
+  function piecesOf(provider: Provider, fresh: boolean | undefined): Pieces {
+    const account = provider.describe().account;
+    const keyOf = (params: Record<string, unknown>) => cacheKey({ provider: provider.name, operation: 'piece', account, params });
+    return {
+      get: async <T>(params: Record<string, unknown>) => (fresh === true ? undefined : (await cache.get<T>(keyOf(params)))?.value),
+      put: (params, value) =>
+        cache.set(keyOf(params), value).catch((error: unknown) => logger.warn('could not keep a paid request', { provider: provider.name, error: String(error) })),
+    };
+  }
+
   return {
     // Deadlines are wall-clock (the HTTP layer compares them with Date.now()); `now` is the cache's clock.
     // Spend reported outside a paid call (a free read that turned out billed) is still recorded.
@@ -102,7 +114,7 @@ export function createSpending(deps: ServiceDependencies): Spending {
           const remaining = (context.deadline ?? Date.now() + config.deadlineMs) - Date.now();
           const until = now() + remaining + 60_000;
           const reservation = await ledger.reserve(estimate, registry.dailyBudget(provider.name), until);
-          const result = await charged(reservation, context, fetch);
+          const result = await charged(reservation, { ...context, pieces: piecesOf(provider, fresh) }, fetch);
           return { limit: limitOf(operation), result };
         },
         { ...(fresh !== undefined && { fresh }), accept },
