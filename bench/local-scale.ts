@@ -11,7 +11,6 @@ import { silentLogger } from '../src/log.js';
 import { createLocalProvider } from '../src/providers/local.js';
 import { loadDataset } from '../src/providers/local-dataset.js';
 import { generateDataset } from './generate-dataset.js';
-import { generateExports } from './generate-exports.js';
 
 export interface Figure {
   figure: string;
@@ -96,11 +95,7 @@ export async function measureLocalScale(options: { runs?: number } = {}): Promis
 
     const loads = [];
     for (let run = 0; run < runs; run++) loads.push(await loadInChild(dir));
-    // A folder of vendor exports as downloaded (issue 12): fewer runs, each takes seconds.
-    const exportsDir = join(dir, 'vendor-exports');
-    await generateExports(exportsDir, { files: 20, rows: 50_000 });
-    const exportLoads = [];
-    for (let run = 0; run < Math.min(runs, 3); run++) exportLoads.push(await loadInChild(exportsDir));
+    // A folder of vendor exports (issue 12) is its own group: bench/figures/exports.ts.
 
     const provider = createLocalProvider({ dataPath: dir, logger: silentLogger });
     const context = {};
@@ -127,14 +122,6 @@ export async function measureLocalScale(options: { runs?: number } = {}): Promis
     return [
       summarise('local: load 1M links', loads.map((load) => load.milliseconds), 'ms', 3000, `links.csv + domains.csv, ${where}`),
       summarise('local: RSS after load', loads.map((load) => load.rssMegabytes), 'MB', 300, where),
-      summarise(
-        'local: load 20 vendor exports × 50k rows',
-        exportLoads.map((load) => load.milliseconds),
-        'ms',
-        10_000,
-        `Ahrefs (UTF-16, tab), Semrush, Majestic mixed, 1M rows, ${where}`,
-      ),
-      summarise('local: RSS after loading the exports', exportLoads.map((load) => load.rssMegabytes), 'MB', undefined, where),
       summarise('local: RSS before load (same process)', loads.map((load) => load.baselineMegabytes), 'MB', undefined, 'Node + tsx baseline'),
       summarise('local: backlink_gap 5 competitors', gap, 'ms', 50, 'the 5 largest targets, limit 100'),
       summarise('local: link_intersect 6 targets', intersectDomains, 'ms', 50, '4 positive, 2 negative, root_domain sources'),

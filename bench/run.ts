@@ -22,6 +22,7 @@ import { measureCacheGroup } from './figures/cache.js';
 import { measureCheck } from './figures/check.js';
 import { measureEngine } from './figures/engine.js';
 import { measureRoutes } from './figures/routes.js';
+import { measureExports } from './figures/exports.js';
 import { measureFanout } from './figures/fanout.js';
 import { measureLocal } from './figures/local.js';
 import { measureMemory } from './figures/memory.js';
@@ -41,6 +42,7 @@ const GROUPS: Record<string, (options: GroupOptions) => Promise<Row[]>> = {
   fanout: measureFanout,
   local: measureLocal,
   engine: measureEngine,
+  exports: measureExports,
   cache: measureCacheGroup,
   tokens: measureTokens,
   memory: measureMemory,

@@ -11,7 +11,6 @@ const MODULE = '../local-scale.js';
 const EXPECTED: Array<[string, string, number]> = [
   ['local: load 1M links', 'ms', 3000],
   ['local: RSS after load', 'MB', 300],
-  ['local: load 20 vendor exports × 50k rows', 'ms', 10_000],
   ['local: backlink_gap 5 competitors', 'ms', 50],
   ['local: link_intersect 6 targets', 'ms', 50],
   ['local: get_backlinks one_per_domain, largest target', 'ms', 50],

@@ -68,7 +68,7 @@ export async function resolveDatasetFiles(path: string, variable = 'BACKLINK_GAP
   if (info === undefined) {
     throw new UsageError(
       'dataset_error',
-      `${variable} names ${absolute}, which does not exist. Point ${variable} at a links .csv or .jsonl file, or at a folder holding links.csv (and optionally domains.csv); unset it to use the bundled sample.`,
+      `${variable} names ${absolute}, which does not exist. Point ${variable} at a links .csv or .jsonl file, a folder holding links.csv (and optionally domains.csv), or a folder of backlink exports as downloaded; unset it to use the bundled sample.`,
     );
   }
   if (info.isDirectory()) {
@@ -329,9 +329,9 @@ async function loadExports(files: DatasetFiles, now: Date): Promise<LocalDataset
     EXPORT_KINDS.flatMap((kind) => kind.metrics ?? []).map((metric) => [metric.key, { label: metric.label, authority: metric.authority, pageLevel: metric.page_level === true }]),
   );
   const vendor: ExportInfo['vendor'] = new Map();
-  for (const [domain, found] of load.figures) {
-    const id = builder.findDomain(domain);
-    if (id === -1 || id >= figures.authority.length) continue;
+  load.eachFigure((domain, found, known) => {
+    const id = known !== -1 ? known : builder.findDomain(domain);
+    if (id === -1 || id >= figures.authority.length) return;
     const { authority, raw, scale } = authorityOf(found, labels);
     if (authority !== undefined) figures.authority[id] = authority;
     const spam = found.spam_score ?? found.metrics.spam_score;
@@ -344,12 +344,12 @@ async function loadExports(files: DatasetFiles, now: Date): Promise<LocalDataset
       metrics = vendorOnly;
     }
     vendor.set(id, { metrics, ...(raw !== undefined && { raw }), ...(scale !== undefined && { scale }) });
-  }
+  });
   const titles: ExportInfo['titles'] = new Map();
-  for (const [domain, found] of load.titles) {
-    const id = builder.findDomain(domain);
+  load.eachTitles((domain, found, known) => {
+    const id = known !== -1 ? known : builder.findDomain(domain);
     if (id !== -1) titles.set(id, found);
-  }
+  });
   const notes = (domains: string[], owner?: string) => sourceNotes(load, domains, owner);
   return builder.finish(files, figures, { load, vendor, titles, owners: ownerIds, notes });
 }

@@ -21,8 +21,9 @@ export class FigureTable {
   /** Per metric key, the largest value by domain index; NaN where none was read. */
   private readonly metrics = new Map<string, Float64Array>();
   private readonly declared = new Map<number, Declared>();
-  /** Titles by domain index (a dense array: looked up for most rows). */
+  /** Titles by domain index, and how many (asked for most rows: a byte per domain stays in cache). */
   private readonly titles: Array<string[] | undefined> = [];
+  private titleCount = new Uint8Array(16_384);
 
   /** Keep `value` for `key` of a domain when it is the largest seen. */
   keep(key: string, domain: number, value: number): void {
@@ -49,8 +50,7 @@ export class FigureTable {
 
   /** Whether a domain still takes titles (asked before a title is decoded). */
   wantsTitle(domain: number): boolean {
-    const titles = this.titles[domain];
-    return titles === undefined || titles.length < TITLES_PER_DOMAIN;
+    return domain >= this.titleCount.length || this.titleCount[domain]! < TITLES_PER_DOMAIN;
   }
 
   /** A few distinct page titles per referring domain: they help tell a directory from a blog. */
@@ -60,11 +60,20 @@ export class FigureTable {
     const titles = this.titles[domain];
     if (titles === undefined) this.titles[domain] = [title];
     else if (!titles.includes(title)) titles.push(title);
+    else return;
+    if (domain >= this.titleCount.length) {
+      const bigger = new Uint8Array(Math.max(domain + 1, this.titleCount.length * 2));
+      bigger.set(this.titleCount);
+      this.titleCount = bigger;
+    }
+    this.titleCount[domain]!++;
   }
 
-  /** Figures and titles by domain name. */
-  byName(names: readonly string[]): { figures: Map<string, VendorFigures>; titles: Map<string, string[]> } {
-    const figures = new Map<string, VendorFigures>();
+  /**
+   * Visits every domain with figures: its name, its figures, and `datasetId(index)` (the dataset's
+   * id for it when known, else -1), with no map in between: there is one per referring domain.
+   */
+  eachFigure(names: readonly string[], datasetId: (domain: number) => number, visit: (name: string, figures: VendorFigures, id: number) => void): void {
     const keys = [...this.metrics.keys()];
     const columns = keys.map((key) => this.metrics.get(key)!);
     for (let domain = 0; domain < names.length; domain++) {
@@ -78,12 +87,23 @@ export class FigureTable {
       }
       const declared = this.declared.get(domain);
       if (declared !== undefined) found = { metrics: {}, ...found, ...declared };
-      if (found !== undefined) figures.set(names[domain]!, found);
+      if (found !== undefined) visit(names[domain]!, found, datasetId(domain));
     }
-    const titles = new Map<string, string[]>();
+  }
+
+  /** Visits every domain with titles, as eachFigure does. */
+  eachTitles(names: readonly string[], datasetId: (domain: number) => number, visit: (name: string, titles: string[], id: number) => void): void {
     this.titles.forEach((found, domain) => {
-      if (found !== undefined) titles.set(names[domain]!, found);
+      if (found !== undefined) visit(names[domain]!, found, datasetId(domain));
     });
+  }
+
+  /** Figures and titles by domain name. */
+  byName(names: readonly string[]): { figures: Map<string, VendorFigures>; titles: Map<string, string[]> } {
+    const figures = new Map<string, VendorFigures>();
+    const titles = new Map<string, string[]>();
+    this.eachFigure(names, () => -1, (name, found) => figures.set(name, found));
+    this.eachTitles(names, () => -1, (name, found) => titles.set(name, found));
     return { figures, titles };
   }
 }

@@ -99,6 +99,11 @@ export class RowMapper {
     this.links = new LinkKeys(Math.max(65_536, expectedRows));
   }
 
+  /** The dataset's id of a domain (by index) that has links, else -1. */
+  datasetId(domain: number): number {
+    return domain < this.datasetIds.length ? this.datasetIds[domain]! : -1;
+  }
+
   /** One data row of `file`. */
   row(file: FileRows, row: RecordView): void {
     const last = this.cell.read(row, file.columns.field.last_seen);

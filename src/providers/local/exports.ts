@@ -10,7 +10,7 @@
 import { UsageError } from '../../errors.js';
 import { quotesClose, type RecordView, readCsv } from './csv.js';
 import { decodeText, utf8Bytes } from './decode.js';
-import type { VendorFigures } from './export-figures.js';
+import type { FigureTable, VendorFigures } from './export-figures.js';
 import { type Candidate, candidates, domainInName, type ExportFailure, expectedRows, HEAD_BYTES, headerLine, sniffDelimiter, splitHeader } from './export-files.js';
 import { EXPORT_KINDS, type ExportKind, kindOfHeader } from './export-kinds.js';
 import { finishSource } from './export-notes.js';
@@ -63,10 +63,15 @@ export interface OwnerGroup {
 export interface ExportLoad {
   sources: ExportSource[];
   failures: ExportFailure[];
-  figures: Map<string, VendorFigures>;
-  /** Up to three linking-page titles per referring domain, where the export has them. */
-  titles: Map<string, string[]>;
+  /** Figures per referring domain (made when first read). */
+  readonly figures: Map<string, VendorFigures>;
+  /** Up to three linking-page titles per referring domain, where the export has them (made when first read). */
+  readonly titles: Map<string, string[]>;
   owners: OwnerGroup[];
+  /** The same figures without a map: per domain its name, figures and the id `addLink` returned for it (-1 when it has no link). */
+  eachFigure(visit: (domain: string, figures: VendorFigures, id: number) => void): void;
+  /** The same titles, as eachFigure gives figures. */
+  eachTitles(visit: (domain: string, titles: string[], id: number) => void): void;
 }
 
 class FileError extends Error {
@@ -135,7 +140,24 @@ export async function readExports(folder: string, addLink: AddLink, now = new Da
     }
     if (bundle.sources.size > 0) owners.push({ ...(domain !== undefined && { domain }), sources: bundle.sources, files: bundle.files });
   }
-  return { sources, failures, ...mapper.figures.byName(mapper.domains.names), owners };
+  const names = mapper.domains.names;
+  const datasetId = (domain: number) => mapper.datasetId(domain);
+  let byName: ReturnType<FigureTable['byName']> | undefined;
+  return {
+    sources,
+    failures,
+    owners,
+    get figures() {
+      byName ??= mapper.figures.byName(names);
+      return byName.figures;
+    },
+    get titles() {
+      byName ??= mapper.figures.byName(names);
+      return byName.titles;
+    },
+    eachFigure: (visit) => mapper.figures.eachFigure(names, datasetId, visit),
+    eachTitles: (visit) => mapper.figures.eachTitles(names, datasetId, visit),
+  };
 }
 
 const PROJECT_LINKS = EXPORT_KINDS.find((kind) => kind.id === 'project-links')!;
