@@ -33,6 +33,8 @@ export interface ScaleRow {
   values: number[];
   target?: number;
   note?: string;
+  /** Not measured, and why (a size that failed or ran out of time). */
+  missing?: string;
 }
 
 interface Generated {
@@ -137,9 +139,27 @@ async function childQuery(cacheDir: string, kind: Kind, targets: string[], runs:
   process.stdout.write(JSON.stringify(figures));
 }
 
+/** Epoch ms after which no child may run on (BENCH_WEBGRAPH_STOP_AT, an ISO time): a shared machine's
+ *  run must end by a fixed time, and a size that cannot finish is reported as such. */
+const STOP_AT = process.env.BENCH_WEBGRAPH_STOP_AT === undefined ? Number.POSITIVE_INFINITY : Date.parse(process.env.BENCH_WEBGRAPH_STOP_AT);
+
+class OutOfTime extends Error {}
+
 function child<T>(args: string[]): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    const left = STOP_AT - Date.now();
+    if (left <= 0) {
+      reject(new OutOfTime(`stopped at ${new Date(STOP_AT).toISOString()} before ${args[0]} (BENCH_WEBGRAPH_STOP_AT)`));
+      return;
+    }
     const spawned = spawn(process.execPath, ['--import', 'tsx', THIS_FILE, '--child', ...args], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let outOfTime = false;
+    const timer = Number.isFinite(left)
+      ? setTimeout(() => {
+          outOfTime = true;
+          spawned.kill('SIGKILL');
+        }, left)
+      : undefined;
     let output = '';
     let errors = '';
     spawned.stdout.on('data', (chunk: Buffer) => {
@@ -149,6 +169,11 @@ function child<T>(args: string[]): Promise<T> {
       errors += chunk.toString('utf8');
     });
     spawned.on('close', (code) => {
+      clearTimeout(timer);
+      if (outOfTime) {
+        reject(new OutOfTime(`${args[0]} was still running at ${new Date(STOP_AT).toISOString()} (BENCH_WEBGRAPH_STOP_AT) and was stopped`));
+        return;
+      }
       if (code !== 0) {
         reject(new Error(`child ${args[0]} exited with ${code}: ${errors.trim().split('\n').slice(-6).join(' | ')}`));
         return;
@@ -202,6 +227,22 @@ export async function measureWebgraphScale(options: ScaleOptions = {}): Promise<
   const rows: ScaleRow[] = [];
   const bySize = new Map<number, Record<string, number>>();
   for (const size of sizes) {
+    const name = label(size);
+    const measuredBefore = rows.length;
+    try {
+      await measureSize(size);
+    } catch (error) {
+      // Keep the sizes that were measured; say what stopped this one.
+      rows.splice(measuredBefore);
+      const why = error instanceof Error ? error.message : String(error);
+      log(`${name}: not measured: ${why}`);
+      rows.push({ figure: `webgraph ${name}: all figures`, unit: '', values: [], missing: `not measured: ${why}` });
+    }
+  }
+  rows.push(...growthRows(bySize));
+  return rows;
+
+  async function measureSize(size: number): Promise<void> {
     const name = label(size);
     const at100 = size >= 1e8;
     const graph = await generated(scratch, size, log);
@@ -259,8 +300,6 @@ export async function measureWebgraphScale(options: ScaleOptions = {}): Promise<
     bySize.set(size, figures);
     rmSync(cacheDir, { recursive: true, force: true });
   }
-  rows.push(...growthRows(bySize));
-  return rows;
 }
 
 function median(values: number[]): number {

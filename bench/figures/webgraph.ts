@@ -6,7 +6,7 @@
 import { errorText, type GroupOptions, missingRow, type Row, summarize } from './shared.js';
 
 type MeasureWebgraphScale = (options: { sizes?: number[]; runs?: number; log?: (line: string) => void; scratch?: string }) => Promise<
-  Array<{ figure: string; unit: string; values: number[]; target?: number; note?: string }>
+  Array<{ figure: string; unit: string; values: number[]; target?: number; note?: string; missing?: string }>
 >;
 
 const MODULE = '../webgraph-scale.js';
@@ -34,6 +34,7 @@ export async function measureWebgraph(options: GroupOptions): Promise<Row[]> {
       ...(process.env.BENCH_WEBGRAPH_SCRATCH !== undefined && { scratch: process.env.BENCH_WEBGRAPH_SCRATCH }),
     });
     return rows.map((row): Row => {
+      if (row.missing !== undefined) return missingRow(group, row.figure, row.unit, row.missing);
       const kind = /conversion/.test(row.figure) ? 'conversion' : /RSS/.test(row.figure) ? 'rss' : 'query';
       return {
         group,
