@@ -145,6 +145,26 @@ describe('commoncrawl over a generated domain-level release', () => {
     expect(intersect.total).toBe(expected.length);
     expect(intersect.results.map((row) => row.source)).toEqual(expected.slice(0, 50).map((row) => row.site));
 
+    // By authority (rank order), paged with next_token.
+    const byRank = [...new Set([a, b].flatMap((site) => [...truth.of(site)]))].filter((site) => !truth.of(d).has(site)).sort(truth.byRank);
+    const ask = (next_token?: string) =>
+      provider.intersect!(
+        {
+          positive_targets: [a, b].map((target) => ({ target, scope: 'root_domain' as const })),
+          negative_targets: [{ target: d, scope: 'root_domain' }],
+          min_matching_targets: 1,
+          source_scope: 'root_domain',
+          sort: 'source_domain_authority',
+          limit: 7,
+          ...(next_token !== undefined && { next_token }),
+        },
+        context,
+      );
+    const page1 = await ask();
+    const page2 = await ask(page1.next_token);
+    expect(page1.total).toBe(byRank.length);
+    expect([...page1.results, ...page2.results].map((row) => row.source)).toEqual(byRank.slice(0, 14));
+
     const referring = [...truth.of(a)].sort(truth.byRank);
     const first = await provider.backlinks!({ target: a, target_kind: 'domain', mode: 'one_per_domain', limit: 10 }, context);
     expect(first.total).toBe(referring.length);

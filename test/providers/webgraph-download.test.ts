@@ -1,7 +1,8 @@
 // Which release `webgraph fetch` downloads and where the files land, against a loopback Common Crawl:
 // the newest fully published release by default, a named one, an unknown one (refused with the
-// list), parts named by a `.paths.gz` listing, a listing that points outside its release, and a release
-// from the generator downloaded byte for byte and answering a gap as its original files do.
+// list), parts named by a `.paths.gz` listing (imported as one host-level release), a listing that
+// points outside its release, and a release from the generator downloaded byte for byte and
+// answering a gap as its original files do.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,9 +104,10 @@ describe('downloadRelease with parts', () => {
   beforeEach(async () => {
     const files = release(OLDER, 'host');
     const parts: Record<string, Buffer> = {
-      [`${HOST}/vertices/part-00000.txt.gz`]: gzipSync('0\tcom.alpha\n'),
-      [`${HOST}/vertices/part-00001.txt.gz`]: gzipSync('1\tcom.alpha.www\n'),
-      [`${HOST}/edges/part-00000.txt.gz`]: gzipSync('1\t0\n'),
+      [`${HOST}/vertices/part-00000.txt.gz`]: gzipSync('0\tcom.alpha\n1\tcom.alpha.www\n'),
+      [`${HOST}/vertices/part-00001.txt.gz`]: gzipSync('2\tcom.beta\n3\torg.gamma.blog\n'),
+      [`${HOST}/edges/part-00000.txt.gz`]: gzipSync('0\t2\n1\t0\n1\t2\n'),
+      [`${HOST}/edges/part-00001.txt.gz`]: gzipSync('3\t0\n3\t2\n'),
     };
     const listing = (kind: string) =>
       gzipSync(
@@ -134,9 +136,21 @@ describe('downloadRelease with parts', () => {
         'vertices/part-00000.txt.gz',
         'vertices/part-00001.txt.gz',
         'edges/part-00000.txt.gz',
+        'edges/part-00001.txt.gz',
       ].sort(),
     );
     expect(readFileSync(join(done.dir, 'vertices', 'part-00001.txt.gz')).equals(server.files.get(`${HOST}/vertices/part-00001.txt.gz`)!)).toBe(true);
+
+    // The parts import as one host-level release: alpha.com's two hosts and gamma.com link to beta.com.
+    const imported = await importRelease(done.dir, { cacheDir, level: 'host', release: OLDER });
+    expect(imported.manifest).toMatchObject({ level: 'host', vertices: 4, edges: 5 });
+    const provider = createCommonCrawlProvider({ cacheDir, logger: createLogger({ level: 'silent', secrets: [] }) });
+    try {
+      const answer = await provider.backlinks!({ target: 'beta.com', target_kind: 'domain', mode: 'one_per_domain', limit: 10 }, {} as never);
+      expect(answer.backlinks.map((link) => link.source_domain).sort()).toEqual(['alpha.com', 'gamma.org']);
+    } finally {
+      await provider.close?.();
+    }
   });
 
   it('BACKLINK_GAP_WEBGRAPH_PARTS=single does not look for a listing', async () => {
