@@ -19,10 +19,12 @@ export function pairRows(rows: ExternalRow[], runs: number): Row[] {
         same ??
         (what.startsWith('first backlink_gap') ? index.find((candidate) => candidate.figure.startsWith(`index ${size}: first backlink_gap`)) : undefined) ??
         (what.startsWith('RSS') ? index.find((candidate) => candidate.figure.startsWith(`index ${size}: RSS`)) : undefined);
-      const made = fromExternal('engine', { ...row, figure: `local, DuckDB engine ${size}: ${what}` }, runs);
+      // Warm figures are 5 queries in each fresh process.
+      const samples = what.endsWith('warm') ? runs * 5 : runs;
+      const made = fromExternal('engine', { ...row, figure: `local, DuckDB engine ${size}: ${what}` }, samples);
       return {
         ...made,
-        ...(peer !== undefined && { peer: { median: peer.median, min: peer.min, max: peer.max, runs, label: `index: ${peer.figure.split(': ')[1]}` } }),
+        ...(peer !== undefined && { peer: { median: peer.median, min: peer.min, max: peer.max, runs: samples, label: `index: ${peer.figure.split(': ')[1]}` } }),
         ...(row.target !== undefined && { missNote: MISS }),
       };
     });
