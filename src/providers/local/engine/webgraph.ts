@@ -203,12 +203,8 @@ export async function importRelease(dir: string, options: ImportOptions): Promis
   const started = performance.now();
   mkdirSync(webgraphRoot(options.cacheDir), { recursive: true });
   const partial = `${folder}.partial-${process.pid}-${randomBytes(3).toString('hex')}`;
-  mkdirSync(partial, { recursive: true });
   const limit = options.memoryLimit ?? `${Math.min(3072, Number.parseInt(defaultMemoryLimit(undefined), 10))}MB`;
   const { instance, connection } = await openDuckDb({ cacheDir: options.cacheDir, memoryLimit: limit });
-  // Rows done while a statement runs (connection.progress) are tracked only with the progress bar on.
-  await connection.run('SET enable_progress_bar = true');
-  await connection.run('SET enable_progress_bar_print = false');
   const stop = () => connection.interrupt();
   options.signal?.addEventListener('abort', stop, { once: true });
   let watching: NodeJS.Timeout | undefined;
@@ -228,6 +224,10 @@ export async function importRelease(dir: string, options: ImportOptions): Promis
     watching.unref();
   };
   try {
+    mkdirSync(partial, { recursive: true });
+    // Rows done while a statement runs (connection.progress) are tracked only with the progress bar on.
+    await connection.run('SET enable_progress_bar = true');
+    await connection.run('SET enable_progress_bar_print = false');
     const counts = await convert(instance, connection, files, partial, options, watch);
     clearInterval(watching);
     options.signal?.throwIfAborted();
@@ -251,7 +251,12 @@ export async function importRelease(dir: string, options: ImportOptions): Promis
     } catch {
       // Nothing imported there before.
     }
-    renameSync(partial, folder);
+    try {
+      renameSync(partial, folder);
+    } catch (error) {
+      if (moved) renameSync(old, folder); // the previous import stays usable
+      throw error;
+    }
     if (moved) rmSync(old, { recursive: true, force: true });
     return { folder, manifest, converted: true };
   } catch (error) {
