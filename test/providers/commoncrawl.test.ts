@@ -374,4 +374,21 @@ describe('provider "all" and the CLI', () => {
     const help = run(['--help']);
     expect(help.stdout).toMatch(/^ {2}webgraph +\S.+$/m);
   });
+
+  it('DuckDB loads on the first web graph query, not when the provider is built', () => {
+    const dir = temp('lazy');
+    const cacheDir = temp('lazy-cache');
+    folders.push(dir, cacheDir);
+    writeRelease(dir, 'cc-main-2026-test', 'domain', ['com.a', 'com.b', 'com.target'], [[0, 2], [1, 2]]);
+    const env = { PATH: process.env.PATH ?? '', HOME: cacheDir, BACKLINK_GAP_CACHE_DIR: cacheDir, NODE_DEBUG: 'module' };
+    const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env, input: '', timeout: 60_000, encoding: 'utf8' });
+    expect(run(['webgraph', 'import', dir]).status).toBe(0);
+    // usage builds every configured provider and describes it: commoncrawl is configured, DuckDB stays out.
+    const usage = run(['usage']);
+    expect(usage.stdout).toMatch(/commoncrawl/);
+    expect(usage.stderr).not.toMatch(/duckdb/i);
+    const gap = run(['gap', 'target.com', '--competitors', 'a.com', '--provider', 'commoncrawl']);
+    expect(gap.status).toBe(0);
+    expect(gap.stderr).toMatch(/@duckdb/);
+  });
 });
