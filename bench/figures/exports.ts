@@ -2,6 +2,7 @@
 // Semrush, Majestic mixed): load time in a fresh process against the 10 s target, its CPU time (the
 // steadier figure on a shared machine) and RSS. The measurement is bench/exports-load.ts.
 
+import { cpus, loadavg } from 'node:os';
 import { errorText, type GroupOptions, missingRow, type Row, summarize } from './shared.js';
 
 type ExportsLoadModule = typeof import('../exports-load.js');
@@ -22,7 +23,9 @@ export async function measureExports(options: GroupOptions): Promise<Row[]> {
   const folder = await module.issueFolder();
   try {
     const loads = [];
+    const busy: number[] = [];
     for (let run = 0; run < runs; run++) {
+      busy.push(loadavg()[0]!);
       const load = await module.loadExportsInChild(folder.dir);
       options.log(`exports: load ${run + 1}/${runs}: ${Math.round(load.milliseconds)} ms wall, ${Math.round(load.cpuMilliseconds)} ms CPU`);
       loads.push(load);
@@ -35,7 +38,7 @@ export async function measureExports(options: GroupOptions): Promise<Row[]> {
         unit: 'ms',
         ours: summarize(loads.map((load) => load.milliseconds)),
         target: 10_000,
-        note: `${WHERE}; ${links} links kept after duplicates`,
+        note: `${WHERE}; ${links} links kept after duplicates; machine load average ${Math.min(...busy).toFixed(1)}–${Math.max(...busy).toFixed(1)} on ${cpus().length} cores as the runs started`,
         missNote:
           'On a shared machine the wall time follows its load (compare the CPU-time row, which moves less). Where the time goes on a quiet machine: parsing the CSV, the dataset index (the same as for a links.csv), finding duplicates across files and the per-domain figures; see "exports" at the end of this file.',
       },
