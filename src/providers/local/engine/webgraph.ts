@@ -406,7 +406,8 @@ async function convert(
        FROM s LEFT JOIN (SELECT target, count(*) AS referring_domains FROM ${links} GROUP BY target) r ON r.target = s.site_id
        ORDER BY s.site_id) TO ${out('sites.parquet')} ${PARQUET}`,
   );
-  await run(`COPY (SELECT site, site_id FROM s ORDER BY site) TO ${out('site-names.parquet')} ${PARQUET}`);
+  // Small row groups: a name lookup decodes one of them.
+  await run(`COPY (SELECT site, site_id FROM s ORDER BY site) TO ${out('site-names.parquet')} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 8192)`);
   await run(
     `COPY (SELECT vr.id, vr.name, m.site_id, vr.n_hosts, vr.hc_pos AS harmonicc_pos, vr.hc_val AS harmonicc_val, vr.pr_pos, vr.pr_val
            FROM vr JOIN m ON m.id = vr.id ORDER BY vr.name) TO ${out('vertices.parquet')} ${PARQUET}`,
@@ -492,6 +493,9 @@ function siteOf(row: Record<string, unknown>): GraphSite {
   return site;
 }
 
+/** Memory for decoded source lists kept between queries of one graph. */
+const SOURCE_CACHE_BYTES = 128 * 1024 * 1024;
+
 const SITE_COLUMNS = 'site_id, site, harmonicc_pos, harmonicc_val, pr_pos, pr_val, authority, referring_domains';
 
 /** Opens the queries over an imported release folder (DuckDB loads here, on first use). Memory is
@@ -521,25 +525,48 @@ export async function openWebGraph(imported: ImportedRelease, options: { cacheDi
     throw error;
   }
 
+  // Names asked before (competitors asked again) are not looked up again: -1 marks a name not there.
+  const idOfName = new Map<string, number>();
   const sitesByName = async (names: string[]): Promise<Map<string, number>> => {
-    if (names.length === 0) return new Map();
-    // One equality per name: each reads only the row group its name falls in (an IN list of strings
-    // is not matched against the row groups' min/max, so it read the whole column).
-    const found = await select([...new Set(names)].map((name) => `SELECT site, site_id FROM "site-names" WHERE site = ${sqlText(name)}`).join(' UNION ALL '));
-    return new Map(found.map((row) => [String(row.site), Number(row.site_id)]));
+    const missing = [...new Set(names)].filter((name) => !idOfName.has(name));
+    if (missing.length > 0) {
+      // One equality per name: each reads only the row group its name falls in (an IN list of strings
+      // is not matched against the row groups' min/max, so it read the whole column).
+      const found = await select(missing.map((name) => `SELECT site, site_id FROM "site-names" WHERE site = ${sqlText(name)}`).join(' UNION ALL '));
+      if (idOfName.size + missing.length > 50_000) idOfName.clear();
+      for (const name of missing) idOfName.set(name, -1);
+      for (const row of found) idOfName.set(String(row.site), Number(row.site_id));
+    }
+    const out = new Map<string, number>();
+    for (const name of names) {
+      const id = idOfName.get(name);
+      if (id !== undefined && id !== -1) out.set(name, id);
+    }
+    return out;
   };
   const hostsByName = async (names: string[]): Promise<Map<string, number>> => {
     if (names.length === 0 || manifest.level !== 'host') return new Map();
     const found = await select([...new Set(names)].map((name) => `SELECT name, id FROM vertices WHERE name = ${sqlText(name)}`).join(' UNION ALL '));
     return new Map(found.map((row) => [String(row.name), Number(row.id)]));
   };
+  // Sites read before are kept (up to 50,000): a page of prospects asked again reads nothing.
+  const siteById = new Map<number, GraphSite>();
   const sitesById = async (ids: number[]): Promise<Map<number, GraphSite>> => {
-    if (ids.length === 0) return new Map();
-    // The range lets DuckDB skip the row groups outside it; ids of one answer are mostly close (rank order).
-    const found = await select(
-      `SELECT ${SITE_COLUMNS} FROM sites WHERE site_id BETWEEN ${Math.min(...ids)} AND ${Math.max(...ids)} AND site_id IN (${ids.join(', ')})`,
-    );
-    return new Map(found.map((row) => [Number(row.site_id), siteOf(row)]));
+    const missing = [...new Set(ids)].filter((id) => !siteById.has(id));
+    if (missing.length > 0) {
+      // The range lets DuckDB skip the row groups outside it; ids of one answer are mostly close (rank order).
+      const found = await select(
+        `SELECT ${SITE_COLUMNS} FROM sites WHERE site_id BETWEEN ${Math.min(...missing)} AND ${Math.max(...missing)} AND site_id IN (${missing.join(', ')})`,
+      );
+      if (siteById.size + found.length > 50_000) siteById.clear();
+      for (const row of found) siteById.set(Number(row.site_id), siteOf(row));
+    }
+    const out = new Map<number, GraphSite>();
+    for (const id of ids) {
+      const site = siteById.get(id);
+      if (site !== undefined) out.set(id, site);
+    }
+    return out;
   };
   /** `SELECT source, edges` of one resolved target: a site (links) or a host (host-links). */
   const resolveTargets = async (targets: GraphTarget[]): Promise<Array<string | undefined>> => {
@@ -552,8 +579,33 @@ export async function openWebGraph(imported: ImportedRelease, options: { cacheDi
     });
   };
 
-  /** The sources of one target's rows (sorted, as the file is), read by DuckDB into an Int32Array. */
+  // Decoded source lists of recently asked targets, at most SOURCE_CACHE_BYTES (least recently used
+  // go first): the same competitors asked again (another min_competitors, an intersect over them) skip
+  // reading and decoding their row groups. Files never change under an open graph (a re-import opens
+  // a new one).
+  const cached = new Map<string, Int32Array>();
+  let cachedBytes = 0;
   const sourcesOf = async (from: string): Promise<Int32Array> => {
+    const hit = cached.get(from);
+    if (hit !== undefined) {
+      cached.delete(from);
+      cached.set(from, hit);
+      return hit;
+    }
+    const list = await readSources(from);
+    if (list.byteLength <= SOURCE_CACHE_BYTES) {
+      cached.set(from, list);
+      cachedBytes += list.byteLength;
+      for (const [key, value] of cached) {
+        if (cachedBytes <= SOURCE_CACHE_BYTES) break;
+        cached.delete(key);
+        cachedBytes -= value.byteLength;
+      }
+    }
+    return list;
+  };
+  /** The sources of one target's rows (sorted, as the file is), read by DuckDB into an Int32Array. */
+  const readSources = async (from: string): Promise<Int32Array> => {
     const result = await serial(() => connection.run(`SELECT source ${from}`));
     let count = 0;
     for (let index = 0; index < result.chunkCount; index++) count += result.getChunk(index).rowCount;
