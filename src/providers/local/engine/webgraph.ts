@@ -440,8 +440,6 @@ export interface GraphGapRow {
   site: GraphSite;
   /** Positions of the competitors this site links to. */
   competitors: number[];
-  /** Edges toward those competitors (host pairs at the host level; one per competitor at the domain level). */
-  edges: number;
 }
 
 export interface WebGraph {
@@ -609,7 +607,7 @@ export async function openWebGraph(imported: ImportedRelease, options: { cacheDi
         total: ranked.total,
         absent,
         youKnown,
-        rows: ranked.rows.map((row) => ({ site: sites.get(row.source)!, competitors: row.lists, edges: row.lists.length })),
+        rows: ranked.rows.map((row) => ({ site: sites.get(row.source)!, competitors: row.lists })),
       };
     },
 
