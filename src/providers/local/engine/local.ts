@@ -1,7 +1,8 @@
-// The local engine's links layout: a links file or exports as Parquet (domains, pairs, links).
-// A dataset is converted once (from the index the loader builds, so registrable domains come from
-// tldts, never from SQL string stripping) into `<cache>/local/<dataset identity>/`; later processes
-// open those files without reading the source again. DuckDB is imported on first use only.
+// The local engine's links layout: a links file or a folder of exports as Parquet (domains, pairs,
+// links), answering gapOf, intersectOf and backlinksOf as the in-memory index answers them. A dataset
+// is converted once (local-convert.ts: DuckDB reads a links.csv itself, registrable domains from
+// hosts.ts; anything else through the loader's index) into `<cache>/local/<layout>-<identity>/`; later
+// processes open those files without reading the source again. DuckDB is imported on first use only.
 
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
