@@ -343,11 +343,17 @@ function growthRows(bySize: Map<number, Record<string, number>>): ScaleRow[] {
       note: `${round(low)} → ${round(high)} ${unit} for ${largest / smallest}× the edges (grows as edges^${exponent.toFixed(2)} between ${label(before)} and ${label(largest)})`,
     });
     const extrapolated = high * (FULL_RELEASE_EDGES / largest) ** Math.max(0, exponent);
+    const caveat =
+      key === 'conversionRss'
+        ? "not a forecast of RSS: DuckDB's memory_limit for the import (at most 3 GB unless BACKLINK_GAP_DUCKDB_MEMORY says otherwise) bounds its share, and past it the sort spills to the cache directory, so read this as the memory the conversion would want, and expect a full release to run slower than the time row says instead"
+        : exponent <= 0
+          ? `it did not grow between ${label(before)} and ${label(largest)}, so it is kept flat`
+          : "a real release's degree distribution, name lengths and this machine's memory may change it";
     rows.push({
       figure: `webgraph EXTRAPOLATED to 4.3B edges: ${words}`,
       unit,
       values: [extrapolated],
-      note: `an extrapolation, not a measurement: ${round(high)} ${unit} at ${label(largest)} × (4.3B/${label(largest)})^${Math.max(0, exponent).toFixed(2)}; a real release's degree distribution, name lengths and this machine's memory may change it`,
+      note: `an extrapolation, not a measurement: ${round(high)} ${unit} at ${label(largest)} × (4.3B/${label(largest)})^${Math.max(0, exponent).toFixed(2)}; ${caveat}`,
     });
   }
   return rows;

@@ -109,7 +109,7 @@ export function createLocalProvider(options: {
         // The Claude Desktop bundle leaves DuckDB out (a native binary per platform, ~70 MB):
         // without the module the in-memory index answers, as it does for vendor exports.
         if (!duckDbMissing(error)) throw error;
-        options.logger.warn('DuckDB (@duckdb/node-api) is not installed: local gaps come from the in-memory index');
+        options.logger.warn('DuckDB (@duckdb/node-api) is not installed: local answers come from the in-memory index');
         return undefined;
       }
       options.logger.info(opened.converted ? 'local dataset converted to Parquet' : 'local Parquet reused', {

@@ -275,6 +275,28 @@ describe('configuration, re-import and cancel', () => {
     await expect(named.get('commoncrawl')).rejects.toThrow(/cc-main-2020-jan.*not imported/);
   });
 
+  it('answers from the newest release by its crawl months, or from the one BACKLINK_GAP_WEBGRAPH_RELEASE names', async () => {
+    const cacheDir = temp('two-cache');
+    folders.push(cacheDir);
+    // Imported in this order on purpose: "jul-aug-sep" sorts before "mar-apr-may" as text but is newer.
+    for (const [release, source] of [
+      ['cc-main-2026-jul-aug-sep', 'com.newer'],
+      ['cc-main-2026-mar-apr-may', 'com.older'],
+    ] as const) {
+      const dir = temp('two');
+      folders.push(dir);
+      writeRelease(dir, release, 'domain', [source, 'com.target'], [[0, 1]]);
+      await importRelease(dir, { cacheDir });
+    }
+    const ask = async (provider: Provider) =>
+      (await provider.backlinks!({ target: 'target.com', target_kind: 'domain', mode: 'one_per_domain', limit: 10 }, context)).backlinks.map((row) => row.source_domain);
+    expect(await ask(providerFor(cacheDir))).toEqual(['newer.com']);
+    expect(await ask(providerFor(cacheDir, 'cc-main-2026-mar-apr-may'))).toEqual(['older.com']);
+    const config = loadConfig({ BACKLINK_GAP_CACHE_DIR: cacheDir, BACKLINK_GAP_WEBGRAPH_RELEASE: 'cc-main-2026-mar-apr-may' });
+    expect(config.webgraphRelease).toBe('cc-main-2026-mar-apr-may');
+    expect(() => loadConfig({ BACKLINK_GAP_WEBGRAPH_RELEASE: '../etc' })).toThrow(/BACKLINK_GAP_WEBGRAPH_RELEASE must be a release name/);
+  });
+
   it('converts a changed release again, and its answers and account change with it', async () => {
     const dir = temp('changed');
     const cacheDir = temp('changed-cache');
