@@ -1,5 +1,6 @@
 // Outreach category of a referring domain, guessed from its name, its suffix and (failing those) page titles.
 
+import { domainToUnicode } from 'node:url';
 import { parse } from 'tldts';
 import type { Category } from '../domain.js';
 import { hostOf } from '../hosts.js';
@@ -303,9 +304,11 @@ function hasWeakSpamShape(name: DomainName): boolean {
   // "bet" only as its own token or before digits: alphabet, better and bethesda are fine, bet365 is not.
   if (name.tokens.includes('bet') || name.tokens.includes('bets') || /(^|-)bet\d/.test(name.label)) return true;
   if (name.compact.includes('loan')) return true;
-  const hyphens = (name.label.match(/-/g) ?? []).length;
-  const digits = (name.label.match(/[0-9]/g) ?? []).length;
-  const letters = (name.label.match(/[a-z]/g) ?? []).length;
+  // The shape of the name as written: punycode's own hyphens (xn--bcher-kva is bücher) are not the site's.
+  const label = name.label.startsWith('xn--') ? domainToUnicode(name.label) || name.label : name.label;
+  const hyphens = (label.match(/-/g) ?? []).length;
+  const digits = (label.match(/[0-9]/g) ?? []).length;
+  const letters = (label.match(/\p{L}/gu) ?? []).length;
   if (hyphens >= 3) return true;
   if (hyphens >= 2 && digits > 0) return true;
   return digits >= 4 && letters > 0;

@@ -133,6 +133,10 @@ const FIXTURES: ReadonlyArray<readonly [string, Category]> = [
   ['wiki.com', 'other'],
   ['kids.com', 'other'],
   ['chamberlain.com', 'other'],
+  // punycode's own hyphens are not the name's (xn--bcher-kva.de is bücher.de); a name's are
+  ['xn--bcher-kva.de', 'other'],
+  ['xn--mnchen-3ya.de', 'other'],
+  ['xn--gnstig-kredit-schnell-24-vsc.de', 'suspect_spam'],
   ['example.com', 'other'],
 ];
 

@@ -37,8 +37,6 @@ describe('backlink_gap over a folder of vendor exports (provider local)', () => 
       competitor_domains: ['rival-a.com', 'rival-b.com'],
       provider: 'local',
       response_format: 'detailed',
-      // Shown too: categories.ts reads the punycode label of bücher.de (xn--bcher-kva) as a spammy shape.
-      include_platforms: true,
     });
     expect(result.isError).not.toBe(true);
     const data = result.structuredContent as Record<string, any>;
