@@ -4,7 +4,7 @@
 // the available ones. No test reaches the internet.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,11 +85,7 @@ function cli(args: string[], onStderr?: (text: string, child: ReturnType<typeof 
   });
 }
 
-// Until the webgraph command module (engineer graph's) is on main with `fetch` in it, there is no command to run.
-const commandModule = join(ROOT, 'src', 'webgraph-command.ts');
-const wired = existsSync(commandModule) && readFileSync(commandModule, 'utf8').includes('fetchSubcommand');
-
-describe.skipIf(!wired)('webgraph fetch', () => {
+describe('webgraph fetch', () => {
   it('downloads the newest release with progress on stderr, imports it, and provider commoncrawl answers a gap', async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'blg-fetch-e2e-'));
     const fetched = await cli(['webgraph', 'fetch', '--json']);
