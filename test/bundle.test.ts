@@ -12,7 +12,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateWebGraph } from '../bench/generate-webgraph.js';
 import { loadConfig } from '../src/config.js';
+import { importRelease } from '../src/providers/local/engine/webgraph.js';
 import { ROOT, tempDir, textOf } from './proof/harness.js';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8')) as McpbManifestAny;
@@ -118,6 +120,10 @@ describe('the packed .mcpb', () => {
     beforeAll(async () => {
       const config = await getMcpConfigForManifest({ manifest, extensionPath: unpacked, systemDirs: {}, userConfig: {}, pathSeparator: '/' });
       const home = tempDir('bundle-home');
+      // A web graph imported by the npm install into the same cache: the bundle, without DuckDB, cannot read it.
+      const release = tempDir('bundle-release');
+      await generateWebGraph(release, { edges: 300, vertices: 60, seed: 11 });
+      await importRelease(release, { cacheDir: join(home, 'cache') });
       client = new Client({ name: 'bundle-test', version: '1.0.0' });
       await client.connect(
         new StdioClientTransport({
@@ -143,6 +149,17 @@ describe('the packed .mcpb', () => {
       );
       expect(result.isError, textOf(result as never)).toBeFalsy();
       expect((result.structuredContent as { run_id?: string }).run_id).toBeTruthy();
+      // The sample answered, not the imported web graph this install cannot read.
+      expect((result.structuredContent as { provider?: string }).provider).toBe('local');
     }, 60_000);
+
+    it('says why provider commoncrawl cannot answer here, and what to run instead', async () => {
+      const result = await client.callTool({
+        name: 'backlink_gap',
+        arguments: { your_domain: 'bluebonnetplumbing.com', competitor_domains: ['austinplumbingco.com'], provider: 'commoncrawl' },
+      });
+      expect(result.isError).toBe(true);
+      expect(textOf(result as never)).toMatch(/DuckDB.*leaves out.*npx backlink-gap-mcp/s);
+    }, 30_000);
   });
 });

@@ -6,6 +6,7 @@ import { PROVIDER_VARIABLES } from '../config.js';
 import { PROVIDER_TITLES, type ProviderName } from '../domain.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { duckDbInstalled } from './local/engine/duckdb.js';
 import { chooseRelease } from './local/engine/webgraph-releases.js';
 import type { Capability, Provider } from './provider.js';
 
@@ -67,7 +68,7 @@ export function createProviderRegistry(config: Config, deps: RegistryDependencie
         return p.dataforseo.login !== undefined && p.dataforseo.password !== undefined;
       case 'commoncrawl':
         // Read from the release manifests each time: an import made while the server runs counts.
-        return chooseRelease(config.cacheDir, config.webgraphRelease) !== undefined;
+        return chooseRelease(config.cacheDir, config.webgraphRelease) !== undefined && duckDbInstalled();
     }
   };
   const PREFERENCE: readonly ProviderName[] =
@@ -112,6 +113,12 @@ export function createProviderRegistry(config: Config, deps: RegistryDependencie
   const notConfigured = (name: ProviderName): UsageError => {
     if (name === 'local') return new UsageError('not_configured', 'The local provider is always available.');
     if (name === 'commoncrawl') {
+      if (chooseRelease(config.cacheDir, config.webgraphRelease) !== undefined && !duckDbInstalled()) {
+        return new UsageError(
+          'not_configured',
+          'The Common Crawl web graph is imported, but it is read with DuckDB (@duckdb/node-api), which this install leaves out (the Claude Desktop bundle does, to stay small): run the server installed from npm (`npx backlink-gap-mcp`) to use provider commoncrawl.',
+        );
+      }
       const release = config.webgraphRelease === undefined ? 'no release is imported' : `release ${config.webgraphRelease} (BACKLINK_GAP_WEBGRAPH_RELEASE) is not imported`;
       return new UsageError(
         'not_configured',

@@ -14,6 +14,17 @@ export interface DuckDbOptions {
   memoryLimit?: string;
 }
 
+/** Whether @duckdb/node-api can be loaded here, found without loading it (the Claude Desktop bundle
+ *  leaves the native package out). */
+export function duckDbInstalled(): boolean {
+  try {
+    import.meta.resolve('@duckdb/node-api');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** BACKLINK_GAP_DUCKDB_MEMORY or a quarter of this machine's memory. */
 export function memoryLimit(option: string | undefined): string {
   if (option !== undefined && option.trim() !== '') return option.trim();
