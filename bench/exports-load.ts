@@ -3,12 +3,12 @@
 // folder (20 exports × 50,000 rows: Ahrefs UTF-16 tab, Semrush, Majestic) to a temp dir first.
 // `npm run bench -- exports` runs it through bench/figures/exports.ts.
 
-import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/providers/local-dataset.js';
+import { jsonFromChild } from './child.js';
 import { generateExports } from './generate-exports.js';
 
 export interface ExportsLoad {
@@ -19,26 +19,11 @@ export interface ExportsLoad {
   files: number;
 }
 
-const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
 
 /** One load of `dir` in a child process. */
 export function loadExportsInChild(dir: string): Promise<ExportsLoad> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', THIS_FILE, '--load-child', dir], {
-      cwd: PACKAGE_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`exports load child exited with ${code}`));
-      else resolve(JSON.parse(output) as ExportsLoad);
-    });
-  });
+  return jsonFromChild<ExportsLoad>(THIS_FILE, ['--load-child', dir], { nodeArgs: ['--expose-gc'], what: 'exports load child' });
 }
 
 async function childMain(dir: string): Promise<void> {

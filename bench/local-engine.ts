@@ -4,7 +4,6 @@
 // process is a child; figures are medians of `runs` children (warm: 5 queries in each).
 // `npm run bench -- engine` writes its rows; `npx tsx bench/local-engine.ts [runs] [links,...]` prints them.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,10 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../src/log.js';
 import { createLocalProvider } from '../src/providers/local.js';
+import { jsonFromChild } from './child.js';
 import type { ExternalRow } from './figures/shared.js';
 import { generateDataset } from './generate-dataset.js';
 
-const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
 const WARM = 5;
 
@@ -88,17 +87,7 @@ export async function measureLocalEngine(options: { runs?: number; sizes?: numbe
       const generated = await generateDataset(dir, { links, referringDomains: Math.max(3_000, Math.round(links * 0.15)) });
       const targets = JSON.stringify(generated.targets.slice(0, 6));
       const run = (cacheDir: string, engine: boolean) =>
-        new Promise<ChildFigures>((resolve, reject) => {
-          const spawned = spawn(process.execPath, ['--import', 'tsx', THIS_FILE, '--child', dir, cacheDir, engine ? 'engine' : 'index', targets], {
-            cwd: PACKAGE_ROOT,
-            stdio: ['ignore', 'pipe', 'inherit'],
-          });
-          let output = '';
-          spawned.stdout.on('data', (chunk: Buffer) => {
-            output += chunk.toString('utf8');
-          });
-          spawned.on('close', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`child exited with ${code}`))));
-        });
+        jsonFromChild<ChildFigures>(THIS_FILE, ['--child', dir, cacheDir, engine ? 'engine' : 'index', targets]);
       const cold: ChildFigures[] = [];
       const reused: ChildFigures[] = [];
       const index: ChildFigures[] = [];

@@ -1,7 +1,6 @@
 // Measures the local provider at 1M links: load time and RSS of a freshly loaded process, and the
 // latency of gap, intersect and backlinks on a generated dataset. `npx tsx bench/local-scale.ts`.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../src/log.js';
 import { createLocalProvider } from '../src/providers/local.js';
 import { loadDataset } from '../src/providers/local-dataset.js';
+import { jsonFromChild } from './child.js';
 import { generateDataset } from './generate-dataset.js';
 
 export interface Figure {
@@ -23,7 +23,6 @@ export interface Figure {
   note?: string;
 }
 
-const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
 
 function summarise(figure: string, values: number[], unit: string, target?: number, note?: string): Figure {
@@ -44,21 +43,7 @@ function summarise(figure: string, values: number[], unit: string, target?: numb
 
 /** Load the dataset in a fresh process, as a starting server would, and report time and memory. */
 function loadInChild(dir: string): Promise<{ milliseconds: number; rssMegabytes: number; baselineMegabytes: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', THIS_FILE, '--load-child', dir], {
-      cwd: PACKAGE_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`load child exited with ${code}`));
-      else resolve(JSON.parse(output));
-    });
-  });
+  return jsonFromChild(THIS_FILE, ['--load-child', dir], { nodeArgs: ['--expose-gc'], what: 'load child' });
 }
 
 async function childMain(dir: string): Promise<void> {

@@ -9,10 +9,10 @@ import { invalidInput } from '../errors.js';
 import { sourceDomainOf } from '../hosts.js';
 import type { Logger } from '../log.js';
 import { packageRoot } from '../package-root.js';
-import { datasetLabel, type LocalDataset, loadDataset, resolveDatasetFiles } from './local-dataset.js';
 import type { LocalEngine } from './local/engine/local.js';
 import { type BacklinksAnswer, backlinksQuery, type GapAnswer, gapQuery, type IntersectAnswer, intersectQuery, Scratch } from './local/queries.js';
 import { decodePageToken, encodePageToken, queryHash } from './local/select.js';
+import { datasetLabel, type LocalDataset, loadDataset, resolveDatasetFiles } from './local-dataset.js';
 import { type CallContext, noCost, type Provider, type ProviderDescription } from './provider.js';
 
 export { type LocalDataset, loadDataset } from './local-dataset.js';
@@ -132,6 +132,25 @@ export function createLocalProvider(options: {
     return loaded;
   };
 
+  /** An answer from DuckDB when it is on, else from the index, with the dataset its export notes
+   *  come from (the index's own; with the engine, the export load when the data is a folder of exports). */
+  const answered = async <T>(
+    context: CallContext,
+    fromEngine: (engine: LocalEngine, exported: LocalDataset | undefined) => Promise<T>,
+    fromIndex: (loaded: Loaded) => T,
+  ): Promise<{ answer: T; data?: LocalDataset }> => {
+    const opened = await engineFor(context);
+    context.signal?.throwIfAborted();
+    if (opened === undefined) {
+      const loaded = await ready(context);
+      return { answer: fromIndex(loaded), data: loaded.data };
+    }
+    const data = await exportData(context);
+    const answer = await fromEngine(opened, data);
+    context.signal?.throwIfAborted();
+    return { answer, ...(data !== undefined && { data }) };
+  };
+
   /** The export files an answer used, their dates and warnings (nothing for a plain links file). */
   const exportNotes = (data: LocalDataset, domains: string[], owner?: string): string[] =>
     data.exports === undefined ? [] : data.exports.notes(domains, owner);
@@ -152,21 +171,12 @@ export function createLocalProvider(options: {
     },
 
     async gap(query, context): Promise<GapResult> {
-      const opened = await engineFor(context);
-      context.signal?.throwIfAborted();
-      // DuckDB when it is on (it reads no vendor exports, so it has no export notes), else the index.
-      let answer: { prospects: GapResult['prospects']; total_prospects: number; notes: string[] };
-      let sources: string[] = [];
-      if (opened !== undefined) {
-        const data = await exportData(context);
-        answer = await engineGap(opened, query, data);
-        context.signal?.throwIfAborted();
-        if (data !== undefined) sources = exportNotes(data, [query.your_domain, ...query.competitor_domains], query.your_domain);
-      } else {
-        const { data, scratch } = await ready(context);
-        answer = gapQuery(data, scratch, query);
-        sources = exportNotes(data, [query.your_domain, ...query.competitor_domains], query.your_domain);
-      }
+      const { answer, data } = await answered(
+        context,
+        (opened, exported) => engineGap(opened, query, exported),
+        ({ data, scratch }) => gapQuery(data, scratch, query),
+      );
+      const sources = data === undefined ? [] : exportNotes(data, [query.your_domain, ...query.competitor_domains], query.your_domain);
       const notes = synthetic ? [SAMPLE_NOTE, ...answer.notes] : [...answer.notes, ...sources];
       return {
         prospects: answer.prospects,
@@ -179,36 +189,22 @@ export function createLocalProvider(options: {
     },
 
     async intersect(query, context): Promise<IntersectResult> {
-      const opened = await engineFor(context);
-      let answer: IntersectAnswer;
-      let data: LocalDataset | undefined;
-      if (opened !== undefined) {
-        answer = await engineIntersect(opened, query);
-        data = await exportData(context);
-        context.signal?.throwIfAborted();
-      } else {
-        const loaded = await ready(context);
-        data = loaded.data;
-        answer = intersectQuery(loaded.data, loaded.scratch, query);
-      }
+      const { answer, data } = await answered(
+        context,
+        (opened) => engineIntersect(opened, query),
+        ({ data, scratch }) => intersectQuery(data, scratch, query),
+      );
       const domains = [...query.positive_targets, ...query.negative_targets].map((target) => sourceDomainOf(target.target));
       const notes = synthetic ? [SAMPLE_NOTE] : data === undefined ? [] : exportNotes(data, domains);
       return { ...answer, cost, ...(synthetic && { synthetic: true }), ...(notes.length > 0 && { notes }) };
     },
 
     async backlinks(query, context): Promise<BacklinksResult> {
-      const opened = await engineFor(context);
-      let answer: BacklinksAnswer;
-      let data: LocalDataset | undefined;
-      if (opened !== undefined) {
-        answer = await engineBacklinks(opened, query);
-        data = await exportData(context);
-        context.signal?.throwIfAborted();
-      } else {
-        const loaded = await ready(context);
-        data = loaded.data;
-        answer = backlinksQuery(loaded.data, loaded.scratch, query);
-      }
+      const { answer, data } = await answered(
+        context,
+        (opened) => engineBacklinks(opened, query),
+        ({ data, scratch }) => backlinksQuery(data, scratch, query),
+      );
       const notes = synthetic ? [SAMPLE_NOTE] : data === undefined ? [] : exportNotes(data, [sourceDomainOf(query.target)]);
       return { target: query.target, ...answer, cost, ...(synthetic && { synthetic: true }), ...(notes.length > 0 && { notes }) };
     },

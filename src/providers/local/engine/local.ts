@@ -471,7 +471,6 @@ async function backlinksOf(connection: DuckDBConnection, cache: LooseCache, quer
     ...(query.minAuthority === undefined ? [] : [`authority >= ${Number(query.minAuthority)}`]),
     ...(query.anchor === undefined ? [] : [`contains(lower(anchor), ${sqlText(query.anchor.toLowerCase())})`]),
   ];
-  // m: every link into the target (the metrics count them all); k: those the filters keep.
   // m: every link into the target (the metrics count them all); k: those the filters keep. One
   // statement: each is computed once, and one round trip brings metrics, summary and the page.
   const candidates =
