@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { hostOf, sourceDomainOf } from '../hosts.js';
 import type { Logger } from '../log.js';
 import type { GraphSite, GraphTarget, WebGraph } from './local/engine/webgraph.js';
-import { chooseRelease, type ImportedRelease, type WebGraphLevel } from './local/engine/webgraph-releases.js';
+import { chooseRelease, type ImportedRelease, notConfiguredMessage, type WebGraphLevel } from './local/engine/webgraph-releases.js';
 import { decodePageToken, encodePageToken, queryHash } from './local/select.js';
 import { noCost, type Provider, type ProviderDescription } from './provider.js';
 
@@ -22,16 +22,6 @@ export interface CommonCrawlOptions {
 
 /** How authority is derived, named in every answer's authority_scale. */
 export const AUTHORITY_SCALE = 'harmonic centrality rank, 0-100 = 100·(1 − ln(rank)/ln(vertices))';
-
-export const IMPORT_HINT =
-  'Run `backlink-gap-mcp webgraph fetch` (downloads the newest release and imports it), or download its domain-level vertices, edges and ranks files from https://data.commoncrawl.org/projects/hyperlinkgraph/ and run `backlink-gap-mcp webgraph import DIR`.';
-
-/** Why the commoncrawl provider cannot answer yet, for the registry's "not configured" error. */
-export function notConfiguredMessage(release: string | undefined): string {
-  return release === undefined
-    ? `The Common Crawl web graph is not configured: no release is imported. ${IMPORT_HINT}`
-    : `The Common Crawl web graph release ${release} (BACKLINK_GAP_WEBGRAPH_RELEASE) is not imported. ${IMPORT_HINT} Or unset BACKLINK_GAP_WEBGRAPH_RELEASE to use the newest imported one.`;
-}
 
 const cost = noCost('commoncrawl', 'none');
 

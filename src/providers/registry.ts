@@ -7,7 +7,7 @@ import { PROVIDER_TITLES, type ProviderName } from '../domain.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { duckDbInstalled } from './local/engine/duckdb.js';
-import { chooseRelease } from './local/engine/webgraph-releases.js';
+import { chooseRelease, notConfiguredMessage } from './local/engine/webgraph-releases.js';
 import type { Capability, Provider } from './provider.js';
 
 /** What each provider serves (natively or computed), known without loading its adapter. */
@@ -119,11 +119,7 @@ export function createProviderRegistry(config: Config, deps: RegistryDependencie
           'The Common Crawl web graph is imported, but it is read with DuckDB (@duckdb/node-api), which this install leaves out (the Claude Desktop bundle does, to stay small): run the server installed from npm (`npx backlink-gap-mcp`) to use provider commoncrawl.',
         );
       }
-      const release = config.webgraphRelease === undefined ? 'no release is imported' : `release ${config.webgraphRelease} (BACKLINK_GAP_WEBGRAPH_RELEASE) is not imported`;
-      return new UsageError(
-        'not_configured',
-        `The Common Crawl web graph is not configured: ${release}. Run \`backlink-gap-mcp webgraph fetch\` (downloads the newest release's domain level and imports it), or download its vertices, edges and ranks files yourself (https://data.commoncrawl.org/projects/hyperlinkgraph/) and run \`backlink-gap-mcp webgraph import DIR\`.`,
-      );
+      return new UsageError('not_configured', notConfiguredMessage(config.webgraphRelease));
     }
     const others = configured().join(', ');
     return new UsageError(
