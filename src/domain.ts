@@ -399,7 +399,16 @@ export interface DryRun {
   dry_run: true;
   provider: ProviderName | 'all';
   /** held_today: what calls still running hold against the day's budget, beyond their recorded spend. */
-  estimates: Array<{ provider: ProviderName; estimate: Cost; cached: boolean; daily_budget?: number; spent_today: number; held_today?: number }>;
+  /** outdated: the cache holds this answer in a shape an older version wrote, so it is not served and would be bought again. */
+  estimates: Array<{
+    provider: ProviderName;
+    estimate: Cost;
+    cached: boolean;
+    outdated?: true;
+    daily_budget?: number;
+    spent_today: number;
+    held_today?: number;
+  }>;
   /** Set when a real call was held back for its cost (BACKLINK_GAP_CONFIRM_ABOVE): `required` (repeat
    *  with confirm: true) or `declined` (the user said no); nothing was called either way. */
   confirmation?: 'required' | 'declined';

@@ -41,7 +41,8 @@ export function quoteLines(quote: DryRun): string[] {
   return quote.estimates.map(
     (entry) =>
       // formatCost names the provider too ("oneclickseo 7 credits"): the line already starts with it.
-      `${entry.provider}: ${entry.cached ? 'already cached, costs 0' : `~${formatCost(entry.estimate).replace(`${entry.estimate.provider} `, '')}`} · spent today ${entry.spent_today}` +
+      `${entry.provider}: ${entry.cached ? 'already cached, costs 0' : `~${formatCost(entry.estimate).replace(`${entry.estimate.provider} `, '')}`}` +
+      `${entry.outdated ? ' (the cached answer is from an older version and cannot be read, so it is bought again)' : ''} · spent today ${entry.spent_today}` +
       `${entry.held_today !== undefined ? ` (+${entry.held_today} held by calls running)` : ''}` +
       `${entry.daily_budget !== undefined ? ` of budget ${entry.daily_budget}` : ''}`,
   );

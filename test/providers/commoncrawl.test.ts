@@ -3,7 +3,7 @@
 // level, "all" merging through the service, and the CLI import in a child process.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -315,7 +315,47 @@ describe('configuration, re-import and cancel', () => {
     expect(provider.describe().account).not.toBe(account);
     const after = await provider.backlinks!({ target: 'target.com', target_kind: 'domain', mode: 'one_per_domain', limit: 10 }, context);
     expect(after.backlinks.map((row) => row.source_domain)).toEqual(['a.com', 'b.com', 'c.org']);
-    expect(readdirSync(join(cacheDir, 'webgraph'))).toEqual(['cc-main-2026-test-domain']);
+    expect(readdirSync(join(cacheDir, 'webgraph')).filter((name) => name !== '.open')).toEqual(['cc-main-2026-test-domain']);
+  });
+
+  it('a query running when a re-import lands answers from the files it started on, the next one from the new files', async () => {
+    const dirA = temp('swap-a');
+    const dirB = temp('swap-b');
+    const cacheDir = temp('swap-cache');
+    const side = temp('swap-side');
+    folders.push(dirA, dirB, cacheDir, side);
+    const truthA = bruteForce((await generateWebGraph(dirA, { edges: 900, vertices: 120, seed: 7 })).levels[0]!.files);
+    const truthB = bruteForce((await generateWebGraph(dirB, { edges: 900, vertices: 120, seed: 8 })).levels[0]!.files);
+    const { folder } = await importRelease(dirA, { cacheDir });
+    // The same release converted from changed files, beside the cache, to be swapped in at once below.
+    const next = await importRelease(dirB, { cacheDir: side });
+    const provider = providerFor(cacheDir);
+    const [a, b, c, you] = truthA.largest as [string, string, string, string];
+    const expected = (truth: ReturnType<typeof bruteForce>) =>
+      [...new Set([a, b, c].flatMap((site) => [...truth.of(site)]))]
+        .filter((site) => !truth.of(you).has(site) && ![a, b, c, you].includes(site))
+        .map((site) => ({ site, count: [a, b, c].filter((competitor) => truth.of(competitor).has(site)).length }))
+        .sort((left, right) => right.count - left.count || truth.byRank(left.site, right.site))
+        .map((row) => row.site);
+    expect(expected(truthA)).not.toEqual(expected(truthB));
+    const gap = () => provider.gap!({ your_domain: you, competitor_domains: [a, b, c], limit: 1000, min_competitors: 1 }, context);
+    // The graph is open (another target asked), so the gap below reads its lists from the files.
+    await provider.backlinks!({ target: truthA.largest[5]!, target_kind: 'domain', mode: 'one_per_domain', limit: 5 }, context);
+
+    const running = gap();
+    // importRelease's swap (the folder steps aside, the new one is renamed in, the old one removed),
+    // done at once here so that the first gap is surely still running when the second one starts.
+    renameSync(folder, `${folder}.old-test`);
+    renameSync(next.folder, folder);
+    rmSync(`${folder}.old-test`, { recursive: true, force: true });
+    const after = gap();
+    expect((await running).prospects.map((prospect) => prospect.domain)).toEqual(expected(truthA));
+    expect((await after).prospects.map((prospect) => prospect.domain)).toEqual(expected(truthB));
+    expect((await gap()).prospects.map((prospect) => prospect.domain)).toEqual(expected(truthB));
+    // The old graph closed once its query ended: only the new graph still holds files.
+    expect(readdirSync(join(cacheDir, 'webgraph', '.open'))).toHaveLength(1);
+    await provider.close?.();
+    expect(readdirSync(join(cacheDir, 'webgraph', '.open'))).toEqual([]);
   });
 
   it('a cancelled import stops and leaves no partial folder', async () => {

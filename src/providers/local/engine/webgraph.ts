@@ -5,8 +5,8 @@
 // vertex name at conversion. Layout and reasons are in the README ("Common Crawl web graph").
 
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createReadStream, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { UsageError } from '../../../errors.js';
@@ -504,9 +504,18 @@ const SITE_COLUMNS = 'site_id, site, harmonicc_pos, harmonicc_val, pr_pos, pr_va
  *  few row groups, so more only fills DuckDB's caches. */
 export async function openWebGraph(imported: ImportedRelease, options: { cacheDir: string; memoryLimit?: string }): Promise<WebGraph> {
   const limit = options.memoryLimit ?? `${Math.min(768, Number.parseInt(defaultMemoryLimit(undefined), 10))}MB`;
-  const { instance, connection } = await openDuckDb({ cacheDir: options.cacheDir, memoryLimit: limit });
   const { folder, manifest } = imported;
-  const file = (name: string) => sqlText(join(folder, name));
+  const names = [...FILES, ...(manifest.level === 'host' ? (['host-links.parquet'] as const) : [])];
+  const pinned = pinFiles(folder, names);
+  let instance: DuckDBInstance;
+  let connection: DuckDBConnection;
+  try {
+    ({ instance, connection } = await openDuckDb({ cacheDir: options.cacheDir, memoryLimit: limit }));
+  } catch (error) {
+    pinned.release();
+    throw error;
+  }
+  const file = (name: string) => sqlText(join(pinned.folder, name));
   // One statement at a time on the connection: concurrent calls (two tools at once) queue here.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -517,12 +526,13 @@ export async function openWebGraph(imported: ImportedRelease, options: { cacheDi
   const select = (sql: string) => serial(() => rows(connection, sql));
   try {
     await connection.run('SET parquet_metadata_cache = true');
-    for (const name of [...FILES, ...(manifest.level === 'host' ? (['host-links.parquet'] as const) : [])]) {
+    for (const name of names) {
       await connection.run(`CREATE VIEW "${name.replace('.parquet', '')}" AS SELECT * FROM read_parquet(${file(name)})`);
     }
   } catch (error) {
     connection.closeSync();
     instance.closeSync();
+    pinned.release();
     throw error;
   }
 
@@ -668,6 +678,47 @@ export async function openWebGraph(imported: ImportedRelease, options: { cacheDi
     close() {
       connection.closeSync();
       instance.closeSync();
+      pinned.release();
     },
   };
+}
+
+/** Pins of open graphs: `<webgraph>/.open/<release>-<level>-<pid>-<random>/`. */
+const PINS = '.open';
+
+/**
+ * Hard links to a release folder's files, in a folder of this open graph's own, so that a re-import
+ * (which swaps the release folder and deletes the old one) leaves this graph reading the files it was
+ * opened on until it closes; released (removed) at close. Pins left by a process that died are removed
+ * by the next open. Where links cannot be made (another file system), the files are read in place.
+ */
+function pinFiles(folder: string, names: readonly string[]): { folder: string; release: () => void } {
+  const root = join(dirname(folder), PINS);
+  try {
+    for (const name of readdirSync(root)) {
+      const pid = Number(/-(\d+)-[0-9a-f]{6}$/.exec(name)?.[1]);
+      if (Number.isInteger(pid) && !alive(pid)) rmSync(join(root, name), { recursive: true, force: true });
+    }
+  } catch {
+    // No pins yet.
+  }
+  const pin = join(root, `${basename(folder)}-${process.pid}-${randomBytes(3).toString('hex')}`);
+  try {
+    mkdirSync(pin, { recursive: true });
+    for (const name of names) linkSync(join(folder, name), join(pin, name));
+  } catch {
+    rmSync(pin, { recursive: true, force: true });
+    return { folder, release: () => undefined };
+  }
+  return { folder: pin, release: () => rmSync(pin, { recursive: true, force: true }) };
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
