@@ -275,12 +275,6 @@ function linkingPage(detail: LinkDetail): LinkingPage {
   };
 }
 
-function popcount(value: number): number {
-  let bits = value - ((value >>> 1) & 0x55555555);
-  bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
-  return (((bits + (bits >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
 /** Domain ids of `names` (-1: not in the dataset), kept for later queries. */
 async function idsOf(connection: DuckDBConnection, names: readonly string[]): Promise<Map<string, number>> {
   const kept = stateOf(connection).ids;
