@@ -33,7 +33,7 @@ function prospectRows(prospects: readonly Prospect[], first: number, competitorC
 const HEADER = ['#', 'domain', 'score', 'auth', 'comp', 'tier', 'category', 'df/links', 'spam'];
 const RIGHT = new Set([0, 2, 3, 4, 7, 8]);
 
-export function renderGapTable(outcome: GapOutcome, format: ResponseFormat): string {
+export function renderGapTable(outcome: GapOutcome, format: ResponseFormat, command = 'backlink-gap-mcp'): string {
   const n = outcome.competitor_domains.length;
   const f = outcome.facets;
   const lines = [
@@ -49,7 +49,7 @@ export function renderGapTable(outcome: GapOutcome, format: ResponseFormat): str
   const leftOut = outcome.left_out.platform_or_social + outcome.left_out.suspect_spam;
   if (leftOut > 0) lines.push(`${leftOut} platform/social or suspect-spam domains hidden (--include-platforms shows them).`);
   if (outcome.left_out.filtered > 0) lines.push(`${outcome.left_out.filtered} left out by --route/--category filters.`);
-  lines.push(`More: backlink-gap-mcp prospects ${outcome.run_id} --per-page 50   (MCP: ${nextCallText(outcome.next_call)})`);
+  lines.push(`More: ${command} prospects ${outcome.run_id} --per-page 50   (MCP: ${nextCallText(outcome.next_call)})`);
   return lines.join('\n');
 }
 
