@@ -69,46 +69,128 @@ export class FigureTable {
     this.titleCount[domain]!++;
   }
 
+  /** The figures of domain `index` as one object (metrics in the order first kept), or undefined when it has none. */
+  figuresAt(domain: number): VendorFigures | undefined {
+    let found: VendorFigures | undefined;
+    for (const [key, values] of this.metrics) {
+      const value = domain < values.length ? values[domain]! : Number.NaN;
+      if (Number.isNaN(value)) continue;
+      found ??= { metrics: {} };
+      found.metrics[key] = value;
+    }
+    const declared = this.declared.get(domain);
+    if (declared !== undefined) found = { metrics: {}, ...found, ...declared };
+    return found;
+  }
+
+  /** The titles of domain `index`, undefined when none. */
+  titlesAt(domain: number): string[] | undefined {
+    return this.titles[domain];
+  }
+
   /**
-   * Visits every domain with figures: its name, its figures, and `datasetId(index)` (the dataset's
-   * id for it when known, else -1), with no map in between: there is one per referring domain.
+   * Writes every domain's figures into the dataset's per-domain arrays (authority as authorityOf()
+   * makes it, spam score, backlinks, referring domains) with typed loops and no object per domain:
+   * a load has one per referring domain. `datasetId(index)` is the dataset's id of a domain when
+   * known, else -1 (then `findDomain(name)` looks it up; -1 leaves it out). Returns, per dataset id,
+   * the index whose figures and titles it took (-1: none), so figuresAt()/titlesAt() answer later.
    */
-  eachFigure(names: readonly string[], datasetId: (domain: number) => number, visit: (name: string, figures: VendorFigures, id: number) => void): void {
+  fill(
+    names: readonly string[],
+    datasetId: (domain: number) => number,
+    findDomain: (name: string) => number,
+    labels: Labels,
+    into: FigureColumns,
+  ): { figureOf: Int32Array; titleOf: Int32Array } {
+    const count = into.authority.length;
+    const figureOf = new Int32Array(count).fill(-1);
+    const titleOf = new Int32Array(count).fill(-1);
     const keys = [...this.metrics.keys()];
     const columns = keys.map((key) => this.metrics.get(key)!);
+    // Per metric column: its vendor's slot (-1: not an authority figure) and whether it is page-level.
+    const vendors: string[] = [];
+    const slot = keys.map((key) => {
+      const meta = labels.get(key);
+      if (meta === undefined || !meta.authority) return -1;
+      const vendor = vendorOf(key);
+      let index = vendors.indexOf(vendor);
+      if (index === -1) index = vendors.push(vendor) - 1;
+      return index;
+    });
+    const pageLevel = keys.map((key) => labels.get(key)?.pageLevel === true);
+    const spamColumn = keys.indexOf('spam_score');
+    const best = new Float64Array(vendors.length);
+    const bestLevel = new Int8Array(vendors.length); // 0 none, 1 page-level, 2 domain-level
+    const chosen = new Float64Array(vendors.length);
     for (let domain = 0; domain < names.length; domain++) {
-      let found: VendorFigures | undefined;
+      const declared = this.declared.size === 0 ? undefined : this.declared.get(domain);
+      let any = declared !== undefined;
+      bestLevel.fill(0);
       for (let column = 0; column < columns.length; column++) {
         const values = columns[column]!;
         const value = domain < values.length ? values[domain]! : Number.NaN;
         if (Number.isNaN(value)) continue;
-        found ??= { metrics: {} };
-        found.metrics[keys[column]!] = value;
+        any = true;
+        const vendor = slot[column]!;
+        if (vendor === -1) continue;
+        const level = pageLevel[column] ? 1 : 2;
+        // As authorityOf: a vendor's first figure, replaced only by a domain-level one over a page-level one.
+        if (bestLevel[vendor] === 0 || (bestLevel[vendor] === 1 && level === 2)) {
+          best[vendor] = value;
+          bestLevel[vendor] = level;
+        }
       }
-      const declared = this.declared.get(domain);
-      if (declared !== undefined) found = { metrics: {}, ...found, ...declared };
-      if (found !== undefined) visit(names[domain]!, found, datasetId(domain));
+      const hasTitles = domain < this.titles.length && this.titles[domain] !== undefined;
+      if (!any && !hasTitles) continue;
+      let id = datasetId(domain);
+      if (id === -1) id = findDomain(names[domain]!);
+      if (id === -1 || id >= count) continue;
+      if (hasTitles) titleOf[id] = domain;
+      if (!any) continue;
+      figureOf[id] = domain;
+      let authority = declared?.authority;
+      if (authority === undefined) {
+        let taken = 0;
+        for (let vendor = 0; vendor < vendors.length; vendor++) if (bestLevel[vendor] !== 0) chosen[taken++] = best[vendor]!;
+        if (taken > 0) {
+          const values = chosen.subarray(0, taken).sort();
+          const middle = taken >> 1;
+          authority = taken % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
+        }
+      }
+      if (authority !== undefined) into.authority[id] = authority;
+      const metricSpam = spamColumn === -1 ? Number.NaN : domain < columns[spamColumn]!.length ? columns[spamColumn]![domain]! : Number.NaN;
+      const spam = declared?.spam_score ?? (Number.isNaN(metricSpam) ? undefined : metricSpam);
+      if (spam !== undefined) into.spam[id] = Math.round(spam);
+      if (declared?.backlinks !== undefined) into.backlinks[id] = declared.backlinks;
+      if (declared?.referring_domains !== undefined) into.referringDomains[id] = declared.referring_domains;
     }
-  }
-
-  /** Visits every domain with titles, as eachFigure does. */
-  eachTitles(names: readonly string[], datasetId: (domain: number) => number, visit: (name: string, titles: string[], id: number) => void): void {
-    this.titles.forEach((found, domain) => {
-      if (found !== undefined) visit(names[domain]!, found, datasetId(domain));
-    });
+    return { figureOf, titleOf };
   }
 
   /** Figures and titles by domain name. */
   byName(names: readonly string[]): { figures: Map<string, VendorFigures>; titles: Map<string, string[]> } {
     const figures = new Map<string, VendorFigures>();
     const titles = new Map<string, string[]>();
-    this.eachFigure(names, () => -1, (name, found) => figures.set(name, found));
-    this.eachTitles(names, () => -1, (name, found) => titles.set(name, found));
+    for (let domain = 0; domain < names.length; domain++) {
+      const found = this.figuresAt(domain);
+      if (found !== undefined) figures.set(names[domain]!, found);
+      const kept = this.titles[domain];
+      if (kept !== undefined) titles.set(names[domain]!, kept);
+    }
     return { figures, titles };
   }
 }
 
-type Labels = ReadonlyMap<string, { label: string; authority: boolean; pageLevel: boolean }>;
+/** The dataset's per-domain figure arrays that fill() writes (NaN, or -1 for spam, where unknown). */
+export interface FigureColumns {
+  authority: Float32Array;
+  spam: Int16Array;
+  backlinks: Float64Array;
+  referringDomains: Float64Array;
+}
+
+export type Labels = ReadonlyMap<string, { label: string; authority: boolean; pageLevel: boolean }>;
 
 /** Everything a vendor figure says about authority: the normalised value and how it was made. */
 export function authorityOf(figures: VendorFigures, labels: Labels): { authority?: number; raw?: number; scale?: string } {
