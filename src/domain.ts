@@ -228,6 +228,9 @@ export interface GapResult {
   prospects: ProspectCore[];
   /** How many prospects exist upstream (may exceed prospects.length). */
   total_prospects: number;
+  /** True when total_prospects counts the provider's prospects before the min_competitors filter
+   *  (its answer was cut before the filter could be applied to all of them). */
+  total_before_min_competitors?: boolean;
   cost: Cost;
   /** Provider-side run id (OneClickSEO). */
   provider_run_id?: string;

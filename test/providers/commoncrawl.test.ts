@@ -65,7 +65,7 @@ function bruteForce(files: { vertices: string; edges: string; ranks: string }) {
   }
   const byRank = (left: string, right: string) => best.get(left)! - best.get(right)! || (left < right ? -1 : left > right ? 1 : 0);
   const largest = [...referrers.entries()].sort((a, b) => b[1].size - a[1].size || byRank(a[0], b[0])).map(([site]) => site);
-  return { referrers, byRank, largest, of: (site: string) => referrers.get(site) ?? new Set<string>() };
+  return { referrers, byRank, largest, sites: [...best.keys()], of: (site: string) => referrers.get(site) ?? new Set<string>() };
 }
 
 /** A hand-written release (for names the generator does not make). */
@@ -122,6 +122,22 @@ describe('commoncrawl over a generated domain-level release', () => {
 
     const strict = await provider.gap!({ your_domain: you, competitor_domains: competitors, limit: 1000, min_competitors: 2 }, context);
     expect(strict.prospects.map((prospect) => prospect.domain)).toEqual(expected.filter((row) => row.count >= 2).map((row) => row.site));
+  });
+
+  it('says which competitors have no links and that you are not in the release, and still answers', async () => {
+    const [a, b] = truth.largest as [string, string];
+    const unlinked = truth.sites.find((site) => truth.of(site).size === 0)!;
+    expect(unlinked).toBeDefined();
+    const competitors = [a, 'nowhere.example', unlinked, b];
+    const result = await provider.gap!({ your_domain: 'not-in-graph.example', competitor_domains: competitors, limit: 1000, min_competitors: 1 }, context);
+    const expected = [...new Set([...truth.of(a), ...truth.of(b)])].filter((site) => !competitors.includes(site));
+    expect(result.prospects.map((prospect) => prospect.domain).sort()).toEqual(expected.sort());
+    expect(result.total_prospects).toBe(expected.length);
+    const notes = result.notes!.join(' ');
+    expect(notes).toContain('nowhere.example has no links in this release.');
+    expect(notes).toContain(`${unlinked} has no links in this release.`);
+    expect(notes).not.toContain(`${a} has no links`);
+    expect(notes).toContain('not-in-graph.example is not in this release');
   });
 
   it('answers intersect and backlinks as the brute force does, with dofollow unknown', async () => {
