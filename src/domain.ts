@@ -228,6 +228,9 @@ export interface GapResult {
   prospects: ProspectCore[];
   /** How many prospects exist upstream (may exceed prospects.length). */
   total_prospects: number;
+  /** True when total_prospects counts the provider's prospects before the min_competitors filter
+   *  (its answer was cut before the filter could be applied to all of them). */
+  total_before_min_competitors?: boolean;
   cost: Cost;
   /** Provider-side run id (OneClickSEO). */
   provider_run_id?: string;
@@ -399,7 +402,16 @@ export interface DryRun {
   dry_run: true;
   provider: ProviderName | 'all';
   /** held_today: what calls still running hold against the day's budget, beyond their recorded spend. */
-  estimates: Array<{ provider: ProviderName; estimate: Cost; cached: boolean; daily_budget?: number; spent_today: number; held_today?: number }>;
+  /** outdated: the cache holds this answer in a shape an older version wrote, so it is not served and would be bought again. */
+  estimates: Array<{
+    provider: ProviderName;
+    estimate: Cost;
+    cached: boolean;
+    outdated?: true;
+    daily_budget?: number;
+    spent_today: number;
+    held_today?: number;
+  }>;
   /** Set when a real call was held back for its cost (BACKLINK_GAP_CONFIRM_ABOVE): `required` (repeat
    *  with confirm: true) or `declined` (the user said no); nothing was called either way. */
   confirmation?: 'required' | 'declined';

@@ -136,19 +136,45 @@ class MonthTotals {
     return roundAmount(total);
   }
 
-  /** What live holds of a provider (in `unit`, default its current one) still hold beyond what was spent against them. */
-  held(provider: ProviderName, clock: number, unit = this.units.get(provider)): number {
-    let total = 0;
+  /** Live holds of a provider in `unit` (lapsed ones are dropped): id → the estimate held. */
+  liveHolds(provider: ProviderName, unit: CostUnit | undefined, clock: number): Array<[string, number]> {
+    const live: Array<[string, number]> = [];
     for (const [id, hold] of this.holds) {
       if (hold.provider !== provider || hold.unit !== unit) continue;
       if (hold.until <= clock) {
         this.holds.delete(id);
         continue;
       }
-      total += Math.max(0, hold.amount - (this.spentAgainst.get(id) ?? 0));
+      live.push([id, hold.amount]);
     }
-    return roundAmount(total);
+    return live;
   }
+
+  /** What this month's spend lines charged against a reservation. */
+  spentAgainstOf(id: string): number {
+    return this.spentAgainst.get(id) ?? 0;
+  }
+
+  isReleased(id: string): boolean {
+    return this.released.has(id);
+  }
+}
+
+/**
+ * What live holds still hold beyond what was spent against them, over the months given (this one and
+ * the one before): a call that held before midnight UTC at a month's end and is still running keeps
+ * its hold after the month turns, and its spend and release land in the new month's file.
+ */
+function heldAcross(months: MonthTotals[], provider: ProviderName, unit: CostUnit | undefined, clock: number): number {
+  let total = 0;
+  for (const totals of months) {
+    for (const [id, amount] of totals.liveHolds(provider, unit, clock)) {
+      if (months.some((other) => other.isReleased(id))) continue;
+      const spent = months.reduce((sum, other) => sum + other.spentAgainstOf(id), 0);
+      total += Math.max(0, amount - spent);
+    }
+  }
+  return roundAmount(total);
 }
 
 interface MonthState {
@@ -298,6 +324,11 @@ export function createLedger(options: LedgerOptions): Ledger {
     await drain();
   }
 
+  /** This month's totals, then the previous month's (where a hold still running may have been made). */
+  async function holdingMonths(clock: number): Promise<MonthTotals[]> {
+    return [await totalsFor(monthOf(clock)), await totalsFor(previousMonthOf(clock))];
+  }
+
   async function spentOf(provider: ProviderName, period: 'day' | 'month', clock: number): Promise<number> {
     const totals = await totalsFor(monthOf(clock));
     return totals.spent(provider, period === 'day' ? Math.floor(clock / DAY_MS) : undefined);
@@ -391,16 +422,16 @@ export function createLedger(options: LedgerOptions): Ledger {
 
     async held(provider: ProviderName, unit: CostUnit): Promise<number> {
       const clock = now();
-      return (await totalsFor(monthOf(clock))).held(provider, clock, unit);
+      return heldAcross(await holdingMonths(clock), provider, unit, clock);
     },
 
     async reserve(estimate: Cost, dailyBudget: number | undefined, until: number): Promise<Reservation> {
       if (dailyBudget === undefined || !(estimate.amount > 0) || estimate.unit === 'none') return unheld(this);
       const holdId = await underBudgetLock(async () => {
         const clock = now();
-        const totals = await totalsFor(monthOf(clock));
-        const spent = totals.spent(estimate.provider, Math.floor(clock / DAY_MS));
-        const held = totals.held(estimate.provider, clock);
+        const [totals, ...before] = await holdingMonths(clock);
+        const spent = totals!.spent(estimate.provider, Math.floor(clock / DAY_MS));
+        const held = heldAcross([totals!, ...before], estimate.provider, estimate.unit, clock);
         const refusal = budgetRefusal(estimate, spent, held, dailyBudget);
         if (refusal) throw refusal;
         const line: LedgerLine = { t: clock, id: nextId(), provider: estimate.provider, unit: estimate.unit, hold: estimate.amount, until };
@@ -520,6 +551,11 @@ function trimZeros(text: string): string {
 
 function monthOf(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 7);
+}
+
+function previousMonthOf(epochMs: number): string {
+  const date = new Date(epochMs);
+  return monthOf(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 0));
 }
 
 function roundAmount(amount: number): number {

@@ -206,6 +206,60 @@ describe('a full disk, damaged lines, a dead lock holder', () => {
   });
 });
 
+describe('holds across midnight and a month’s end (UTC)', () => {
+  for (const mode of ['persistent', 'memory'] as const) {
+    it(`a call that held before the month turned still holds after it, until it spends and settles (${mode})`, async () => {
+      clock.set(Date.UTC(2025, 0, 31, 23, 59, 30));
+      const first = make({ mode });
+      const other = mode === 'persistent' ? make() : first;
+      const reservation = await first.reserve(credits(30), 40, clock.now() + 10 * 60_000);
+      await reservation.spend(credits(5)); // billed on the 31st
+      clock.set(Date.UTC(2025, 1, 1, 0, 0, 30));
+      expect(await other.held('localseodata', 'credits')).toBe(25);
+      // Today (1 Feb) has spent nothing, but 25 of the 40 are taken by the call still running.
+      await expect(other.reserve(credits(20), 40, clock.now() + 60_000)).rejects.toThrow(/held by calls still running/);
+      await reservation.spend(credits(10)); // billed on the 1st
+      expect(await other.held('localseodata', 'credits')).toBe(15);
+      expect(await other.spent('localseodata', 'day')).toBe(10);
+      expect(await other.spent('localseodata', 'month')).toBe(10);
+      await reservation.settle();
+      expect(await other.held('localseodata', 'credits')).toBe(0);
+      await expect(other.reserve(credits(20), 40, clock.now() + 60_000)).resolves.toBeDefined();
+    });
+  }
+
+  it('each billed request lands once, in the month file of the moment it was billed', async () => {
+    clock.set(Date.UTC(2025, 0, 31, 23, 59, 30));
+    const ledger = make();
+    const reservation = await ledger.reserve(credits(30), 100, clock.now() + 10 * 60_000);
+    await reservation.spend(credits(5));
+    clock.set(Date.UTC(2025, 1, 1, 0, 0, 30));
+    await reservation.spend(credits(10));
+    await reservation.settle();
+    const amounts = async (month: string) =>
+      (await readFile(join(dir, 'ledger', `${month}.jsonl`), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { amount?: number })
+        .flatMap((line) => (line.amount === undefined ? [] : [line.amount]));
+    expect(await amounts('2025-01')).toEqual([5]);
+    expect(await amounts('2025-02')).toEqual([10]);
+    expect(await make().summary()).toEqual([{ provider: 'localseodata', unit: 'credits', day: 10, month: 10 }]);
+  });
+
+  it('a hold made before midnight counts against the new day’s budget while its call runs', async () => {
+    const ledger = make();
+    await ledger.record(credits(20));
+    const reservation = await ledger.reserve(credits(30), 60, clock.now() + 10 * 60_000);
+    clock.advance(3 * 60_000); // 00:01 UTC on the 16th
+    expect(await make().spent('localseodata', 'day')).toBe(0);
+    expect(await make().held('localseodata', 'credits')).toBe(30);
+    await expect(make().reserve(credits(40), 60, clock.now() + 60_000)).rejects.toMatchObject({ code: 'budget_exceeded' });
+    await reservation.settle();
+    await expect(make().reserve(credits(40), 60, clock.now() + 60_000)).resolves.toBeDefined();
+  });
+});
+
 describe('checkBudget', () => {
   it('refuses a call that would pass the day’s budget, naming the variable to raise', async () => {
     const ledger = make();

@@ -6,6 +6,7 @@ import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink, utimes
 import { basename, join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../log.js';
+import { FIRST_SHAPE, shapeOf } from './shapes.js';
 
 export interface CacheOptions {
   mode: 'persistent' | 'memory' | 'off';
@@ -22,6 +23,8 @@ export interface CacheOptions {
   now?: () => number;
   /** A persistent tier shared by several instances (Redis), used instead of the disk in persistent mode. */
   shared?: SharedTier;
+  /** The shape a key's value is written in now (default: shapes.ts); tests pass another to play an upgrade. */
+  shapeOf?: (key: string) => number;
 }
 
 /** An entry as a shared tier returns it. */
@@ -30,13 +33,15 @@ export interface TierEntry {
   storedAt: number;
   expiresAt: number;
   bytes: number;
+  /** The shape it was written in (shapes.ts); absent: written before shapes were recorded. */
+  shape?: number;
 }
 
 /** A persistent tier kept outside this process (src/redis/tier.ts). Failures are the tier's to absorb:
  *  a read it cannot make is a miss, a write it cannot make is dropped (with a warning). */
 export interface SharedTier {
   read(key: string): Promise<TierEntry | undefined>;
-  write(key: string, body: Buffer, storedAt: number, expiresAt: number): Promise<void>;
+  write(key: string, body: Buffer, storedAt: number, expiresAt: number, shape: number): Promise<void>;
   delete(key: string): Promise<void>;
 }
 
@@ -51,6 +56,8 @@ export interface FetchOutcome<T> {
   /** True when this call caused no fetch (a stored entry, or a share of another caller's fetch). */
   cached: boolean;
   ageSeconds?: number;
+  /** The fetch replaced an entry written in an older shape (shapes.ts), which was not served. */
+  outdated?: true;
 }
 
 export interface CacheStats {
@@ -64,7 +71,9 @@ export interface CacheStats {
 }
 
 export interface Cache {
-  get<T>(key: string): Promise<CacheHit<T> | undefined>;
+  /** `anyShape`: also an entry written in another shape (shapes.ts), for the few facts that outlive a
+   *  shape, such as the id of a provider-side run already paid for; never to serve as an answer. */
+  get<T>(key: string, options?: { anyShape?: boolean }): Promise<CacheHit<T> | undefined>;
   set<T>(key: string, value: T, options?: { ttlSeconds?: number }): Promise<void>;
   delete(key: string): Promise<void>;
   /** Read-through with single flight: concurrent calls for one key make one fetch and share it.
@@ -77,6 +86,8 @@ export interface Cache {
     options?: { fresh?: boolean; ttlSeconds?: number; accept?: (value: T) => boolean },
   ): Promise<FetchOutcome<T>>;
   stats(): Promise<CacheStats>;
+  /** True when the last read of `key` found an entry written in another shape (not served, a miss). */
+  outdated(key: string): boolean;
   /** Wait for pending writes (called on shutdown). */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -88,6 +99,7 @@ interface Stored {
   storedAt: number;
   expiresAt: number;
   bytes: number;
+  shape: number;
 }
 
 /** What the leader of a flight hands to everyone waiting on it. */
@@ -95,6 +107,7 @@ interface Shared {
   value: unknown;
   storedAt: number;
   fromStore: boolean;
+  outdated: boolean;
 }
 
 /** The first line of every entry file; the JSON body follows it. */
@@ -105,6 +118,8 @@ interface EntryHeader {
   /** Body length in bytes and its sha256, so a torn or corrupt file is a miss, never a wrong answer. */
   bytes: number;
   sha256: string;
+  /** The shape the body was written in (shapes.ts); absent in entries written before shapes were recorded. */
+  shape?: number;
 }
 
 /** One file on disk as a scan saw it. */
@@ -125,6 +140,8 @@ const ABANDONED_AFTER_MS = 10 * 60 * 1000;
 const SCAN_BATCH = 64;
 /** What a small file occupies at least, until a scan measures the real figure. */
 const BLOCK = 4096;
+/** Keys remembered as read outdated (for the quote to say why it is not cached); the oldest are forgotten. */
+const OUTDATED_KEPT = 1_000;
 /** Folders of the earlier layout (cacache's), removed by the first scan so they no longer hold space. */
 const LEGACY = ['index-v5', 'content-v2', 'tmp', '_lastverified'];
 
@@ -138,6 +155,8 @@ export function createCache(options: CacheOptions): Cache {
   const entriesDir = join(root, 'entries-v1');
   const incomingDir = join(root, 'incoming');
   const defaultTtlMs = Math.max(0, options.ttlSeconds) * 1000;
+  const currentShape = options.shapeOf ?? ((key: string) => shapeOf(key));
+  const outdatedKeys = new Set<string>();
 
   const memory = new LRUCache<string, Stored>({
     maxSize: Math.max(1, Math.floor(options.memoryBytes)),
@@ -207,7 +226,7 @@ export function createCache(options: CacheOptions): Cache {
   async function readShared(tier: SharedTier, key: string): Promise<Stored | undefined> {
     const entry = await tier.read(key);
     if (entry === undefined || entry.expiresAt <= now()) return undefined;
-    const stored: Stored = { value: entry.value, storedAt: entry.storedAt, expiresAt: entry.expiresAt, bytes: entry.bytes };
+    const stored: Stored = { value: entry.value, storedAt: entry.storedAt, expiresAt: entry.expiresAt, bytes: entry.bytes, shape: entry.shape ?? FIRST_SHAPE };
     remember(key, stored);
     return stored;
   }
@@ -245,13 +264,23 @@ export function createCache(options: CacheOptions): Cache {
       void track(removeIfUnchanged(path, inode));
       return undefined;
     }
-    const { storedAt, expiresAt, bytes } = parsed.header;
-    const stored: Stored = { value: parsed.value, storedAt, expiresAt, bytes };
+    const { storedAt, expiresAt, bytes, shape = FIRST_SHAPE } = parsed.header;
+    const stored: Stored = { value: parsed.value, storedAt, expiresAt, bytes, shape };
     remember(key, stored);
     return stored;
   }
 
+  /** A stored entry in the current shape; one in another shape is a miss, remembered as outdated. */
   async function lookup(key: string): Promise<Stored | undefined> {
+    const stored = await lookupAnyShape(key);
+    outdatedKeys.delete(key);
+    if (stored === undefined || stored.shape === currentShape(key)) return stored;
+    if (outdatedKeys.size >= OUTDATED_KEPT) outdatedKeys.delete(outdatedKeys.values().next().value as string);
+    outdatedKeys.add(key);
+    return undefined;
+  }
+
+  async function lookupAnyShape(key: string): Promise<Stored | undefined> {
     if (mode === 'off') return undefined;
     const inMemory = recall(key);
     if (inMemory !== undefined || mode === 'memory') return inMemory;
@@ -272,14 +301,16 @@ export function createCache(options: CacheOptions): Cache {
     if (json === undefined) throw new TypeError('cache values must be JSON-serialisable');
     const storedAt = now();
     const expiresAt = storedAt + ttlMs;
+    const shape = currentShape(key);
+    outdatedKeys.delete(key);
     if (mode === 'memory') {
-      remember(key, { value, storedAt, expiresAt, bytes: Buffer.byteLength(json) });
+      remember(key, { value, storedAt, expiresAt, bytes: Buffer.byteLength(json), shape });
       return;
     }
     const body = Buffer.from(json);
-    remember(key, { value, storedAt, expiresAt, bytes: body.length });
+    remember(key, { value, storedAt, expiresAt, bytes: body.length, shape });
     try {
-      await track(writeDisk(key, body, storedAt, expiresAt));
+      await track(writeDisk(key, body, storedAt, expiresAt, shape));
     } catch (error) {
       warnOnce(`write:${errorCode(error)}`, 'cache write failed; the answer is kept in memory only', {
         error: errorCode(error),
@@ -299,9 +330,9 @@ export function createCache(options: CacheOptions): Cache {
     return folders;
   }
 
-  async function writeDisk(key: string, body: Buffer, storedAt: number, expiresAt: number): Promise<void> {
-    if (options.shared) return options.shared.write(key, body, storedAt, expiresAt);
-    const header: EntryHeader = { key, storedAt, expiresAt, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+  async function writeDisk(key: string, body: Buffer, storedAt: number, expiresAt: number, shape: number): Promise<void> {
+    if (options.shared) return options.shared.write(key, body, storedAt, expiresAt, shape);
+    const header: EntryHeader = { key, storedAt, expiresAt, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), shape };
     const data = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body]);
     const path = pathOf(key);
     const temporary = join(incomingDir, `${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}`);
@@ -429,14 +460,16 @@ export function createCache(options: CacheOptions): Cache {
     // The flight covers the read as well as the fetch, so a caller arriving while the read is on
     // disk joins it instead of missing and fetching a second time.
     const flight = (async (): Promise<Shared> => {
+      let outdated = false;
       if (!skipRead) {
         const stored = await lookup(key);
-        if (stored !== undefined && serves(stored.value)) return { value: stored.value, storedAt: stored.storedAt, fromStore: true };
+        if (stored !== undefined && serves(stored.value)) return { value: stored.value, storedAt: stored.storedAt, fromStore: true, outdated };
+        outdated = stored === undefined && outdatedKeys.has(key);
       }
       const value = await fetch();
       const storedAt = now();
       await write(key, value, ttlSeconds);
-      return { value, storedAt, fromStore: false };
+      return { value, storedAt, fromStore: false, outdated };
     })();
     flights.set(key, flight);
     try {
@@ -446,7 +479,7 @@ export function createCache(options: CacheOptions): Cache {
         return { value: shared.value as T, cached: true, ageSeconds: ageOf(shared.storedAt) };
       }
       misses += 1;
-      return { value: shared.value as T, cached: false };
+      return { value: shared.value as T, cached: false, ...(shared.outdated && { outdated: true as const }) };
     } catch (error) {
       misses += 1;
       throw error;
@@ -460,8 +493,8 @@ export function createCache(options: CacheOptions): Cache {
   }
 
   return {
-    async get<T>(key: string): Promise<CacheHit<T> | undefined> {
-      const stored = await lookup(key);
+    async get<T>(key: string, getOptions?: { anyShape?: boolean }): Promise<CacheHit<T> | undefined> {
+      const stored = getOptions?.anyShape ? await lookupAnyShape(key) : await lookup(key);
       if (stored === undefined) {
         if (mode !== 'off') misses += 1;
         return undefined;
@@ -485,6 +518,8 @@ export function createCache(options: CacheOptions): Cache {
     },
 
     getOrFetch,
+
+    outdated: (key) => outdatedKeys.has(key),
 
     async stats(): Promise<CacheStats> {
       if (mode === 'persistent' && disk === undefined && !options.shared) await scheduleMaintenance();
@@ -529,7 +564,11 @@ function parseEntry(data: Buffer, key: string): { header: EntryHeader; value: un
   if (body.length !== bytes) return 'truncated';
   if (createHash('sha256').update(body).digest('hex') !== sha256) return 'checksum mismatch';
   try {
-    return { header: { key, storedAt, expiresAt, bytes, sha256 }, value: JSON.parse(body.toString('utf8')) };
+    const { shape } = header as Record<string, unknown>;
+    return {
+      header: { key, storedAt, expiresAt, bytes, sha256, ...(typeof shape === 'number' && { shape }) },
+      value: JSON.parse(body.toString('utf8')),
+    };
   } catch {
     return 'invalid_json';
   }

@@ -17,6 +17,8 @@ export interface CommonCrawlOptions {
   /** BACKLINK_GAP_WEBGRAPH_RELEASE; default the newest imported release. */
   release?: string;
   memoryLimit?: string;
+  /** The command hints name (Config.command); default backlink-gap-mcp. */
+  command?: string;
   logger: Logger;
 }
 
@@ -25,44 +27,74 @@ export const AUTHORITY_SCALE = 'harmonic centrality rank, 0-100 = 100·(1 − ln
 
 const cost = noCost('commoncrawl', 'none');
 
+/** A graph opened over one import, and the queries running on it. */
+interface Opened {
+  graph: Promise<WebGraph>;
+  running: number;
+  /** Set when a re-import replaced its files (or the provider closes): it closes once `running` is 0. */
+  retired: boolean;
+  closed?: Promise<void>;
+}
+
 export function createCommonCrawlProvider(options: CommonCrawlOptions): Provider {
-  const opened = new Map<string, Promise<WebGraph>>();
+  const opened = new Map<string, Opened>();
   const current = () => chooseRelease(options.cacheDir, options.release);
 
-  const graphOf = (imported: ImportedRelease): Promise<WebGraph> => {
+  const closeIfIdle = (entry: Opened): Promise<void> => {
+    if (entry.retired && entry.running === 0) entry.closed ??= entry.graph.then((graph) => graph.close()).catch(() => undefined);
+    return entry.closed ?? Promise.resolve();
+  };
+
+  const open = (imported: ImportedRelease): Opened => {
     const key = `${imported.folder}|${imported.manifest.identity}`;
-    let graph = opened.get(key);
-    if (graph === undefined) {
-      // A re-import replaced the files of this folder: the graph opened over the old ones goes.
-      for (const [other, stale] of opened) {
-        if (!other.startsWith(`${imported.folder}|`)) continue;
-        opened.delete(other);
-        stale.then((old) => old.close()).catch(() => undefined);
-      }
-      graph = (async () => {
-        const started = performance.now();
-        const { openWebGraph } = await import('./local/engine/webgraph.js');
-        const open = await openWebGraph(imported, {
-          cacheDir: options.cacheDir,
-          ...(options.memoryLimit !== undefined && { memoryLimit: options.memoryLimit }),
-        });
-        options.logger.info('web graph opened', {
-          release: imported.manifest.release,
-          level: imported.manifest.level,
-          milliseconds: Math.round(performance.now() - started),
-        });
-        return open;
-      })();
-      graph.catch(() => opened.delete(key));
-      opened.set(key, graph);
+    const known = opened.get(key);
+    if (known !== undefined) return known;
+    // A re-import replaced the files of this folder: the graph opened over the old ones closes once
+    // the queries still running on it end (it reads the files it was opened on until then).
+    for (const [other, stale] of opened) {
+      if (!other.startsWith(`${imported.folder}|`)) continue;
+      opened.delete(other);
+      stale.retired = true;
+      void closeIfIdle(stale);
     }
-    return graph;
+    const graph = (async () => {
+      const started = performance.now();
+      const { openWebGraph } = await import('./local/engine/webgraph.js');
+      const graph = await openWebGraph(imported, {
+        cacheDir: options.cacheDir,
+        ...(options.memoryLimit !== undefined && { memoryLimit: options.memoryLimit }),
+      });
+      options.logger.info('web graph opened', {
+        release: imported.manifest.release,
+        level: imported.manifest.level,
+        milliseconds: Math.round(performance.now() - started),
+      });
+      return graph;
+    })();
+    const entry: Opened = { graph, running: 0, retired: false };
+    graph.catch(() => {
+      if (opened.get(key) === entry) opened.delete(key);
+    });
+    opened.set(key, entry);
+    return entry;
+  };
+
+  /** Runs `work` on the graph of `imported`, counted as running on it so that it is not closed under it. */
+  const onGraph = async <T>(imported: ImportedRelease, work: (graph: WebGraph) => Promise<T>): Promise<T> => {
+    const entry = open(imported);
+    entry.running++;
+    try {
+      return await work(await entry.graph);
+    } finally {
+      entry.running--;
+      void closeIfIdle(entry);
+    }
   };
 
   /** The imported level to answer from: domain for sites (else host), host for a host when imported. */
   const levelFor = (wantHost: boolean): ImportedRelease => {
     const chosen = current();
-    if (chosen === undefined) throw new UsageError('not_configured', notConfiguredMessage(options.release));
+    if (chosen === undefined) throw new UsageError('not_configured', notConfiguredMessage(options.release, options.command));
     const { domain, host } = chosen.levels;
     return (wantHost ? (host ?? domain) : (domain ?? host))!;
   };
@@ -104,7 +136,7 @@ export function createCommonCrawlProvider(options: CommonCrawlOptions): Provider
         configured: chosen !== undefined,
         unit: 'none',
         pricing: 'free: reads an imported Common Crawl web graph release on this machine',
-        configureWith: '`backlink-gap-mcp webgraph import DIR` (and optionally BACKLINK_GAP_WEBGRAPH_RELEASE)',
+        configureWith: `\`${options.command ?? 'backlink-gap-mcp'} webgraph import DIR\` (and optionally BACKLINK_GAP_WEBGRAPH_RELEASE)`,
         // The release's identity is part of every cache key: a re-import never answers from the past.
         account: createHash('sha256').update(identities).digest('hex').slice(0, 12),
       };
@@ -112,125 +144,128 @@ export function createCommonCrawlProvider(options: CommonCrawlOptions): Provider
 
     async gap(query, context): Promise<GapResult> {
       const imported = levelFor(false);
-      const graph = await graphOf(imported);
-      context.signal?.throwIfAborted();
-      if (query.competitor_domains.length > 30) throw new UsageError('invalid_input', 'The web graph compares at most 30 competitors at once.');
-      const answer = await graph.gapOf({
-        competitors: query.competitor_domains,
-        you: query.your_domain,
-        minCompetitors: query.min_competitors,
-        limit: query.limit,
+      return onGraph(imported, async (graph) => {
+        context.signal?.throwIfAborted();
+        if (query.competitor_domains.length > 30) throw new UsageError('invalid_input', 'The web graph compares at most 30 competitors at once.');
+        const answer = await graph.gapOf({
+          competitors: query.competitor_domains,
+          you: query.your_domain,
+          minCompetitors: query.min_competitors,
+          limit: query.limit,
+        });
+        const notes = [about(imported)];
+        for (const position of answer.absent) notes.push(`${query.competitor_domains[position]} has no links in this release.`);
+        if (!answer.youKnown) notes.push(`${query.your_domain} is not in this release, so no prospect is excluded as already linking to you.`);
+        const prospects = answer.rows.map(
+          (row): ProspectCore => ({
+            domain: row.site.name,
+            ...(row.site.authority !== undefined && { authority: row.site.authority }),
+            competitors: row.competitors.map((position) => query.competitor_domains[position]!),
+            referring_domains: row.site.referringDomains,
+            provider_metrics: { commoncrawl: metricsOf(row.site) },
+            found_by: ['commoncrawl'],
+          }),
+        );
+        return { prospects, total_prospects: answer.total, cost, status: 'complete', notes };
       });
-      const notes = [about(imported)];
-      for (const position of answer.absent) notes.push(`${query.competitor_domains[position]} has no links in this release.`);
-      if (!answer.youKnown) notes.push(`${query.your_domain} is not in this release, so no prospect is excluded as already linking to you.`);
-      const prospects = answer.rows.map(
-        (row): ProspectCore => ({
-          domain: row.site.name,
-          ...(row.site.authority !== undefined && { authority: row.site.authority }),
-          competitors: row.competitors.map((position) => query.competitor_domains[position]!),
-          referring_domains: row.site.referringDomains,
-          provider_metrics: { commoncrawl: metricsOf(row.site) },
-          found_by: ['commoncrawl'],
-        }),
-      );
-      return { prospects, total_prospects: answer.total, cost, status: 'complete', notes };
     },
 
     async intersect(query, context): Promise<IntersectResult> {
       const wantHost = [...query.positive_targets, ...query.negative_targets].some((target) => target.scope !== 'root_domain');
       const imported = levelFor(wantHost);
-      const graph = await graphOf(imported);
-      context.signal?.throwIfAborted();
-      const notes = new Set<string>([about(imported)]);
-      const level = imported.manifest.level;
-      const positives = query.positive_targets.map((target) => graphTarget(target.target, target.scope, notes, level));
-      const negatives = query.negative_targets.map((target) => graphTarget(target.target, target.scope, notes, level));
-      if (query.source_scope === 'page') notes.add('The web graph has no linking pages: sources are referring domains.');
-      if (query.sort === 'source_spam_score') notes.add('The web graph has no spam score: sorted by authority instead.');
-      const hash = queryHash(['commoncrawl-intersect', query.positive_targets, query.negative_targets, query.min_matching_targets, query.sort, imported.manifest.identity]);
-      const offset = decodePageToken(query.next_token, hash, 'next_token');
-      const answer = await graph.intersectOf({
-        positives,
-        negatives,
-        minMatching: query.min_matching_targets,
-        byCount: query.sort === 'matching_target_count',
-        limit: query.limit,
-        offset,
+      return onGraph(imported, async (graph) => {
+        context.signal?.throwIfAborted();
+        const notes = new Set<string>([about(imported)]);
+        const level = imported.manifest.level;
+        const positives = query.positive_targets.map((target) => graphTarget(target.target, target.scope, notes, level));
+        const negatives = query.negative_targets.map((target) => graphTarget(target.target, target.scope, notes, level));
+        if (query.source_scope === 'page') notes.add('The web graph has no linking pages: sources are referring domains.');
+        if (query.sort === 'source_spam_score') notes.add('The web graph has no spam score: sorted by authority instead.');
+        const hash = queryHash(['commoncrawl-intersect', query.positive_targets, query.negative_targets, query.min_matching_targets, query.sort, imported.manifest.identity]);
+        const offset = decodePageToken(query.next_token, hash, 'next_token');
+        const answer = await graph.intersectOf({
+          positives,
+          negatives,
+          minMatching: query.min_matching_targets,
+          byCount: query.sort === 'matching_target_count',
+          limit: query.limit,
+          offset,
+        });
+        for (const target of answer.unknown) notes.add(`${target.name} is not in this release.`);
+        const results = answer.rows.map(
+          (row): IntersectRow => ({
+            source: row.site.name,
+            source_domain: row.site.name,
+            ...(row.site.authority !== undefined && { domain_authority: row.site.authority }),
+            matching_targets: row.matching.map((position) => query.positive_targets[position]!.target),
+          }),
+        );
+        const end = offset + results.length;
+        return {
+          results,
+          total: answer.total,
+          ...(end < answer.total && results.length > 0 && { next_token: encodePageToken(end, hash) }),
+          cost,
+          notes: [...notes],
+        };
       });
-      for (const target of answer.unknown) notes.add(`${target.name} is not in this release.`);
-      const results = answer.rows.map(
-        (row): IntersectRow => ({
-          source: row.site.name,
-          source_domain: row.site.name,
-          ...(row.site.authority !== undefined && { domain_authority: row.site.authority }),
-          matching_targets: row.matching.map((position) => query.positive_targets[position]!.target),
-        }),
-      );
-      const end = offset + results.length;
-      return {
-        results,
-        total: answer.total,
-        ...(end < answer.total && results.length > 0 && { next_token: encodePageToken(end, hash) }),
-        cost,
-        notes: [...notes],
-      };
     },
 
     async backlinks(query, context): Promise<BacklinksResult> {
       const imported = levelFor(query.target_kind !== 'domain');
-      const graph = await graphOf(imported);
-      context.signal?.throwIfAborted();
-      const notes = new Set<string>([about(imported)]);
-      const scope = query.target_kind === 'domain' ? 'root_domain' : query.target_kind;
-      const target = graphTarget(query.target, scope, notes, imported.manifest.level);
-      if (query.mode !== 'one_per_domain') notes.add('One row per referring domain: the web graph has no individual links or anchors.');
-      if (query.dofollow !== undefined) notes.add('The dofollow filter was not applied: the web graph does not know which links are dofollow.');
-      const hash = queryHash(['commoncrawl-backlinks', target, query.min_authority ?? null, query.anchor ?? null, imported.manifest.identity]);
-      const offset = decodePageToken(query.cursor, hash, 'cursor');
-      if (query.anchor !== undefined) {
-        notes.add('The web graph has no anchors, so no link matches an anchor filter.');
-        return { target: query.target, metrics: {}, backlinks: [], total: 0, cost, notes: [...notes] };
-      }
-      const answer = await graph.backlinksOf({
-        target,
-        limit: query.limit,
-        offset,
-        ...(query.min_authority !== undefined && { minAuthority: query.min_authority }),
-      });
-      if (!answer.known) notes.add(`${target.name} is not in this release.`);
-      const targetUrl = `https://${target.name}/`;
-      const backlinks = answer.rows.map(
-        ({ site }): Backlink => ({
-          source_url: `https://${site.name}/`,
-          source_domain: site.name,
-          target_url: targetUrl,
-          anchor: '',
-          ...(site.authority !== undefined && { authority: site.authority }),
-        }),
-      );
-      const end = offset + backlinks.length;
-      return {
-        target: query.target,
-        metrics: { ref_domains: answer.referringDomains },
-        summary: {
-          covered_links: answer.total,
-          covers: 'matching',
-          referring_domain_count: answer.total,
-          referring_domains: answer.rows.slice(0, 25).map(({ site, edges }) => ({
-            domain: site.name,
-            links: edges,
+      return onGraph(imported, async (graph) => {
+        context.signal?.throwIfAborted();
+        const notes = new Set<string>([about(imported)]);
+        const scope = query.target_kind === 'domain' ? 'root_domain' : query.target_kind;
+        const target = graphTarget(query.target, scope, notes, imported.manifest.level);
+        if (query.mode !== 'one_per_domain') notes.add('One row per referring domain: the web graph has no individual links or anchors.');
+        if (query.dofollow !== undefined) notes.add('The dofollow filter was not applied: the web graph does not know which links are dofollow.');
+        const hash = queryHash(['commoncrawl-backlinks', target, query.min_authority ?? null, query.anchor ?? null, imported.manifest.identity]);
+        const offset = decodePageToken(query.cursor, hash, 'cursor');
+        if (query.anchor !== undefined) {
+          notes.add('The web graph has no anchors, so no link matches an anchor filter.');
+          return { target: query.target, metrics: {}, backlinks: [], total: 0, cost, notes: [...notes] };
+        }
+        const answer = await graph.backlinksOf({
+          target,
+          limit: query.limit,
+          offset,
+          ...(query.min_authority !== undefined && { minAuthority: query.min_authority }),
+        });
+        if (!answer.known) notes.add(`${target.name} is not in this release.`);
+        const targetUrl = `https://${target.name}/`;
+        const backlinks = answer.rows.map(
+          ({ site }): Backlink => ({
+            source_url: `https://${site.name}/`,
+            source_domain: site.name,
+            target_url: targetUrl,
+            anchor: '',
             ...(site.authority !== undefined && { authority: site.authority }),
-          })),
-          anchor_count: 0,
-          anchors: [],
-        },
-        backlinks,
-        total: answer.total,
-        ...(end < answer.total && backlinks.length > 0 && { next_cursor: encodePageToken(end, hash) }),
-        cost,
-        notes: [...notes],
-      };
+          }),
+        );
+        const end = offset + backlinks.length;
+        return {
+          target: query.target,
+          metrics: { ref_domains: answer.referringDomains },
+          summary: {
+            covered_links: answer.total,
+            covers: 'matching',
+            referring_domain_count: answer.total,
+            referring_domains: answer.rows.slice(0, 25).map(({ site, edges }) => ({
+              domain: site.name,
+              links: edges,
+              ...(site.authority !== undefined && { authority: site.authority }),
+            })),
+            anchor_count: 0,
+            anchors: [],
+          },
+          backlinks,
+          total: answer.total,
+          ...(end < answer.total && backlinks.length > 0 && { next_cursor: encodePageToken(end, hash) }),
+          cost,
+          notes: [...notes],
+        };
+      });
     },
 
     estimate() {
@@ -240,7 +275,8 @@ export function createCommonCrawlProvider(options: CommonCrawlOptions): Provider
     async close() {
       const graphs = [...opened.values()];
       opened.clear();
-      for (const graph of await Promise.allSettled(graphs)) if (graph.status === 'fulfilled') graph.value.close();
+      for (const entry of graphs) entry.retired = true;
+      await Promise.all(graphs.map(closeIfIdle));
     },
   };
 }

@@ -230,7 +230,10 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
       total = kept.length;
     } else if (batches.length === 1) {
       total = answers[0]?.data.total_opportunities ?? kept.length;
-      if (query.min_competitors > 1) notes.push(`${TITLE} reports ${total} opportunities before the min_competitors filter; only the first ${query.limit} were returned.`);
+      if (query.min_competitors > 1) {
+        const returned = answers[0]?.data.opportunities.length ?? 0;
+        notes.push(`${TITLE} reports ${total} opportunities before the min_competitors filter; it returned ${returned} of them.`);
+      }
     } else {
       // Batches share referring domains, so their totals overlap: the sum over-counts, the largest batch under-counts.
       const totals = answers.map((answer) => answer.data.total_opportunities ?? answer.data.opportunities.length);
@@ -250,6 +253,8 @@ export function createLocalSeoDataProvider(settings: LocalSeoDataSettings, deps:
     const result: GapResult = {
       prospects,
       total_prospects: total,
+      // A total taken from the provider (not counted here) is its count before the min_competitors filter.
+      ...(!complete && query.min_competitors > 1 && total > kept.length && { total_before_min_competitors: true }),
       cost: sumCosts(NAME, 'credits', called.map(({ cost }) => cost)),
       status: 'complete',
     };

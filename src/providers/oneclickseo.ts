@@ -252,8 +252,10 @@ export function createOneClickSeoProvider(settings: OneClickSeoSettings, deps: O
       .filter(({ row, prospect }) => (row.competitor_overlap ?? prospect.competitors.length) >= query.min_competitors);
     const notes: string[] = [];
     let totalProspects = kept.length;
+    let beforeFilter = false;
     if (!readEverything) {
       totalProspects = Math.max(total ?? 0, kept.length);
+      beforeFilter = kept.length < rows.length && totalProspects > kept.length;
       if (kept.length < rows.length) notes.push(`${TITLE} reports ${total} prospects before the min_competitors filter.`);
     }
     return {
@@ -261,6 +263,7 @@ export function createOneClickSeoProvider(settings: OneClickSeoSettings, deps: O
       provider_run_id: runId,
       prospects: kept.slice(0, query.limit).map(({ prospect }) => prospect),
       total_prospects: totalProspects,
+      ...(beforeFilter && { total_before_min_competitors: true }),
       cost,
       ...(notes.length > 0 && { notes }),
     };

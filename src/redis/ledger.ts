@@ -33,9 +33,11 @@ if budget >= 0 and spent + held + estimate > budget + 1e-9 then
   return {0, tostring(spent), tostring(held)}
 end
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
-redis.call('PEXPIREAT', KEYS[2], ARGV[5])
 redis.call('HSET', KEYS[3], ARGV[4], ARGV[2])
-redis.call('PEXPIREAT', KEYS[3], ARGV[5])
+-- The keys live as long as their longest hold: a short call's hold must not expire a long one's.
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')[2]
+redis.call('PEXPIREAT', KEYS[2], last)
+redis.call('PEXPIREAT', KEYS[3], last)
 return {1, tostring(spent), tostring(held)}
 `;
 

@@ -35,10 +35,16 @@ export function createRedisTier(redis: LazyRedis, logger: Logger, prefix = 'blg'
       if (data === null || data.length < 1) return undefined;
       try {
         const newline = data.indexOf(0x0a, 1);
-        const header = JSON.parse(data.subarray(1, newline).toString('utf8')) as { storedAt: number; expiresAt: number };
+        const header = JSON.parse(data.subarray(1, newline).toString('utf8')) as { storedAt: number; expiresAt: number; shape?: unknown };
         const body = data.subarray(newline + 1);
         const json = data[0] === GZIP ? gunzipSync(body) : body;
-        return { value: JSON.parse(json.toString('utf8')), storedAt: header.storedAt, expiresAt: header.expiresAt, bytes: json.length };
+        return {
+          value: JSON.parse(json.toString('utf8')),
+          storedAt: header.storedAt,
+          expiresAt: header.expiresAt,
+          bytes: json.length,
+          ...(typeof header.shape === 'number' && { shape: header.shape }),
+        };
       } catch {
         logger.warn('Redis cache entry corrupt; removed and treated as a miss', {});
         await (await redis.get()).binary.del(keyOf(key)).catch(() => undefined);
@@ -46,12 +52,12 @@ export function createRedisTier(redis: LazyRedis, logger: Logger, prefix = 'blg'
       }
     },
 
-    async write(key: string, body: Buffer, storedAt: number, expiresAt: number): Promise<void> {
+    async write(key: string, body: Buffer, storedAt: number, expiresAt: number, shape: number): Promise<void> {
       const ttl = Math.max(1, expiresAt - storedAt);
       const compress = body.length > COMPRESS_OVER;
       const data = Buffer.concat([
         Buffer.from([compress ? GZIP : PLAIN]),
-        Buffer.from(`${JSON.stringify({ storedAt, expiresAt })}\n`),
+        Buffer.from(`${JSON.stringify({ storedAt, expiresAt, shape })}\n`),
         compress ? gzipSync(body) : body,
       ]);
       try {

@@ -89,9 +89,10 @@ export function createGap(
         };
       }
     }
-    // A provider-side run still pending from an earlier call is resumed, never created (and paid) twice.
-    const earlier = await cache.get<Stored<GapResult>>(key);
-    const resume = earlier?.value.result.status === 'pending' ? earlier.value.result.provider_run_id : undefined;
+    // A provider-side run still pending from an earlier call is resumed, never created (and paid) twice,
+    // even when an older version stored it (its answer is not served, but its run id is still paid for).
+    const earlier = (await cache.get<Partial<Stored<Partial<GapResult>>>>(key, { anyShape: true }))?.value?.result;
+    const resume = earlier?.status === 'pending' && typeof earlier.provider_run_id === 'string' ? earlier.provider_run_id : undefined;
     const effective: GapQuery = resume !== undefined ? { ...query, resume_provider_run_id: resume } : query;
     const gap = provider.gap.bind(provider);
     const outcome =
@@ -145,6 +146,9 @@ export function createGap(
       single !== undefined
         ? Math.max(single.outcome.result.total_prospects - dropped, kept.length)
         : Math.max(ranked.length, ...results.map((r) => r.total_prospects));
+    // A provider total counted before the min_competitors filter says so, unless our own count is the total.
+    const totalBeforeFilter =
+      query.min_competitors > 1 && totalProspects > ranked.length && results.some((result) => result.total_before_min_competitors === true);
     const synthetic = results.some((result) => result.synthetic === true);
     const providerName: ProviderName | 'all' = input.provider === 'all' ? 'all' : ok[0]!.provider.name;
 
@@ -187,7 +191,8 @@ export function createGap(
     const cachedAll = ok.every(({ outcome }) => outcome.cached);
     const ages = ok.map(({ outcome }) => outcome.age_seconds).filter((age): age is number => age !== undefined);
     const shown = visible.slice(0, top);
-    const pagesCall = pending || backlinks === undefined ? undefined : await pagesCallOf(shown, query.competitor_domains[0]!, backlinks);
+    const pagesCall =
+      pending || backlinks === undefined ? undefined : await pagesCallOf(shown, query.competitor_domains[0]!, pagesProvider(providerName), backlinks);
     return {
       ...(pagesCall !== undefined && { pages_call: pagesCall }),
       status: pending ? 'pending' : 'complete',
@@ -197,6 +202,7 @@ export function createGap(
       competitor_domains: query.competitor_domains,
       min_competitors: query.min_competitors,
       total_prospects: totalProspects,
+      ...(totalBeforeFilter && { total_before_min_competitors: true as const }),
       kept: kept.length,
       top: shown,
       left_out: {
@@ -225,17 +231,41 @@ export function createGap(
     };
   }
 
+  /**
+   * Who can list the linking pages the gap's provider did not give: the gap's own provider when it lists
+   * backlinks, else the default one, else any configured. The web graph has no pages, and the bundled
+   * sample knows none of a real site's links, so neither is named.
+   */
+  function pagesProvider(gapProvider: ProviderName | 'all'): ProviderName | undefined {
+    const able = registry.allWith('backlinks').filter((name) => name !== 'commoncrawl' && (name !== 'local' || deps.config.dataPath !== undefined));
+    if (gapProvider !== 'all' && able.includes(gapProvider)) return gapProvider;
+    let preferred: ProviderName | undefined;
+    try {
+      preferred = registry.resolve('backlinks');
+    } catch {
+      preferred = undefined;
+    }
+    return preferred !== undefined && able.includes(preferred) ? preferred : able[0];
+  }
+
   return gap;
 }
 
 /**
  * The get_backlinks call that finds linking pages when none of the shown prospects has one, priced by
- * that very call's dry run (the provider's estimate, 0 when cached). A provider that cannot list
- * backlinks, or none configured, leaves the call without a price.
+ * that very call's dry run (the provider's estimate, 0 when cached). No configured provider that lists
+ * pages: no call at all (`{}`).
  */
-async function pagesCallOf(shown: readonly Prospect[], competitor: string, backlinks: Service['backlinks']): Promise<GapOutcome['pages_call']> {
+async function pagesCallOf(
+  shown: readonly Prospect[],
+  competitor: string,
+  provider: ProviderName | undefined,
+  backlinks: Service['backlinks'],
+): Promise<GapOutcome['pages_call']> {
   if (shown.length === 0 || shown.some((prospect) => bestLinkingPage(prospect) !== undefined || (prospect.source_pages ?? []).length > 0)) return undefined;
-  const args = { target: competitor, mode: 'one_per_domain' } satisfies BacklinksInput;
+  if (provider === undefined) return {};
+  // The provider is named, so the call runs where it was priced, whatever the default is later.
+  const args = { target: competitor, mode: 'one_per_domain', provider } satisfies BacklinksInput;
   const call: NextCall = { tool: 'get_backlinks', arguments: args };
   try {
     const quote = await backlinks({ ...args, dry_run: true });

@@ -120,7 +120,7 @@ export function createSpending(deps: ServiceDependencies): Spending {
         { ...(fresh !== undefined && { fresh }), accept },
       );
       return {
-        result: outcome.value.result,
+        result: outcome.outdated ? withNote(outcome.value.result, outdatedNote(provider.describe().title)) : outcome.value.result,
         cached: outcome.cached,
         ...(outcome.cached && outcome.ageSeconds !== undefined && { age_seconds: outcome.ageSeconds }),
       };
@@ -143,6 +143,7 @@ export function createSpending(deps: ServiceDependencies): Spending {
         items.map(async ({ provider, operation, key, accept }) => {
           const hit = await cache.get<Stored<never>>(key);
           const cached = hit !== undefined && accept(hit.value);
+          const outdated = hit === undefined && cache.outdated(key);
           const budget = registry.dailyBudget(provider.name);
           const estimate = provider.estimate(operation);
           const held = budget === undefined ? 0 : await ledger.held(provider.name, estimate.unit).catch(() => 0);
@@ -150,6 +151,7 @@ export function createSpending(deps: ServiceDependencies): Spending {
             provider: provider.name,
             estimate: cached ? { ...estimate, amount: 0 } : estimate,
             cached,
+            ...(outdated && { outdated: true as const }),
             ...(budget !== undefined && { daily_budget: budget }),
             spent_today: await ledger.spent(provider.name, 'day'),
             ...(held > 0 && { held_today: held }),
@@ -180,6 +182,16 @@ export function provenanceOf(
 /** One cost for a single-provider answer, a list for provider "all". */
 export function costsOf(all: boolean, costs: Cost[]): { cost: Cost } | { costs: Cost[] } {
   return all || costs.length !== 1 ? { costs } : { cost: costs[0]! };
+}
+
+/** Why a call that was cached before an upgrade was asked (and paid) again. */
+function outdatedNote(title: string): string {
+  return `The cached answer was stored by an older version of backlink-gap-mcp in a shape this one does not read, so ${title} was asked again (and charged as shown).`;
+}
+
+function withNote<T>(result: T, note: string): T {
+  const notes = (result as { notes?: string[] }).notes ?? [];
+  return { ...result, notes: [...notes, note] };
 }
 
 function limitOf(operation: Operation): number {

@@ -101,6 +101,9 @@ export interface GapOutcome extends Provenance {
   competitor_domains: string[];
   min_competitors: number;
   total_prospects: number;
+  /** True when total_prospects counts prospects before the min_competitors filter (a provider that
+   *  could not filter its total); `kept` prospects then link to at least min_competitors. */
+  total_before_min_competitors?: true;
   kept: number;
   top: Prospect[];
   /** Kept by the run but not in `top`: platforms and suspected spam hidden by default, prospects the
@@ -112,8 +115,8 @@ export interface GapOutcome extends Provenance {
   next_call: NextCall;
   /** When no prospect in `top` has a linking page (LocalSEOData, OneClickSEO return none): the
    *  get_backlinks call that lists them for the first competitor, with its provider's estimate for
-   *  that very call (0 when cached), or no estimate when no configured provider can answer it. */
-  pages_call?: { call: NextCall; estimate?: Cost; cached?: boolean };
+   *  that very call (0 when cached); no call when no configured provider lists linking pages. */
+  pages_call?: { call?: NextCall; estimate?: Cost; cached?: boolean };
 }
 
 // ---- list_prospects -----------------------------------------------------------------------------

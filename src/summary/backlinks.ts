@@ -15,13 +15,13 @@ export function coverText(summary: BacklinksSummary, total: number): string {
   return `over the ${summary.covered_links} links fetched (of ${total} matching)`;
 }
 
-export function backlinkLine(row: Backlink, format: ResponseFormat): string {
+/** `anchors: false` when the answer knows no anchor at all (the web graph has none): rows then show
+ *  none, rather than `""` on every row, which reads as links with empty anchors. */
+export function backlinkLine(row: Backlink, format: ResponseFormat, anchors = true): string {
   const target = shortUrl(row.target_url).replace(/^[^/]*/, '') || '/';
-  const parts = [
-    `${shortUrl(row.source_url)} → ${target}`,
-    `"${truncate(row.anchor, format === 'detailed' ? 80 : 40)}"`,
-    row.dofollow === undefined ? 'df?' : row.dofollow ? 'df' : 'nf',
-  ];
+  const parts = [`${shortUrl(row.source_url)} → ${target}`];
+  if (anchors) parts.push(`"${truncate(row.anchor, format === 'detailed' ? 80 : 40)}"`);
+  parts.push(row.dofollow === undefined ? 'df?' : row.dofollow ? 'df' : 'nf');
   if (row.authority !== undefined) parts.push(`a${row.authority}`);
   if (format === 'detailed') {
     if (row.spam_score !== undefined) parts.push(`spam ${row.spam_score}`);
@@ -70,8 +70,9 @@ export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, for
     );
   }
   if (rows.length > 0) {
-    lines.push('rows (source → target path, anchor, df/nf (df? unknown), authority):');
-    for (const row of rows) lines.push(backlinkLine(row, format));
+    const anchors = outcome.summary.anchor_count > 0 || outcome.backlinks.some((row) => row.anchor !== '');
+    lines.push(`rows (source → target path, ${anchors ? 'anchor, ' : 'no anchors known, '}df/nf (df? unknown), authority):`);
+    for (const row of rows) lines.push(backlinkLine(row, format, anchors));
   } else {
     lines.push('No backlinks match; drop filters (dofollow, anchor, min_authority) or check the target.');
   }

@@ -44,8 +44,14 @@ function strip(value: unknown): unknown {
 
 export function formatCost(cost: Cost): string {
   if (cost.unit === 'none') return `${cost.provider} free`;
-  if (cost.unit === 'usd') return `${cost.provider} $${roundTo(cost.amount, 5)}`;
-  return `${cost.provider} ${roundTo(cost.amount, 2)} ${cost.unit}`;
+  return `${cost.provider} ${amountText(cost.amount, cost.unit)}`;
+}
+
+/** An amount in a provider's unit, as a person reads it: "$0.06027", "10 credits", "500 rows". */
+export function amountText(amount: number, unit: Cost['unit']): string {
+  if (unit === 'usd') return `$${roundTo(amount, 5)}`;
+  if (unit === 'none') return roundTo(amount, 2);
+  return `${roundTo(amount, 2)} ${unit}`;
 }
 
 export function formatAge(seconds: number): string {

@@ -130,13 +130,28 @@ function counts(record: Record<string, number | undefined>, labels?: (key: strin
     .join(', ');
 }
 
+/** The headline count: how many prospects, how many the run keeps, and what min_competitors covers.
+ *  A provider total counted before the min_competitors filter is said to be that, not the filtered count. */
+export function totalText(outcome: GapOutcome): string {
+  const total = outcome.total_prospects;
+  const noun = `prospect${total === 1 ? '' : 's'}`;
+  const atLeast = `linking to ≥${outcome.min_competitors} competitors`;
+  if (outcome.total_before_min_competitors) {
+    return `${total} ${noun} before the min_competitors filter; the run keeps the ${outcome.kept} fetched ones ${atLeast}`;
+  }
+  return (
+    `${total} ${noun}` +
+    `${outcome.kept < total ? ` (run keeps top ${outcome.kept})` : ''}` +
+    `${outcome.min_competitors > 1 ? `, ${atLeast}` : ''}`
+  );
+}
+
 export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format: ResponseFormat, cutByCap: number): string {
   const n = outcome.competitor_domains.length;
   const lines: string[] = [];
   lines.push(
-    `Gap for ${outcome.your_domain} vs ${n} competitor${n === 1 ? '' : 's'} via ${outcome.provider}: ${outcome.total_prospects} prospects` +
-      `${outcome.kept < outcome.total_prospects ? ` (run keeps top ${outcome.kept})` : ''}` +
-      `${outcome.min_competitors > 1 ? `, linking to ≥${outcome.min_competitors} competitors` : ''} · run_id ${outcome.run_id}` +
+    `Gap for ${outcome.your_domain} vs ${n} competitor${n === 1 ? '' : 's'} via ${outcome.provider}: ${totalText(outcome)}` +
+      ` · run_id ${outcome.run_id}` +
       `${outcome.status === 'pending' ? ' · PENDING' : ''}`,
   );
   lines.push(provenanceLine(outcome));
@@ -163,10 +178,15 @@ export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format
   }
   // A provider without linking pages (LocalSEOData, OneClickSEO): say so once, and how to find them.
   if (rows.length > 0 && rows.every((prospect) => bestLinkingPage(prospect) === undefined && (prospect.source_pages ?? []).length === 0)) {
-    const call = outcome.pages_call?.call ?? { tool: 'get_backlinks', arguments: { target: outcome.competitor_domains[0], mode: 'one_per_domain' } };
+    const call =
+      outcome.pages_call === undefined
+        ? { tool: 'get_backlinks', arguments: { target: outcome.competitor_domains[0], mode: 'one_per_domain' } }
+        : outcome.pages_call.call;
     lines.push(
-      `linking pages unknown (${outcome.provider} returns none): ${nextCallText(call)} lists each referring domain's page to that competitor, ` +
-        `one call per competitor; ${pagesCallCost(outcome.pages_call)}.`,
+      call === undefined
+        ? `linking pages unknown (${outcome.provider} returns none), and no configured provider lists them: get_backlinks with DataForSEO or DomDetailer (set its key) does.`
+        : `linking pages unknown (${outcome.provider} returns none): ${nextCallText(call)} lists each referring domain's page to that competitor, ` +
+            `one call per competitor; ${pagesCallCost(outcome.pages_call)}.`,
     );
   }
   const leftOut: string[] = [];

@@ -33,12 +33,17 @@ function prospectRows(prospects: readonly Prospect[], first: number, competitorC
 const HEADER = ['#', 'domain', 'score', 'auth', 'comp', 'tier', 'category', 'df/links', 'spam'];
 const RIGHT = new Set([0, 2, 3, 4, 7, 8]);
 
-export function renderGapTable(outcome: GapOutcome, format: ResponseFormat): string {
+/** `command` is how the user started the CLI (`node dist/cli.js` in a clone), for the hint it prints. */
+export function renderGapTable(outcome: GapOutcome, format: ResponseFormat, command = 'backlink-gap-mcp'): string {
   const n = outcome.competitor_domains.length;
   const f = outcome.facets;
+  const reach = outcome.min_competitors > 1 ? `≥${outcome.min_competitors} competitors` : 'a competitor';
+  const count = outcome.total_before_min_competitors
+    ? `${outcome.total_prospects} prospects link to a competitor but not to you (the provider's count, before --min-competitors); the run keeps the ${outcome.kept} fetched that link to ${reach}`
+    : `${outcome.total_prospects} prospects link to ${reach} but not to you (run keeps ${outcome.kept})`;
   const lines = [
     `Backlink gap: ${outcome.your_domain} vs ${outcome.competitor_domains.join(', ')}`,
-    `${outcome.total_prospects} prospects link to a competitor but not to you (run keeps ${outcome.kept}) · provider ${outcome.provider} · run ${outcome.run_id}`,
+    `${count} · provider ${outcome.provider} · run ${outcome.run_id}`,
     provenanceLine(outcome),
     ...outcome.notes.map((note) => `note: ${note}`),
     `tiers${outcome.kept < outcome.total_prospects ? ` (of the ${outcome.kept} kept)` : ''}: all ${f.tier.all} · several ${f.tier.several} · one ${f.tier.one}`,
@@ -49,7 +54,7 @@ export function renderGapTable(outcome: GapOutcome, format: ResponseFormat): str
   const leftOut = outcome.left_out.platform_or_social + outcome.left_out.suspect_spam;
   if (leftOut > 0) lines.push(`${leftOut} platform/social or suspect-spam domains hidden (--include-platforms shows them).`);
   if (outcome.left_out.filtered > 0) lines.push(`${outcome.left_out.filtered} left out by --route/--category filters.`);
-  lines.push(`More: backlink-gap-mcp prospects ${outcome.run_id} --per-page 50   (MCP: ${nextCallText(outcome.next_call)})`);
+  lines.push(`More: ${command} prospects ${outcome.run_id} --per-page 50   (MCP: ${nextCallText(outcome.next_call)})`);
   return lines.join('\n');
 }
 
@@ -65,6 +70,9 @@ export function renderProspectsTable(outcome: ProspectsOutcome, format: Response
       RIGHT,
     ),
   ];
-  if (meta.page < meta.total_pages) lines.push('', `Next page: --page ${meta.page + 1}`);
+  const last = Math.max(1, meta.total_pages);
+  if (outcome.data.length === 0 && meta.page > last) lines.push('', `Page ${meta.page} of ${last}: the last page is ${last} (--page ${last}).`);
+  else if (meta.page < meta.total_pages) lines.push('', `Next page: the same command with --page ${meta.page + 1}`);
+  else lines.push('', `Last page (${meta.page} of ${last}).`);
   return lines.join('\n');
 }

@@ -7,7 +7,7 @@ import type { JsonSchemaType, jsonSchemaValidator } from '@modelcontextprotocol/
 import { z } from 'zod';
 import type { DryRun } from '../domain.js';
 import type { CallOptions } from '../service/index.js';
-import { formatCost } from '../summary/format.js';
+import { amountText, formatCost } from '../summary/format.js';
 import type { Extra } from './result.js';
 
 export const confirmField = z.boolean().optional().describe('true: accept the quoted cost');
@@ -36,22 +36,34 @@ export const CONFIRM_FORM_VALIDATOR: jsonSchemaValidator = {
   },
 };
 
-/** One line per provider: what the call would cost, or that the cache already holds it. */
+/** One line per provider: what the call would cost, or that the cache already holds it, and the day's
+ *  spend, holds and budget in that provider's unit (a bare "0.06 of budget 2.5" reads as anything). */
 export function quoteLines(quote: DryRun): string[] {
-  return quote.estimates.map(
-    (entry) =>
+  return quote.estimates.map((entry) => {
+    const unit = entry.estimate.unit;
+    return (
       // formatCost names the provider too ("oneclickseo 7 credits"): the line already starts with it.
-      `${entry.provider}: ${entry.cached ? 'already cached, costs 0' : `~${formatCost(entry.estimate).replace(`${entry.estimate.provider} `, '')}`} · spent today ${entry.spent_today}` +
-      `${entry.held_today !== undefined ? ` (+${entry.held_today} held by calls running)` : ''}` +
-      `${entry.daily_budget !== undefined ? ` of budget ${entry.daily_budget}` : ''}`,
-  );
+      `${entry.provider}: ${entry.cached ? 'already cached, costs 0' : `~${formatCost(entry.estimate).replace(`${entry.estimate.provider} `, '')}`}` +
+      `${entry.outdated ? ' (the cached answer is from an older version and cannot be read, so it is bought again)' : ''} · spent today ${amountText(entry.spent_today, unit)}` +
+      `${entry.held_today !== undefined ? ` (+${amountText(entry.held_today, unit)} held by calls running)` : ''}` +
+      `${entry.daily_budget !== undefined ? ` of budget ${amountText(entry.daily_budget, unit)}` : ''}`
+    );
+  });
+}
+
+/** The confirmation threshold in the providers' unit when they share one ("$0.5"), else the bare number. */
+export function thresholdText(quote: DryRun): string {
+  const units = new Set(quote.estimates.map((entry) => entry.estimate.unit));
+  const [unit] = units;
+  const amount = quote.confirm_above ?? 0;
+  return units.size === 1 && unit !== undefined && unit !== 'none' ? amountText(amount, unit) : `${amount} in each provider's unit`;
 }
 
 /** The user has this long to answer a form sent through a task (delivered when the client next calls tasks/result). */
 const TASK_FORM_TIMEOUT_MS = 10 * 60_000;
 
 const formMessage = (quote: DryRun) =>
-  `This call is paid and above the confirmation threshold (${quote.confirm_above} per call):\n${quoteLines(quote).join('\n')}\nSpend it?`;
+  `This call is paid and above the confirmation threshold (${thresholdText(quote)} per call):\n${quoteLines(quote).join('\n')}\nSpend it?`;
 
 const accepted = (answer: { action: string; content?: Record<string, unknown> }) => answer.action === 'accept' && answer.content?.confirm === true;
 

@@ -8,7 +8,7 @@ import { BacklinkGapError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CallOptions } from '../service/index.js';
 import { compact } from '../summary/format.js';
-import { quoteLines } from './confirm.js';
+import { quoteLines, thresholdText } from './confirm.js';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -82,7 +82,7 @@ export function renderDryRun(dry: DryRun): { text: string; structured: Record<st
   const lines = quoteLines(dry);
   const text =
     dry.confirmation === 'required'
-      ? `Not called yet: the cost is above the confirmation threshold (${dry.confirm_above} per call).\n${lines.join('\n')}\nShow the user this quote; if they agree, repeat the same call with confirm: true.`
+      ? `Not called yet: the cost is above the confirmation threshold (${thresholdText(dry)} per call).\n${lines.join('\n')}\nShow the user this quote; if they agree, repeat the same call with confirm: true.`
       : dry.confirmation === 'declined'
         ? `Declined: nothing was called or spent.\n${lines.join('\n')}`
         : `Dry run (nothing called):\n${lines.join('\n')}\nRepeat without dry_run to run it.`;

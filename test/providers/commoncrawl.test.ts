@@ -3,7 +3,7 @@
 // level, "all" merging through the service, and the CLI import in a child process.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -65,7 +65,7 @@ function bruteForce(files: { vertices: string; edges: string; ranks: string }) {
   }
   const byRank = (left: string, right: string) => best.get(left)! - best.get(right)! || (left < right ? -1 : left > right ? 1 : 0);
   const largest = [...referrers.entries()].sort((a, b) => b[1].size - a[1].size || byRank(a[0], b[0])).map(([site]) => site);
-  return { referrers, byRank, largest, of: (site: string) => referrers.get(site) ?? new Set<string>() };
+  return { referrers, byRank, largest, sites: [...best.keys()], of: (site: string) => referrers.get(site) ?? new Set<string>() };
 }
 
 /** A hand-written release (for names the generator does not make). */
@@ -122,6 +122,22 @@ describe('commoncrawl over a generated domain-level release', () => {
 
     const strict = await provider.gap!({ your_domain: you, competitor_domains: competitors, limit: 1000, min_competitors: 2 }, context);
     expect(strict.prospects.map((prospect) => prospect.domain)).toEqual(expected.filter((row) => row.count >= 2).map((row) => row.site));
+  });
+
+  it('says which competitors have no links and that you are not in the release, and still answers', async () => {
+    const [a, b] = truth.largest as [string, string];
+    const unlinked = truth.sites.find((site) => truth.of(site).size === 0)!;
+    expect(unlinked).toBeDefined();
+    const competitors = [a, 'nowhere.example', unlinked, b];
+    const result = await provider.gap!({ your_domain: 'not-in-graph.example', competitor_domains: competitors, limit: 1000, min_competitors: 1 }, context);
+    const expected = [...new Set([...truth.of(a), ...truth.of(b)])].filter((site) => !competitors.includes(site));
+    expect(result.prospects.map((prospect) => prospect.domain).sort()).toEqual(expected.sort());
+    expect(result.total_prospects).toBe(expected.length);
+    const notes = result.notes!.join(' ');
+    expect(notes).toContain('nowhere.example has no links in this release.');
+    expect(notes).toContain(`${unlinked} has no links in this release.`);
+    expect(notes).not.toContain(`${a} has no links`);
+    expect(notes).toContain('not-in-graph.example is not in this release');
   });
 
   it('answers intersect and backlinks as the brute force does, with dofollow unknown', async () => {
@@ -315,7 +331,47 @@ describe('configuration, re-import and cancel', () => {
     expect(provider.describe().account).not.toBe(account);
     const after = await provider.backlinks!({ target: 'target.com', target_kind: 'domain', mode: 'one_per_domain', limit: 10 }, context);
     expect(after.backlinks.map((row) => row.source_domain)).toEqual(['a.com', 'b.com', 'c.org']);
-    expect(readdirSync(join(cacheDir, 'webgraph'))).toEqual(['cc-main-2026-test-domain']);
+    expect(readdirSync(join(cacheDir, 'webgraph')).filter((name) => name !== '.open')).toEqual(['cc-main-2026-test-domain']);
+  });
+
+  it('a query running when a re-import lands answers from the files it started on, the next one from the new files', async () => {
+    const dirA = temp('swap-a');
+    const dirB = temp('swap-b');
+    const cacheDir = temp('swap-cache');
+    const side = temp('swap-side');
+    folders.push(dirA, dirB, cacheDir, side);
+    const truthA = bruteForce((await generateWebGraph(dirA, { edges: 900, vertices: 120, seed: 7 })).levels[0]!.files);
+    const truthB = bruteForce((await generateWebGraph(dirB, { edges: 900, vertices: 120, seed: 8 })).levels[0]!.files);
+    const { folder } = await importRelease(dirA, { cacheDir });
+    // The same release converted from changed files, beside the cache, to be swapped in at once below.
+    const next = await importRelease(dirB, { cacheDir: side });
+    const provider = providerFor(cacheDir);
+    const [a, b, c, you] = truthA.largest as [string, string, string, string];
+    const expected = (truth: ReturnType<typeof bruteForce>) =>
+      [...new Set([a, b, c].flatMap((site) => [...truth.of(site)]))]
+        .filter((site) => !truth.of(you).has(site) && ![a, b, c, you].includes(site))
+        .map((site) => ({ site, count: [a, b, c].filter((competitor) => truth.of(competitor).has(site)).length }))
+        .sort((left, right) => right.count - left.count || truth.byRank(left.site, right.site))
+        .map((row) => row.site);
+    expect(expected(truthA)).not.toEqual(expected(truthB));
+    const gap = () => provider.gap!({ your_domain: you, competitor_domains: [a, b, c], limit: 1000, min_competitors: 1 }, context);
+    // The graph is open (another target asked), so the gap below reads its lists from the files.
+    await provider.backlinks!({ target: truthA.largest[5]!, target_kind: 'domain', mode: 'one_per_domain', limit: 5 }, context);
+
+    const running = gap();
+    // importRelease's swap (the folder steps aside, the new one is renamed in, the old one removed),
+    // done at once here so that the first gap is surely still running when the second one starts.
+    renameSync(folder, `${folder}.old-test`);
+    renameSync(next.folder, folder);
+    rmSync(`${folder}.old-test`, { recursive: true, force: true });
+    const after = gap();
+    expect((await running).prospects.map((prospect) => prospect.domain)).toEqual(expected(truthA));
+    expect((await after).prospects.map((prospect) => prospect.domain)).toEqual(expected(truthB));
+    expect((await gap()).prospects.map((prospect) => prospect.domain)).toEqual(expected(truthB));
+    // The old graph closed once its query ended: only the new graph still holds files.
+    expect(readdirSync(join(cacheDir, 'webgraph', '.open'))).toHaveLength(1);
+    await provider.close?.();
+    expect(readdirSync(join(cacheDir, 'webgraph', '.open'))).toEqual([]);
   });
 
   it('a cancelled import stops and leaves no partial folder', async () => {

@@ -299,6 +299,61 @@ describe('local engine: intersect and backlinks answers identical to the in-memo
   }, 60_000);
 });
 
+// Ties everywhere (no domains.csv: every authority unknown, equal link counts) so names decide; pages
+// that link to several competitors and pairs whose first links repeat a page, so a prospect's three
+// example pages come from more than one competitor; a limit that cuts through a tie.
+const TIED_LINKS = [
+  'source_url,target_url,anchor,nofollow,first_seen,last_seen',
+  'https://zeta.org/p1,https://a.com/,z1,false,,2025-01-01',
+  'https://zeta.org/p1,https://b.com/,z2,false,,2025-01-01',
+  'https://zeta.org/p1,https://a.com/x,z3,true,,2025-01-02',
+  'https://zeta.org/p1,https://a.com/y,z4,false,,2025-01-01',
+  'https://zeta.org/p2,https://b.com/,z5,true,,2025-01-03',
+  'https://zeta.org/p1,https://b.com/z,z6,false,,2025-01-01',
+  'https://zeta.org/p3,https://b.com/,z7,false,,2025-01-01',
+  'https://zeta.org/p4,https://b.com/,z8,false,,2025-01-01',
+  'https://alpha.org/,https://a.com/,a1,false,,',
+  'https://alpha.org/,https://b.com/,a2,false,,',
+  'https://beta.org/,https://b.com/,b1,false,,',
+  'https://beta.org/2,https://a.com/,b2,true,,',
+  'https://gamma.org/,https://a.com/,g1,false,,',
+  'https://gamma.org/,https://c.com/,g2,false,,',
+  'https://delta.org/,https://c.com/,d1,false,,',
+  'https://delta.org/,https://b.com/,d2,false,,',
+  'https://mine.org/,https://a.com/,m1,false,,',
+  'https://mine.org/,https://me.com/,m2,false,,',
+  'https://epsilon.org/,https://a.com/,e1,false,,',
+].join('\n');
+
+describe('local engine: gap ranking and details over pair lists', () => {
+  it('ties broken by name, a limit through a tie, min_competitors above one, pages across competitors, the same as the index', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'blg-engine-ties-'));
+    try {
+      await writeFile(join(folder, 'links.csv'), `${TIED_LINKS}\n`);
+      const index = createLocalProvider({ dataPath: folder, logger: silentLogger });
+      const engine = createLocalProvider({ dataPath: folder, logger: silentLogger, engine: { cacheDir } });
+      const queries: GapQuery[] = [
+        { your_domain: 'me.com', competitor_domains: ['a.com', 'b.com', 'c.com'], limit: 100, min_competitors: 1 },
+        { your_domain: 'me.com', competitor_domains: ['a.com', 'b.com', 'c.com'], limit: 3, min_competitors: 1 },
+        { your_domain: 'me.com', competitor_domains: ['c.com', 'b.com', 'a.com'], limit: 2, min_competitors: 2 },
+        { your_domain: 'nobody.com', competitor_domains: ['b.com', 'a.com'], limit: 100, min_competitors: 2 },
+      ];
+      for (const query of queries) {
+        const expected = await index.gap!(query, {});
+        expect(expected.prospects.length).toBeGreaterThan(0);
+        expect(await engine.gap!(query, {})).toEqual(expected);
+      }
+      const all = await engine.gap!(queries[0]!, {});
+      expect(all.prospects.map((prospect) => prospect.domain)).not.toContain('mine.org');
+      const zeta = all.prospects.find((prospect) => prospect.domain === 'zeta.org')!;
+      expect(zeta.source_pages).toEqual(['https://zeta.org/p1', 'https://zeta.org/p2', 'https://zeta.org/p3']);
+      expect(zeta.by_competitor?.['a.com']?.page?.rel?.nofollow).toBe(false);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('local engine: converted once, reused, converted again on change', () => {
   it('a second provider answers from the Parquet files without reading the CSV; an edited CSV is converted again', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'blg-engine-data-'));
@@ -366,7 +421,7 @@ describe('BACKLINK_GAP_LOCAL_ENGINE=duckdb', () => {
       const expected = (await plain.service.gap(question)) as GapOutcome;
       expect(answer.top.map((prospect) => prospect.domain)).toEqual(expected.top.map((prospect) => prospect.domain));
       expect(answer.top.length).toBeGreaterThan(0);
-      expect((await readdir(join(duck.dir, 'local'))).some((name) => name.startsWith('v2-'))).toBe(true);
+      expect((await readdir(join(duck.dir, 'local'))).some((name) => name.startsWith('v3-'))).toBe(true);
       await expect(readdir(join(plain.dir, 'local'))).rejects.toThrow();
     } finally {
       await Promise.all([duck.dispose(), plain.dispose()]);

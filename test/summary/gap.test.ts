@@ -9,17 +9,17 @@ import { backlinkRows, createFakeProvider, prospect } from '../helpers/fake-prov
 import { type TestRuntime, testRuntime } from '../helpers/runtime.js';
 
 const COMPETITORS = ['a.com', 'b.com'];
-const PAGES_CALL = 'get_backlinks {"target":"a.com","mode":"one_per_domain"}';
+const PAGES_CALL = 'get_backlinks {"target":"a.com","mode":"one_per_domain","provider":"dataforseo"}';
 
 /** LocalSEOData answers the gap without pages; `paid` adds a DataForSEO that lists backlinks at $0.02 a call. */
-function runtimeWith(paid: boolean): TestRuntime {
+function runtimeWith(paid: boolean, env: Record<string, string> = {}): TestRuntime {
   const localseodata = createFakeProvider('localseodata', {
     prospects: Array.from({ length: 20 }, (_, i) =>
       prospect(`site-${i}.com`, COMPETITORS.slice(0, 1 + (i % 2)), { authority: 40 + i, backlinks: 6, dofollow_links: 2, by_competitor: { 'a.com': { links: 4 } } }),
     ),
   });
   const dataforseo = createFakeProvider('dataforseo', { unit: 'usd', costPerCall: 0.02, backlinks: backlinkRows(5, 'a.com') });
-  return testRuntime({}, { localseodata, ...(paid && { dataforseo }) });
+  return testRuntime(env, { localseodata, ...(paid && { dataforseo }) });
 }
 
 async function gapOf(runtime: TestRuntime): Promise<GapOutcome> {
@@ -45,7 +45,7 @@ describe('backlink_gap text without linking pages', () => {
     expect(concise).toMatch(/ df 2\/6 /);
     // The quote is the dry run of that very call.
     const dry = (await runtime.service.backlinks({ target: 'a.com', mode: 'one_per_domain', dry_run: true })) as DryRun;
-    expect(structured.pages_call).toEqual({ call: { tool: 'get_backlinks', arguments: { target: 'a.com', mode: 'one_per_domain' } }, estimate: dry.estimates[0]!.estimate, cached: false });
+    expect(structured.pages_call).toEqual({ call: { tool: 'get_backlinks', arguments: { target: 'a.com', mode: 'one_per_domain', provider: 'dataforseo' } }, estimate: dry.estimates[0]!.estimate, cached: false });
     const detailed = renderGapResult(outcome, 'detailed', 9000).text;
     expect(detailed).toContain('   a.com: 4 links · page unknown');
 
@@ -53,9 +53,18 @@ describe('backlink_gap text without linking pages', () => {
     expect(renderGapResult(await gapOf(runtime), 'concise', 9000).text).toContain(`${PAGES_CALL} lists each referring domain's page to that competitor, one call per competitor; this one is cached (free; dataforseo).`);
   });
 
-  it('says the call is free where only local data can list backlinks', async () => {
-    runtime = runtimeWith(false);
+  it('says the call is free where only your own local data can list backlinks', async () => {
+    runtime = runtimeWith(false, { BACKLINK_GAP_DATA: `${process.cwd()}/test/fixtures/local/basic` });
     const concise = renderGapResult(await gapOf(runtime), 'concise', 9000).text;
-    expect(concise).toContain(`${PAGES_CALL} lists each referring domain's page to that competitor, one call per competitor; free with local.`);
+    const call = 'get_backlinks {"target":"a.com","mode":"one_per_domain","provider":"local"}';
+    expect(concise).toContain(`${call} lists each referring domain's page to that competitor, one call per competitor; free with local.`);
+  });
+
+  it('names no call where only the bundled sample could answer it (it knows none of a real site\'s links)', async () => {
+    runtime = runtimeWith(false);
+    const { text: concise, structured } = renderGapResult(await gapOf(runtime), 'concise', 9000);
+    expect(concise).toContain('linking pages unknown (localseodata returns none), and no configured provider lists them');
+    expect(concise).not.toContain('get_backlinks {');
+    expect(structured.pages_call).toEqual({});
   });
 });

@@ -10,7 +10,7 @@
 import { UsageError } from '../../errors.js';
 import { quotesClose, type RecordView, readCsv } from './csv.js';
 import { decodeText, utf8Bytes } from './decode.js';
-import type { FigureTable, VendorFigures } from './export-figures.js';
+import type { FigureColumns, FigureTable, Labels, VendorFigures } from './export-figures.js';
 import { type Candidate, candidates, domainInName, type ExportFailure, expectedRows, HEAD_BYTES, headerLine, sniffDelimiter, splitHeader } from './export-files.js';
 import { EXPORT_KINDS, type ExportKind, kindOfHeader } from './export-kinds.js';
 import { finishSource } from './export-notes.js';
@@ -68,10 +68,14 @@ export interface ExportLoad {
   /** Up to three linking-page titles per referring domain, where the export has them (made when first read). */
   readonly titles: Map<string, string[]>;
   owners: OwnerGroup[];
-  /** The same figures without a map: per domain its name, figures and the id `addLink` returned for it (-1 when it has no link). */
-  eachFigure(visit: (domain: string, figures: VendorFigures, id: number) => void): void;
-  /** The same titles, as eachFigure gives figures. */
-  eachTitles(visit: (domain: string, titles: string[], id: number) => void): void;
+  /**
+   * The same figures without a map: writes them into the dataset's per-domain arrays (`findDomain`
+   * gives the dataset's id of a domain that has no link, -1 when absent) and returns, per dataset id,
+   * the index figuresAt() and titlesAt() take (-1: none).
+   */
+  fill(findDomain: (name: string) => number, labels: Labels, into: FigureColumns): { figureOf: Int32Array; titleOf: Int32Array };
+  figuresAt(index: number): VendorFigures | undefined;
+  titlesAt(index: number): string[] | undefined;
 }
 
 class FileError extends Error {
@@ -87,7 +91,18 @@ class FileError extends Error {
  * Read every export in `folder` into `addLink`. Referring-domain rows are added as one link from the
  * domain's home page, only where no link from that domain to that target was read.
  */
-export async function readExports(folder: string, addLink: AddLink, now = new Date(), only?: string): Promise<ExportLoad> {
+export async function readExports(
+  folder: string,
+  addLink: AddLink,
+  options: {
+    now?: Date;
+    /** Read only this file of the folder. */
+    only?: string;
+    /** Told, before any link, how many rows the files probably hold (to size the dataset's tables once). */
+    expectRows?: (rows: number) => void;
+  } = {},
+): Promise<ExportLoad> {
+  const { now = new Date(), only } = options;
   const failures: ExportFailure[] = [];
   const found = await candidates(folder, failures, only);
   const sources: ExportSource[] = [];
@@ -101,10 +116,12 @@ export async function readExports(folder: string, addLink: AddLink, now = new Da
   // Links first, so referring-domain rows know which pairs already have a link.
   const order = (shape: string | undefined) => (shape === 'links' || shape === undefined ? 0 : shape === 'domains' ? 1 : 2);
   typed.sort((left, right) => order(left.kind?.shape) - order(right.kind?.shape));
+  const rows = found.reduce((sum, candidate) => sum + expectedRows(candidate), 0);
+  options.expectRows?.(rows);
   const mapper = new RowMapper(
     addLink,
     typed.some((file) => file.kind?.shape === 'domains'),
-    found.reduce((sum, candidate) => sum + expectedRows(candidate), 0),
+    rows,
   );
 
   for (const { candidate, kind, looksJson, header } of typed) {
@@ -155,8 +172,9 @@ export async function readExports(folder: string, addLink: AddLink, now = new Da
       byName ??= mapper.figures.byName(names);
       return byName.titles;
     },
-    eachFigure: (visit) => mapper.figures.eachFigure(names, datasetId, visit),
-    eachTitles: (visit) => mapper.figures.eachTitles(names, datasetId, visit),
+    fill: (findDomain, labels, into) => mapper.figures.fill(names, datasetId, findDomain, labels, into),
+    figuresAt: (index) => mapper.figures.figuresAt(index),
+    titlesAt: (index) => mapper.figures.titlesAt(index),
   };
 }
 

@@ -6,7 +6,9 @@ import { SUMMARY_ANCHORS, SUMMARY_DOMAINS } from '../../../analysis/backlinks-su
 import type { Backlink, BacklinkMetrics, BacklinksMode, BacklinksSummary, IntersectRow, IntersectSort, LinkingPage, Scope } from '../../../domain.js';
 import { hostOf, sourceDomainOf } from '../../../hosts.js';
 import { looseUrlKey } from '../../local-dataset.js';
+import { selectTop } from '../select.js';
 import { rows, sqlText } from './duckdb.js';
+import { SourceLists } from './source-lists.js';
 
 export interface GapOfQuery {
   /** Target registrable domains of the competitors, in order (a bit each). */
@@ -44,114 +46,412 @@ export interface GapOfAnswer {
 
 const optional = <T>(value: unknown): T | undefined => (value === null || value === undefined ? undefined : (value as T));
 
-/** Referring domains linking to at least `minCompetitors` competitors and not to `you`, ranked as
- *  the in-memory index ranks them: competitors, authority, links, name. */
-export async function gapOf(connection: DuckDBConnection, query: GapOfQuery): Promise<GapOfAnswer> {
-  const names = [...query.competitors, query.you];
-  const known = await rows(
-    connection,
-    `SELECT id, name, EXISTS (SELECT 1 FROM pairs p WHERE p.target = d.id) AS linked FROM domains d WHERE name IN (${names.map(sqlText).join(', ')})`,
-  );
-  const idOf = new Map(known.map((row) => [row.name as string, row.id as number]));
-  const competitorIds = query.competitors.map((name) => idOf.get(name) ?? -1);
-  const you = idOf.get(query.you) ?? -1;
-  const withLinks = new Set(known.flatMap((row) => (row.linked === true ? [row.id as number] : [])));
-  const absent = competitorIds.flatMap((id, position) => (withLinks.has(id) ? [] : [position]));
-  const flags = competitorIds.flatMap((id, position) => (id === -1 ? [] : [`(${id}, ${2 ** position})`]));
-  if (flags.length === 0) return { rows: [], total: 0, absent, youKnown: you !== -1 };
-  const excluded = [...competitorIds, you].filter((id) => id !== -1);
+// ---- what an open engine keeps ----------------------------------------------------------------------
 
-  const ranked = await rows(
-    connection,
-    `WITH c(target, flag) AS (VALUES ${flags.join(', ')}),
-     hits AS (
-       SELECT p.source, bit_or(c.flag)::BIGINT AS mask, sum(p.links)::BIGINT AS links, sum(p.dofollow_links) > 0 AS dofollow
-       FROM pairs p JOIN c ON p.target = c.target GROUP BY p.source
-     )
-     SELECT h.source, h.mask, h.links, h.dofollow, d.name, d.authority, d.spam, d.referring_domains, count(*) OVER () AS total
-     FROM hits h JOIN domains d ON d.id = h.source
-     WHERE bit_count(h.mask) >= ${query.minCompetitors}
-       AND h.source NOT IN (${excluded.join(', ')})
-       AND h.source NOT IN (SELECT source FROM pairs WHERE target = ${you})
-       ${(query.linkingToYou ?? []).length === 0 ? '' : `AND d.name NOT IN (${query.linkingToYou!.map(sqlText).join(', ')})`}
-     ORDER BY bit_count(h.mask) DESC, d.authority_rank DESC, h.links DESC, d.name
-     LIMIT ${query.limit}`,
-  );
-  if (ranked.length === 0) return { rows: [], total: 0, absent, youKnown: you !== -1 };
-  const total = Number(ranked[0]!.total);
-  const sources = ranked.map((row) => row.source as number);
+/** Bytes of pair lists kept between queries (a large target's list is about 1.7 MB at 1M links). */
+const PAIR_LIST_BYTES = 128 * 1024 * 1024;
+/** Link details (URLs, anchor, dates) kept between queries, by link id. */
+const KEPT_LINKS = 100_000;
+/** Columns of a pair list, each `n` long, one after the other in one Int32Array. */
+const PAIR_COLUMNS = 7;
+const EXAMPLE_PAGES = 3;
 
-  const detail = await rows(
-    connection,
-    `WITH c(target, position) AS (VALUES ${competitorIds.flatMap((id, position) => (id === -1 ? [] : [`(${id}, ${position})`])).join(', ')}),
-     m AS (SELECT l.*, c.position FROM links l JOIN c ON l.target = c.target WHERE l.source IN (${sources.join(', ')})),
-     best AS (
-       SELECT *, row_number() OVER (PARTITION BY source, position ORDER BY nofollow, last_seen_order DESC, source_url, link) AS rank,
-              count(*) OVER (PARTITION BY source, position) AS per_links,
-              count(*) FILTER (WHERE NOT nofollow) OVER (PARTITION BY source, position) AS per_dofollow
-       FROM m
-     )
-     SELECT source, position, per_links, per_dofollow, source_url, anchor, nofollow, first_seen, last_seen FROM best WHERE rank = 1`,
-  );
-  const pageRows = await rows(
-    connection,
-    `WITH c(target, position) AS (VALUES ${competitorIds.flatMap((id, position) => (id === -1 ? [] : [`(${id}, ${position})`])).join(', ')}),
-     firsts AS (
-       SELECT l.source, l.source_url, min(c.position::BIGINT * 4294967296 + l.link) AS seen
-       FROM links l JOIN c ON l.target = c.target WHERE l.source IN (${sources.join(', ')})
-       GROUP BY l.source, l.source_url
-     )
-     SELECT source, source_url FROM (
-       SELECT *, row_number() OVER (PARTITION BY source ORDER BY seen) AS n FROM firsts
-     ) WHERE n <= 3 ORDER BY source, n`,
-  );
-  const pages = new Map<number, string[]>();
-  for (const row of pageRows) {
-    const list = pages.get(row.source as number) ?? [];
-    list.push(row.source_url as string);
-    pages.set(row.source as number, list);
+/** One target's pairs, sorted by source: links, dofollow links, best link, first links of its first three pages (-1: none). */
+interface PairList {
+  sources: Int32Array;
+  links: Int32Array;
+  dofollow: Int32Array;
+  best: Int32Array;
+  firsts: [Int32Array, Int32Array, Int32Array];
+}
+
+interface LinkDetail {
+  source_url: string;
+  target_url: string;
+  anchor: string;
+  nofollow: boolean;
+  first_seen?: string;
+  last_seen?: string;
+}
+
+/** Per domain id, read once: authority rank, figures (NaN unknown; spam -1), position by name. */
+interface DomainOrder {
+  rank: Int32Array;
+  spam: Int32Array;
+  authority: Float64Array;
+  referring: Float64Array;
+  byName: Int32Array;
+  /** Scratch for one query's counting (synchronous, so queries never share it at once). */
+  stamp: Uint32Array;
+  excludedStamp: Uint32Array;
+  mask: Int32Array;
+  hits: Uint8Array;
+  links: Int32Array;
+  dofollow: Uint8Array;
+  touched: Int32Array;
+  epoch: number;
+}
+
+/**
+ * What one open engine keeps between queries: its files never change, so a target's pair list, the
+ * domains' order and the link details read once stay true. Kept per connection (one per engine).
+ */
+interface QueryState {
+  lists: SourceLists;
+  order?: Promise<DomainOrder>;
+  links: Map<number, LinkDetail>;
+  /** Domain ids by name (-1: not in the dataset) and names by id, as queries asked for them. */
+  ids: Map<string, number>;
+  names: Map<number, string>;
+}
+
+const states = new WeakMap<DuckDBConnection, QueryState>();
+
+function stateOf(connection: DuckDBConnection): QueryState {
+  let state = states.get(connection);
+  if (state === undefined) {
+    state = { lists: new SourceLists(PAIR_LIST_BYTES), links: new Map(), ids: new Map(), names: new Map() };
+    states.set(connection, state);
   }
-  const perCompetitor = new Map<number, GapOfRow['byCompetitor']>();
-  for (const row of detail) {
-    const map = perCompetitor.get(row.source as number) ?? new Map();
-    const anchor = row.anchor as string;
+  return state;
+}
+
+/** The numeric columns of `sql`'s rows, in row order (NULL read as NaN). */
+async function readColumns(connection: DuckDBConnection, sql: string, width: number): Promise<Float64Array[]> {
+  const result = await connection.run(sql);
+  let count = 0;
+  for (let index = 0; index < result.chunkCount; index++) count += result.getChunk(index).rowCount;
+  const columns = Array.from({ length: width }, () => new Float64Array(count));
+  let at = 0;
+  for (let index = 0; index < result.chunkCount; index++) {
+    const chunk = result.getChunk(index);
+    for (let column = 0; column < width; column++) {
+      const vector = chunk.getColumnVector(column);
+      const out = columns[column]!;
+      for (let row = 0; row < chunk.rowCount; row++) {
+        const value = vector.getItem(row);
+        out[at + row] = value === null ? Number.NaN : Number(value);
+      }
+    }
+    at += chunk.rowCount;
+  }
+  return columns;
+}
+
+async function pairList(connection: DuckDBConnection, target: number): Promise<PairList> {
+  const packed = await stateOf(connection).lists.get(`pairs:${target}`, async () => {
+    const columns = await readColumns(
+      connection,
+      `SELECT source, links, dofollow_links, best_link, coalesce(page_links[1], -1), coalesce(page_links[2], -1), coalesce(page_links[3], -1) FROM pairs WHERE target = ${target} ORDER BY source`,
+      PAIR_COLUMNS,
+    );
+    const length = columns[0]!.length;
+    const out = new Int32Array(length * PAIR_COLUMNS);
+    columns.forEach((column, position) => {
+      out.set(column, position * length);
+    });
+    return out;
+  });
+  const length = packed.length / PAIR_COLUMNS;
+  const column = (position: number) => packed.subarray(position * length, (position + 1) * length);
+  return { sources: column(0), links: column(1), dofollow: column(2), best: column(3), firsts: [column(4), column(5), column(6)] };
+}
+
+/** Position of `source` in a pair list, or -1. */
+function find(list: PairList, source: number): number {
+  const sources = list.sources;
+  let low = 0;
+  let high = sources.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const found = sources[middle]!;
+    if (found === source) return middle;
+    if (found < source) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+function domainOrder(connection: DuckDBConnection): Promise<DomainOrder> {
+  const state = stateOf(connection);
+  state.order ??= (async () => {
+    const [ids, ranks, spams, authorities, referring] = await readColumns(
+      connection,
+      'SELECT id, authority_rank, coalesce(spam, -1), authority, referring_domains FROM domains',
+      5,
+    );
+    const [named] = await readColumns(connection, 'SELECT id FROM domains ORDER BY name', 1);
+    let size = 0;
+    for (const id of ids!) size = Math.max(size, id + 1);
+    const order: DomainOrder = {
+      rank: new Int32Array(size),
+      spam: new Int32Array(size).fill(-1),
+      authority: new Float64Array(size).fill(Number.NaN),
+      referring: new Float64Array(size).fill(Number.NaN),
+      byName: new Int32Array(size),
+      stamp: new Uint32Array(size),
+      excludedStamp: new Uint32Array(size),
+      mask: new Int32Array(size),
+      hits: new Uint8Array(size),
+      links: new Int32Array(size),
+      dofollow: new Uint8Array(size),
+      touched: new Int32Array(size),
+      epoch: 0,
+    };
+    ids!.forEach((id, row) => {
+      order.rank[id] = ranks![row]!;
+      order.spam[id] = spams![row]!;
+      order.authority[id] = authorities![row]!;
+      order.referring[id] = referring![row]!;
+    });
+    named!.forEach((id, position) => {
+      order.byName[id] = position;
+    });
+    return order;
+  })();
+  state.order.catch(() => {
+    state.order = undefined;
+  });
+  return state.order;
+}
+
+function nextEpoch(order: DomainOrder): number {
+  order.epoch++;
+  if (order.epoch >= 0xffffffff) {
+    order.stamp.fill(0);
+    order.excludedStamp.fill(0);
+    order.epoch = 1;
+  }
+  return order.epoch;
+}
+
+/** Details of links by id, read by target (the files are sorted by target) and kept for later queries. */
+async function linkDetails(connection: DuckDBConnection, wanted: Map<number, Set<number>>): Promise<Map<number, LinkDetail>> {
+  const kept = stateOf(connection).links;
+  const out = new Map<number, LinkDetail>();
+  const parts: string[] = [];
+  for (const [target, links] of wanted) {
+    const missing: number[] = [];
+    for (const link of links) {
+      if (link < 0) continue;
+      const hit = kept.get(link);
+      if (hit === undefined) missing.push(link);
+      else out.set(link, hit);
+    }
+    if (missing.length > 0) {
+      parts.push(`SELECT link, source_url, target_url, anchor, nofollow, first_seen, last_seen FROM links WHERE target = ${target} AND link IN (${missing.join(', ')})`);
+    }
+  }
+  if (parts.length === 0) return out;
+  for (const row of await rows(connection, parts.join(' UNION ALL '))) {
     const first = optional<string>(row.first_seen);
     const last = optional<string>(row.last_seen);
-    map.set(row.position as number, {
-      links: Number(row.per_links),
-      dofollow_links: Number(row.per_dofollow),
-      page: {
-        url: row.source_url as string,
-        ...(anchor !== '' && { anchor }),
-        rel: { nofollow: row.nofollow as boolean },
-        ...(first !== undefined && { first_seen: first }),
-        ...(last !== undefined && { last_seen: last }),
-      },
-    });
-    perCompetitor.set(row.source as number, map);
+    const detail: LinkDetail = {
+      source_url: row.source_url as string,
+      target_url: row.target_url as string,
+      anchor: row.anchor as string,
+      nofollow: row.nofollow as boolean,
+      ...(first !== undefined && { first_seen: first }),
+      ...(last !== undefined && { last_seen: last }),
+    };
+    const link = row.link as number;
+    out.set(link, detail);
+    kept.set(link, detail);
   }
+  for (const link of kept.keys()) {
+    if (kept.size <= KEPT_LINKS) break;
+    kept.delete(link);
+  }
+  return out;
+}
+
+function linkingPage(detail: LinkDetail): LinkingPage {
   return {
-    total,
-    absent,
-    youKnown: you !== -1,
-    rows: ranked.map((row): GapOfRow => {
-      const mask = Number(row.mask);
-      const authority = optional<number>(row.authority);
-      const spam = optional<number>(row.spam);
-      const referring = optional<number>(row.referring_domains);
-      return {
-        domain: row.name as string,
-        ...(authority !== undefined && { authority }),
-        ...(spam !== undefined && { spam_score: spam }),
-        ...(referring !== undefined && { referring_domains: referring }),
-        competitors: query.competitors.flatMap((_, position) => ((mask & (2 ** position)) !== 0 ? [position] : [])),
-        links: Number(row.links),
-        dofollow: row.dofollow as boolean,
-        pages: pages.get(row.source as number) ?? [],
-        byCompetitor: perCompetitor.get(row.source as number) ?? new Map(),
-      };
-    }),
+    url: detail.source_url,
+    ...(detail.anchor !== '' && { anchor: detail.anchor }),
+    rel: { nofollow: detail.nofollow },
+    ...(detail.first_seen !== undefined && { first_seen: detail.first_seen }),
+    ...(detail.last_seen !== undefined && { last_seen: detail.last_seen }),
   };
+}
+
+/** Domain ids of `names` (-1: not in the dataset), kept for later queries. */
+async function idsOf(connection: DuckDBConnection, names: readonly string[]): Promise<Map<string, number>> {
+  const kept = stateOf(connection).ids;
+  const missing = [...new Set(names.filter((name) => !kept.has(name)))];
+  if (missing.length > 0) {
+    const found = await rows(connection, `SELECT id, name FROM domains WHERE name IN (${missing.map(sqlText).join(', ')})`);
+    for (const name of missing) kept.set(name, -1);
+    for (const row of found) kept.set(row.name as string, row.id as number);
+    for (const name of kept.keys()) {
+      if (kept.size <= KEPT_LINKS) break;
+      kept.delete(name);
+    }
+  }
+  return new Map(names.map((name) => [name, kept.get(name) ?? -1]));
+}
+
+/** Names of domain ids, kept for later queries. */
+async function namesOf(connection: DuckDBConnection, ids: readonly number[]): Promise<Map<number, string>> {
+  const kept = stateOf(connection).names;
+  const missing = [...new Set(ids.filter((id) => !kept.has(id)))];
+  if (missing.length > 0) {
+    for (const row of await rows(connection, `SELECT d.id, d.name FROM domains d JOIN (SELECT unnest([${missing.join(', ')}]) AS id) USING (id)`)) {
+      kept.set(row.id as number, row.name as string);
+    }
+    for (const id of kept.keys()) {
+      if (kept.size <= KEPT_LINKS) break;
+      kept.delete(id);
+    }
+  }
+  return new Map(ids.map((id) => [id, kept.get(id)!]));
+}
+
+/** A domain's figures as optional members (absent when unknown). */
+function figuresOf(order: DomainOrder, id: number): { authority?: number; spam?: number; referring_domains?: number } {
+  const authority = order.authority[id]!;
+  const spam = order.spam[id]!;
+  const referring = order.referring[id]!;
+  return {
+    ...(!Number.isNaN(authority) && { authority }),
+    ...(spam >= 0 && { spam }),
+    ...(!Number.isNaN(referring) && { referring_domains: referring }),
+  };
+}
+
+/**
+ * The first `wanted` of `count` candidates in `compare` order, when the first key is `hits` (how many
+ * lists hold a source, highest first): only the candidates whose hits are among the top counts that
+ * cover `wanted` rows are ranked, the rest can never reach the page.
+ */
+function topByHits(candidates: Int32Array, count: number, hits: Uint8Array, lists: number, wanted: number, compare: (left: number, right: number) => number): number[] {
+  const histogram = new Int32Array(lists + 1);
+  for (let index = 0; index < count; index++) histogram[hits[candidates[index]!]!]!++;
+  let floor = 0;
+  let before = 0;
+  for (let hit = lists; hit > 0; hit--) {
+    before += histogram[hit]!;
+    floor = hit;
+    if (before >= wanted) break;
+  }
+  let kept = 0;
+  for (let index = 0; index < count; index++) {
+    const source = candidates[index]!;
+    if (hits[source]! >= floor) candidates[kept++] = source;
+  }
+  return selectTop(candidates, kept, wanted, compare);
+}
+
+/**
+ * Counts the lists in one synchronous pass into the shared scratch arrays: per source, a bit per list
+ * (`mask`), how many lists (`hits`), the summed links and whether any is dofollow. Returns how many
+ * sources were touched (listed in `order.touched`).
+ */
+function countLists(order: DomainOrder, epoch: number, lists: ReadonlyArray<PairList | undefined>): number {
+  const { stamp, mask, hits, links, dofollow, touched } = order;
+  let touchedCount = 0;
+  for (let position = 0; position < lists.length; position++) {
+    const list = lists[position];
+    if (list === undefined) continue;
+    const flag = 1 << position;
+    const { sources, links: pairLinks, dofollow: pairDofollow } = list;
+    for (let index = 0; index < sources.length; index++) {
+      const source = sources[index]!;
+      if (stamp[source] !== epoch) {
+        stamp[source] = epoch;
+        mask[source] = flag;
+        hits[source] = 1;
+        links[source] = pairLinks[index]!;
+        dofollow[source] = pairDofollow[index]! > 0 ? 1 : 0;
+        touched[touchedCount++] = source;
+      } else {
+        mask[source]! |= flag;
+        hits[source]!++;
+        links[source]! += pairLinks[index]!;
+        if (pairDofollow[index]! > 0) dofollow[source] = 1;
+      }
+    }
+  }
+  return touchedCount;
+}
+
+// ---- gap --------------------------------------------------------------------------------------------
+
+/**
+ * Referring domains linking to at least `minCompetitors` competitors and not to `you`, ranked as
+ * the in-memory index ranks them: competitors, authority, links, name. Counted in one pass over the
+ * competitors' pair lists (kept between queries); details are read only for the rows returned.
+ */
+export async function gapOf(connection: DuckDBConnection, query: GapOfQuery): Promise<GapOfAnswer> {
+  const linkingToYou = query.linkingToYou ?? [];
+  const idOf = await idsOf(connection, [...query.competitors, query.you, ...linkingToYou]);
+  const competitorIds = query.competitors.map((name) => idOf.get(name)!);
+  const you = idOf.get(query.you)!;
+  const youKnown = you !== -1;
+  const order = await domainOrder(connection);
+  const lists = await Promise.all(competitorIds.map((id) => (id === -1 ? undefined : pairList(connection, id))));
+  const absent = lists.flatMap((list, position) => (list === undefined || list.sources.length === 0 ? [position] : []));
+  if (lists.every((list) => list === undefined)) return { rows: [], total: 0, absent, youKnown };
+  const yours = you === -1 ? undefined : await pairList(connection, you);
+
+  const epoch = nextEpoch(order);
+  const { excludedStamp, mask, hits, links, dofollow, rank, byName, touched } = order;
+  for (const id of [...competitorIds, you, ...linkingToYou.map((name) => idOf.get(name)!)]) if (id !== -1) excludedStamp[id] = epoch;
+  if (yours !== undefined) for (const source of yours.sources) excludedStamp[source] = epoch;
+  const touchedCount = countLists(order, epoch, lists);
+  // Qualifying sources are compacted in place at the front of the touched list.
+  let total = 0;
+  for (let index = 0; index < touchedCount; index++) {
+    const source = touched[index]!;
+    if (excludedStamp[source] !== epoch && hits[source]! >= query.minCompetitors) touched[total++] = source;
+  }
+  const compare = (left: number, right: number) =>
+    hits[right]! - hits[left]! || rank[right]! - rank[left]! || links[right]! - links[left]! || byName[left]! - byName[right]!;
+  const top = topByHits(touched, total, hits, lists.length, query.limit, compare);
+  const picked = top.map((source) => ({ source, mask: mask[source]!, links: links[source]!, dofollow: dofollow[source] === 1 }));
+  if (picked.length === 0) return { rows: [], total, absent, youKnown };
+
+  // Details for the rows returned only: each (competitor, row) pair's best link and page links by id.
+  const wanted = new Map<number, Set<number>>();
+  const pairsOf = picked.map(({ source, mask: bits }) =>
+    lists.map((list, position) => {
+      if (list === undefined || (bits & (1 << position)) === 0) return undefined;
+      const at = find(list, source);
+      const target = competitorIds[position]!;
+      const ids = wanted.get(target) ?? new Set<number>();
+      wanted.set(target, ids);
+      const pages = list.firsts.map((column) => column[at]!).filter((link) => link >= 0);
+      for (const link of [list.best[at]!, ...pages]) ids.add(link);
+      return { links: list.links[at]!, dofollow_links: list.dofollow[at]!, best: list.best[at]!, pages };
+    }),
+  );
+  const [details, names] = [await linkDetails(connection, wanted), await namesOf(connection, top)];
+  const result = picked.map(({ source, mask: bits, links: linkCount, dofollow: anyDofollow }, row): GapOfRow => {
+    const byCompetitor: GapOfRow['byCompetitor'] = new Map();
+    // Up to three pages, first seen first: each pair's first three distinct pages cover its share.
+    const pages: string[] = [];
+    for (const [position, pair] of pairsOf[row]!.entries()) {
+      if (pair === undefined) continue;
+      byCompetitor.set(position, { links: pair.links, dofollow_links: pair.dofollow_links, page: linkingPage(details.get(pair.best)!) });
+      for (const link of pair.pages) {
+        const url = details.get(link)!.source_url;
+        if (pages.length < EXAMPLE_PAGES && !pages.includes(url)) pages.push(url);
+      }
+    }
+    const figures = figuresOf(order, source);
+    return {
+      domain: names.get(source)!,
+      ...(figures.authority !== undefined && { authority: figures.authority }),
+      ...(figures.spam !== undefined && { spam_score: figures.spam }),
+      ...(figures.referring_domains !== undefined && { referring_domains: figures.referring_domains }),
+      competitors: query.competitors.flatMap((_, position) => ((bits & (1 << position)) !== 0 ? [position] : [])),
+      links: linkCount,
+      dofollow: anyDofollow,
+      pages,
+      byCompetitor,
+    };
+  });
+  return { rows: result, total, absent, youKnown };
 }
 
 // ---- targets ----------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import {
 export type { BacklinksOfAnswer, BacklinksOfQuery, GapOfAnswer, GapOfQuery, GapOfRow, IntersectOfQuery } from './local-queries.js';
 
 /** Bumped when the layout changes, so files written by an older layout are never read. */
-const LAYOUT = 'v2';
+const LAYOUT = 'v3';
 const FILES = ['domains.parquet', 'pairs.parquet', 'links.parquet'] as const;
 
 export type EngineOptions = DuckDbOptions;
@@ -148,9 +148,23 @@ async function convert(connection: DuckDBConnection, source: EngineSource, folde
     step();
     await dropHelpers(connection);
     progress('local conversion: links written', { milliseconds: Math.round(performance.now() - started) });
+    // Counted from the links file just written: the columns read back cost less than keeping every
+    // link in memory to count them.
     const written = `read_parquet(${sqlText(join(partial, 'links.parquet'))})`;
+    // Per (target, referring domain): its links, dofollow links, the link that best represents it
+    // (dofollow, seen last, source URL, link: as the index picks one) and the first link of each of
+    // its first three distinct linking pages (dataset order), so the queries read the details of a
+    // page's rows by link id (local-queries.ts) instead of every link of the rows' domains.
     await connection.run(
-      `CREATE TEMP TABLE p AS SELECT target, source, count(*)::INTEGER AS links, count(*) FILTER (WHERE NOT nofollow)::INTEGER AS dofollow_links FROM ${written} GROUP BY target, source ORDER BY target, source`,
+      `CREATE TEMP TABLE p AS
+       WITH firsts AS (SELECT target, source, min(link) AS link FROM ${written} GROUP BY target, source, source_url),
+       pages AS (SELECT target, source, min_by(link, link, 3)::INTEGER[] AS page_links FROM firsts GROUP BY target, source),
+       counted AS (
+         SELECT target, source, count(*)::INTEGER AS links, count(*) FILTER (WHERE NOT nofollow)::INTEGER AS dofollow_links,
+                arg_min(link, (nofollow, -last_seen_order, source_url, link))::INTEGER AS best_link
+         FROM ${written} GROUP BY target, source
+       )
+       SELECT c.target, c.source, c.links, c.dofollow_links, c.best_link, pages.page_links FROM counted c JOIN pages USING (target, source) ORDER BY target, source`,
     );
     await write('SELECT * FROM p', 'pairs.parquet');
     step();
