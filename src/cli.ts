@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bin entry: parses arguments, then serves MCP (stdio or HTTP) or runs one command for a person at a terminal.
 
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ZodType, z } from 'zod';
 import type { DryRun } from './domain.js';
@@ -88,8 +88,9 @@ BIN webgraph import DIR [--level domain|host] [--release NAME] [--json]
 };
 
 /** The command as the user would type it again: `npx backlink-gap-mcp` once installed from npm,
- *  `backlink-gap-mcp` when installed globally, `node dist/cli.js` in a clone. */
-function invocation(script: string | undefined = process.argv[1], cwd: string = process.cwd()): string {
+ *  `backlink-gap-mcp` when installed globally, `node dist/cli.js` in a clone. `cwd` null: the user
+ *  types it somewhere else (a server's hints are read in an MCP client), so a clone's path is absolute. */
+function invocation(script: string | undefined = process.argv[1], cwd: string | null = process.cwd()): string {
   if (script === undefined) return 'backlink-gap-mcp';
   const path = script.replaceAll('\\', '/');
   // npm i -g puts the package under <prefix>/lib/node_modules and the command on PATH; npx and a
@@ -97,6 +98,7 @@ function invocation(script: string | undefined = process.argv[1], cwd: string = 
   if (path.includes('/lib/node_modules/')) return 'backlink-gap-mcp';
   if (path.includes('/node_modules/')) return 'npx backlink-gap-mcp';
   if (!path.endsWith('.js')) return 'backlink-gap-mcp';
+  if (cwd === null) return `node ${resolve(script)}`;
   const shown = relative(cwd, script);
   return `node ${shown.startsWith('..') || isAbsolute(shown) ? script : shown}`;
 }
@@ -244,7 +246,8 @@ async function main(argv: string[]): Promise<number> {
 
   let config: Config;
   try {
-    config = loadConfig();
+    // Hints name the command this user has; a server's are read away from this terminal.
+    config = loadConfig(process.env, { command: invocation(process.argv[1], command === 'serve' ? null : process.cwd()) });
   } catch (error) {
     process.stderr.write(`${describeError(error)}\n`);
     return 2;
@@ -382,7 +385,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
         return 0;
       }
       const { renderGapTable } = await import('./summary/table.js');
-      out(renderGapTable(outcome, input.response_format));
+      out(renderGapTable(outcome, input.response_format, invocation()));
       return 0;
     }
     case 'prospects': {

@@ -229,6 +229,9 @@ export interface Config {
   webgraphDownload: WebgraphDownloadSettings;
   /** check_prospects may fetch loopback addresses (127.0.0.0/8, ::1) as well as public ones; for tests only. */
   fetchAllowLoopback: boolean;
+  /** The command that runs this program as its user would type it (`npx backlink-gap-mcp`,
+   *  `backlink-gap-mcp`, `node dist/cli.js`): hints and errors name it. The CLI passes its invocation(). */
+  command: string;
   http: {
     token?: string;
     allowedOrigins: string[];
@@ -254,7 +257,7 @@ export const PROVIDER_VARIABLES: Record<Exclude<ProviderName, 'local'>, string> 
   moz: 'MOZ_API_TOKEN (or MOZ_ACCESS_ID and MOZ_SECRET_KEY)',
   domdetailer: 'DOMDETAILER_API_KEY',
   dataforseo: 'DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD',
-  commoncrawl: 'no key: import a release with `backlink-gap-mcp webgraph import DIR` (BACKLINK_GAP_WEBGRAPH_RELEASE picks one)',
+  commoncrawl: 'no key: import a release with the webgraph import command (BACKLINK_GAP_WEBGRAPH_RELEASE picks one)',
 };
 
 /** Variables holding a secret. Each must be long enough to redact: a key of 1-3 characters would be
@@ -282,7 +285,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platfor
 }
 
 /** Read and validate the environment; a bad value is reported by its variable name. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { command?: string } = {}): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
@@ -344,6 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.BACKLINK_GAP_CONFIRM_ABOVE !== undefined && { confirmAbove: e.BACKLINK_GAP_CONFIRM_ABOVE }),
     logLevel: e.BACKLINK_GAP_LOG_LEVEL,
     fetchAllowLoopback: e.BACKLINK_GAP_FETCH_ALLOW_LOOPBACK,
+    command: options.command ?? 'backlink-gap-mcp',
     webgraphDownload: {
       infoUrl: e.BACKLINK_GAP_WEBGRAPH_INFO_URL,
       dataUrl: e.BACKLINK_GAP_WEBGRAPH_DATA_URL,

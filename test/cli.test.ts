@@ -2,9 +2,14 @@
 // environment that say what to fix (never internal_error), and hints that name the command in use.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, tempDir } from './proof/harness.js';
+import { loadConfig } from '../src/config.js';
+import { silentLogger } from '../src/log.js';
+import { createProviderRegistry } from '../src/providers/registry.js';
+import { CLI, ROOT, stdioSession, tempDir, textOf } from './proof/harness.js';
 
 const COMMANDS = ['serve', 'gap', 'prospects', 'backlinks', 'intersect', 'usage', 'check', 'help'];
 
@@ -100,5 +105,59 @@ describe('start-up configuration', () => {
     }
     expect(run(['usage'], { BACKLINK_GAP_PROVIDER: 'moz', MOZ_API_TOKEN: 'moz-token-1234' }).status).toBe(0);
     expect(run(['usage'], { BACKLINK_GAP_PROVIDER: 'local' }).status).toBe(0);
+  });
+});
+
+describe('provider hints name the command this user has', () => {
+  const commoncrawlGap = ['gap', 'me.com', '--competitors', 'a.com', '--provider', 'commoncrawl'];
+
+  it('in a clone: node dist/cli.js webgraph import DIR', () => {
+    const result = run(commoncrawlGap);
+    expect(result.stderr).toContain('run `node dist/cli.js webgraph import DIR`');
+    expect(result.stderr).toContain('Run `node dist/cli.js webgraph fetch`');
+    expect(result.stderr).not.toMatch(/`backlink-gap-mcp /);
+  });
+
+  it('installed from npm (run from node_modules): npx backlink-gap-mcp webgraph import DIR', () => {
+    const project = tempDir('cli-installed');
+    const installed = join(project, 'node_modules', 'backlink-gap-mcp');
+    mkdirSync(installed, { recursive: true });
+    symlinkSync(join(ROOT, 'dist'), join(installed, 'dist'));
+    symlinkSync(join(ROOT, 'package.json'), join(installed, 'package.json'));
+    const result = spawnSync(process.execPath, [join(installed, 'dist', 'cli.js'), ...commoncrawlGap], {
+      cwd: project,
+      env: { PATH: process.env.PATH ?? '', HOME: project, BACKLINK_GAP_CACHE_DIR: project },
+      input: '',
+      timeout: 20_000,
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toContain('run `npx backlink-gap-mcp webgraph import DIR`');
+    expect(result.stderr).not.toMatch(/node \S*cli\.js/);
+  });
+
+  it('a server started from a clone names its script by absolute path (its hints are read in the MCP client)', async () => {
+    const home = tempDir('cli-server');
+    const session = await stdioSession({ BACKLINK_GAP_CACHE_DIR: home });
+    try {
+      const result = await session.call('backlink_gap', { your_domain: 'me.com', competitor_domains: ['a.com'], provider: 'commoncrawl' });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain(`run \`node ${CLI} webgraph import DIR\``);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('the registry and the provider take the command from the config; backlink-gap-mcp without one', async () => {
+    const home = tempDir('cli-config');
+    const hint = async (command?: string) => {
+      const config = loadConfig({ BACKLINK_GAP_CACHE_DIR: home }, command === undefined ? {} : { command });
+      const registry = createProviderRegistry(config, { logger: silentLogger });
+      return registry.get('commoncrawl').then(
+        () => '',
+        (error: Error) => error.message,
+      );
+    };
+    expect(await hint('node dist/cli.js')).toContain('run `node dist/cli.js webgraph import DIR`');
+    expect(await hint()).toContain('run `backlink-gap-mcp webgraph import DIR`');
   });
 });

@@ -71,7 +71,9 @@ export interface CacheStats {
 }
 
 export interface Cache {
-  get<T>(key: string): Promise<CacheHit<T> | undefined>;
+  /** `anyShape`: also an entry written in another shape (shapes.ts), for the few facts that outlive a
+   *  shape, such as the id of a provider-side run already paid for; never to serve as an answer. */
+  get<T>(key: string, options?: { anyShape?: boolean }): Promise<CacheHit<T> | undefined>;
   set<T>(key: string, value: T, options?: { ttlSeconds?: number }): Promise<void>;
   delete(key: string): Promise<void>;
   /** Read-through with single flight: concurrent calls for one key make one fetch and share it.
@@ -491,8 +493,8 @@ export function createCache(options: CacheOptions): Cache {
   }
 
   return {
-    async get<T>(key: string): Promise<CacheHit<T> | undefined> {
-      const stored = await lookup(key);
+    async get<T>(key: string, getOptions?: { anyShape?: boolean }): Promise<CacheHit<T> | undefined> {
+      const stored = getOptions?.anyShape ? await lookupAnyShape(key) : await lookup(key);
       if (stored === undefined) {
         if (mode !== 'off') misses += 1;
         return undefined;

@@ -17,6 +17,8 @@ export interface CommonCrawlOptions {
   /** BACKLINK_GAP_WEBGRAPH_RELEASE; default the newest imported release. */
   release?: string;
   memoryLimit?: string;
+  /** The command hints name (Config.command); default backlink-gap-mcp. */
+  command?: string;
   logger: Logger;
 }
 
@@ -92,7 +94,7 @@ export function createCommonCrawlProvider(options: CommonCrawlOptions): Provider
   /** The imported level to answer from: domain for sites (else host), host for a host when imported. */
   const levelFor = (wantHost: boolean): ImportedRelease => {
     const chosen = current();
-    if (chosen === undefined) throw new UsageError('not_configured', notConfiguredMessage(options.release));
+    if (chosen === undefined) throw new UsageError('not_configured', notConfiguredMessage(options.release, options.command));
     const { domain, host } = chosen.levels;
     return (wantHost ? (host ?? domain) : (domain ?? host))!;
   };
@@ -134,7 +136,7 @@ export function createCommonCrawlProvider(options: CommonCrawlOptions): Provider
         configured: chosen !== undefined,
         unit: 'none',
         pricing: 'free: reads an imported Common Crawl web graph release on this machine',
-        configureWith: '`backlink-gap-mcp webgraph import DIR` (and optionally BACKLINK_GAP_WEBGRAPH_RELEASE)',
+        configureWith: `\`${options.command ?? 'backlink-gap-mcp'} webgraph import DIR\` (and optionally BACKLINK_GAP_WEBGRAPH_RELEASE)`,
         // The release's identity is part of every cache key: a re-import never answers from the past.
         account: createHash('sha256').update(identities).digest('hex').slice(0, 12),
       };

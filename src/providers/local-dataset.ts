@@ -935,19 +935,29 @@ class IndexBuilder {
 
 /** Dense ranks: 0 for NaN, then 1.. ascending by value, equal values sharing a rank. */
 function rankBy(count: number, valueAt: (id: number) => number): Uint32Array {
-  const ids: number[] = [];
-  for (let id = 0; id < count; id++) if (!Number.isNaN(valueAt(id))) ids.push(id);
-  ids.sort((left, right) => valueAt(left) - valueAt(right));
-  const ranks = new Uint32Array(count);
-  let rank = 0;
-  let previous = Number.NaN;
-  for (const id of ids) {
+  // The distinct values sorted natively (a comparator sort of ids costs ~10× more at 1M), then
+  // each id's rank by binary search among them.
+  const values = new Float64Array(count);
+  let known = 0;
+  for (let id = 0; id < count; id++) {
     const value = valueAt(id);
-    if (value !== previous) {
-      rank++;
-      previous = value;
+    if (!Number.isNaN(value)) values[known++] = value;
+  }
+  const sorted = values.subarray(0, known).sort();
+  let distinct = 0;
+  for (let index = 0; index < known; index++) if (distinct === 0 || sorted[index] !== sorted[distinct - 1]) sorted[distinct++] = sorted[index]!;
+  const ranks = new Uint32Array(count);
+  for (let id = 0; id < count; id++) {
+    const value = valueAt(id);
+    if (Number.isNaN(value)) continue;
+    let low = 0;
+    let high = distinct - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (sorted[middle]! < value) low = middle + 1;
+      else high = middle;
     }
-    ranks[id] = rank;
+    ranks[id] = low + 1;
   }
   return ranks;
 }

@@ -105,6 +105,7 @@ export function createProviderRegistry(config: Config, deps: RegistryDependencie
           cacheDir: config.cacheDir,
           ...(config.webgraphRelease !== undefined && { release: config.webgraphRelease }),
           ...(config.duckdbMemory !== undefined && { memoryLimit: config.duckdbMemory }),
+          command: config.command,
           logger: deps.logger,
         });
     }
@@ -119,7 +120,7 @@ export function createProviderRegistry(config: Config, deps: RegistryDependencie
           'The Common Crawl web graph is imported, but it is read with DuckDB (@duckdb/node-api), which this install leaves out (the Claude Desktop bundle does, to stay small): run the server installed from npm (`npx backlink-gap-mcp`) to use provider commoncrawl.',
         );
       }
-      return new UsageError('not_configured', notConfiguredMessage(config.webgraphRelease));
+      return new UsageError('not_configured', notConfiguredMessage(config.webgraphRelease, config.command));
     }
     const others = configured().join(', ');
     return new UsageError(

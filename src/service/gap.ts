@@ -89,9 +89,10 @@ export function createGap(
         };
       }
     }
-    // A provider-side run still pending from an earlier call is resumed, never created (and paid) twice.
-    const earlier = await cache.get<Stored<GapResult>>(key);
-    const resume = earlier?.value.result.status === 'pending' ? earlier.value.result.provider_run_id : undefined;
+    // A provider-side run still pending from an earlier call is resumed, never created (and paid) twice,
+    // even when an older version stored it (its answer is not served, but its run id is still paid for).
+    const earlier = (await cache.get<Partial<Stored<Partial<GapResult>>>>(key, { anyShape: true }))?.value?.result;
+    const resume = earlier?.status === 'pending' && typeof earlier.provider_run_id === 'string' ? earlier.provider_run_id : undefined;
     const effective: GapQuery = resume !== undefined ? { ...query, resume_provider_run_id: resume } : query;
     const gap = provider.gap.bind(provider);
     const outcome =

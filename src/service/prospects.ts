@@ -2,7 +2,7 @@
 // the provider itself, for free), and the whole filtered run as CSV.
 
 import { prospectsToCsv } from '../analysis/csv.js';
-import { filterProspects, hidesPlatformsByDefault, pageOf, sortProspects } from '../analysis/prospects.js';
+import { filterProspects, hasDofollowLink, hidesPlatformsByDefault, pageOf, type ProspectFilter, sortProspects } from '../analysis/prospects.js';
 import { droppedReferrersNote, enrichPublicProspects } from '../analysis/rank.js';
 import type { GapRun, Prospect, ProspectsPage, ProspectsQuery } from '../domain.js';
 import { DEFAULTS } from '../domain.js';
@@ -44,7 +44,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
     return run;
   }
 
-  async function filteredRun(input: ProspectsInput): Promise<{ run: GapRun; rows: Prospect[]; hidden: number }> {
+  async function filteredRun(input: ProspectsInput): Promise<{ run: GapRun; rows: Prospect[]; hidden: number; notes: string[] }> {
     const run = await loadRun(input.run_id);
     const competitor = input.competitor === undefined ? undefined : normalizeDomain(input.competitor, 'competitor');
     if (competitor !== undefined && !run.competitor_domains.includes(competitor)) {
@@ -65,7 +65,8 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
       ...(input.exclude_route !== undefined && { exclude_route: input.exclude_route }),
     };
     const hidden = run.prospects.filter((prospect) => hidesPlatformsByDefault(filter, prospect.category)).length;
-    return { run, rows: sortProspects(filterProspects(run.prospects, filter), sort, order), hidden };
+    const rows = filterProspects(run.prospects, filter);
+    return { run, rows: sortProspects(rows, sort, order), hidden, notes: unknownFigureNotes(run, filter, rows) };
   }
 
   /** The provider's own reader of a provider-side run (OneClickSEO), where this run has one. */
@@ -144,7 +145,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
         resumeAfter: (served) => paging.resumeAfter(positionOf(served)),
       };
     }
-    const { rows, hidden } = await filteredRun(input);
+    const { rows, hidden, notes } = await filteredRun(input);
     const paged = pageOf(rows, page, perPage, input.offset);
     return {
       run_id: run.run_id,
@@ -154,6 +155,7 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
       data: paged.data,
       meta: paged.meta,
       ...(hidden > 0 && { platforms_hidden: hidden }),
+      ...(notes.length > 0 && { notes }),
       ...(run.synthetic && { synthetic: true }),
       ...nextPage(run.run_id, input, paged.meta, paged.data.length),
     };
@@ -176,6 +178,29 @@ export function createProspects(deps: OperationDependencies): ProspectsOperation
   }
 
   return { prospects, prospectsCsv, loadRun, listRuns: () => runs.list() };
+}
+
+/**
+ * What a filter did with prospects whose figure is unknown (the provider does not report it): min_authority
+ * and dofollow leave them out, max_spam keeps them. Said with a count, so "0 match" or "100 match" is
+ * not read as a fact about the sites.
+ */
+function unknownFigureNotes(run: GapRun, filter: ProspectFilter, rows: readonly Prospect[]): string[] {
+  const notes: string[] = [];
+  const without = (field: 'min_authority' | 'dofollow') => filterProspects(run.prospects, { ...filter, [field]: undefined });
+  if (filter.min_authority !== undefined) {
+    const unknown = without('min_authority').filter((prospect) => prospect.authority === undefined).length;
+    if (unknown > 0) notes.push(`min_authority leaves out ${unknown} prospect${unknown === 1 ? '' : 's'} whose authority ${run.provider} does not report.`);
+  }
+  if (filter.dofollow !== undefined) {
+    const unknown = without('dofollow').filter((prospect) => hasDofollowLink(prospect) === undefined).length;
+    if (unknown > 0) notes.push(`dofollow leaves out ${unknown} prospect${unknown === 1 ? '' : 's'} whose links' follow ${run.provider} does not report (unknown, neither dofollow nor nofollow).`);
+  }
+  if (filter.max_spam !== undefined) {
+    const unknown = rows.filter((prospect) => prospect.spam_score === undefined).length;
+    if (unknown > 0) notes.push(`max_spam keeps ${unknown} prospect${unknown === 1 ? '' : 's'} whose spam score ${run.provider} does not report.`);
+  }
+  return notes;
 }
 
 /** Stored runs whose id the given one may be a mistyping of: a shared prefix or a few edits away. */

@@ -25,6 +25,7 @@ export function renderProspects(outcome: ProspectsOutcome, rowCount: number, for
         : 'dofollow false: only prospects whose every link to a competitor is nofollow',
     );
   }
+  for (const note of outcome.notes ?? []) lines.push(`note: ${note}`);
   if (rowCount > 0) lines.push(prospectLegend(n));
   outcome.data.slice(0, rowCount).forEach((prospect, index) => {
     lines.push(prospectLine(prospect, first + index, format));

@@ -148,4 +148,26 @@ describe('a paid answer cached by an older version', () => {
     expect(again.notes?.join(' ') ?? '').not.toMatch(/older version/);
     await upgraded.dispose();
   });
+
+  it('a provider-side run an older version left pending is resumed, not created (and paid) again', async () => {
+    const paid = createFakeProvider('localseodata');
+    paid.gapAnswer = async (query) => ({
+      prospects: [],
+      total_prospects: 0,
+      status: query.resume_provider_run_id === undefined ? ('pending' as const) : ('complete' as const),
+      provider_run_id: 'run-7',
+      cost: { amount: query.resume_provider_run_id === undefined ? 10 : 0, unit: 'credits' as const, provider: 'localseodata' as const },
+    });
+    const input = { your_domain: 'me.com', competitor_domains: ['a.com'], provider: 'localseodata' as const };
+    const first = testRuntime({}, { localseodata: paid }, dir);
+    await first.service.gap(input);
+    await first.close();
+    await editHeaders(dir, (header) => {
+      header.shape = 0;
+    });
+    const upgraded = testRuntime({}, { localseodata: paid }, dir);
+    await upgraded.service.gap(input);
+    expect(paid.calls.gap.map((query) => query.resume_provider_run_id)).toEqual([undefined, 'run-7']);
+    await upgraded.dispose();
+  });
 });

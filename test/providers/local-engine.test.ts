@@ -323,7 +323,7 @@ describe('local engine: gap ranking and details over pair lists', () => {
       expect(all.prospects.map((prospect) => prospect.domain)).not.toContain('mine.org');
       const zeta = all.prospects.find((prospect) => prospect.domain === 'zeta.org')!;
       expect(zeta.source_pages).toEqual(['https://zeta.org/p1', 'https://zeta.org/p2', 'https://zeta.org/p3']);
-      expect(zeta.by_competitor['a.com']?.page.rel?.nofollow).toBe(false);
+      expect(zeta.by_competitor?.['a.com']?.page?.rel?.nofollow).toBe(false);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

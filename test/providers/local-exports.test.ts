@@ -144,6 +144,45 @@ describe('vendor exports: recognised by header, whatever the encoding and separa
     expect(result.prospects.map((prospect) => prospect.domain)).toEqual(['kept.org']);
   });
 
+  it('counts a link once across three exports of one site, however it is spelled, and a repeat inside one export as often as it appears', async () => {
+    const header = ['Page ascore', 'Source url', 'Target url', 'Anchor', 'Nofollow'];
+    const folder = await folderOf([], {
+      // Read in name order: 1 names rival.com first, 2 is the second file to name it, 3 the third.
+      '1-rival.com-backlinks.csv': table(
+        [header, ['10', 'https://l.org/a', 'https://rival.com/', 'l', 'false'], ['10', 'https://l.org/a', 'https://rival.com/', 'l again', 'false'], ['10', 'https://m.org/page', 'https://rival.com/x', 'm', 'false']],
+        ',',
+      ),
+      '2-rival.com-backlinks.csv': table(
+        [
+          header,
+          ['10', 'https://l.org/a', 'https://rival.com', 'l', 'false'],
+          ['10', 'https://n.org/', 'https://rival.com/', 'n', 'false'],
+          ['10', 'https://n.org/', 'https://rival.com/', 'n again', 'false'],
+          ['10', 'https://only-other.org/', 'https://other.com/', 'o', 'false'],
+        ],
+        ',',
+      ),
+      '3-rival.com-backlinks.csv': table(
+        [
+          header,
+          ['10', 'http://WWW.M.org/page/', 'https://www.rival.com/x#top', 'm', 'false'],
+          ['10', 'https://n.org', 'http://rival.com/', 'n', 'false'],
+          ['10', 'https://new.org/', 'https://rival.com/', 'new', 'false'],
+          ['10', 'https://only-other.org/', 'https://other.com/', 'o', 'false'],
+        ],
+        ',',
+      ),
+    });
+    const data = await loadDataset(folder, { now: NOW });
+    const counts = data.exports!.load.sources.map((source) => [source.file, source.taken, source.duplicates]);
+    expect(counts).toEqual([
+      ['1-rival.com-backlinks.csv', 3, 0],
+      ['2-rival.com-backlinks.csv', 3, 1],
+      ['3-rival.com-backlinks.csv', 1, 3],
+    ]);
+    expect(data.linkCount).toBe(7);
+  });
+
   it('reads a links.jsonl among exports like any links file: a line that is not an object is skipped, a link also in a vendor export counts once', async () => {
     const lines = [
       '{"source_url":"https://www.chamber.org/members/","target_url":"https://rival-b.com/","anchor":"Rival B","nofollow":false}',

@@ -12,6 +12,7 @@ import { generateWebGraph } from '../../bench/generate-webgraph.js';
 import { importRelease } from '../../src/providers/local/engine/webgraph.js';
 import { callTool, connectClient } from '../helpers/client.js';
 import { createFakeProvider, prospect } from '../helpers/fake-provider.js';
+import { type FakeOneClickSeo, startFakeOneClickSeo } from '../helpers/fake-oneclickseo.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import { type TestRuntime, testRuntime } from '../helpers/runtime.js';
 import { DATAFORSEO_KEYS, type InProcess, inProcess, ROOT, textOf, upstreamEnv } from '../proof/harness.js';
@@ -143,6 +144,20 @@ describe('the Common Crawl web graph (no linking pages, no anchors)', () => {
     expect((result.structuredContent as { pages_call?: { call?: unknown } }).pages_call?.call).toBeUndefined();
   });
 
+  it('a dofollow filter over a run whose follow is unknown says why nothing matches', async () => {
+    const [a, b, you] = targets as [string, string, string];
+    const gap = await callTool(client, 'backlink_gap', { your_domain: you, competitor_domains: [a, b], provider: 'commoncrawl', top: 1 });
+    const runId = (gap.structuredContent as { run_id: string }).run_id;
+    const kept = (gap.structuredContent as { kept: number }).kept;
+    const answer = text(await callTool(client, 'list_prospects', { run_id: runId, dofollow: true }));
+    expect(answer).toContain('0 match');
+    expect(answer).toContain(`note: dofollow leaves out ${kept} prospects whose links' follow commoncrawl does not report`);
+    const spam = await callTool(client, 'list_prospects', { run_id: runId, max_spam: 10, per_page: 5 });
+    expect(text(spam)).toContain(`${kept} match`);
+    expect(text(spam)).toContain(`note: max_spam keeps ${kept} prospects whose spam score commoncrawl does not report.`);
+    expect((spam.structuredContent as { notes?: string[] }).notes).toHaveLength(1);
+  });
+
   it('backlink rows show no empty anchor where the graph knows none', async () => {
     const result = await callTool(client, 'get_backlinks', { target: targets[0]!, provider: 'commoncrawl', limit: 3 });
     const answer = text(result);
@@ -184,5 +199,54 @@ describe('the terminal tables (what the CLI prints)', () => {
     const table = renderProspectsTable(page, 'concise');
     expect(table).toContain(`page 2/1 · ${page.meta.total} match`);
     expect(table).toContain('Page 2 of 1: the last page is 1 (--page 1).');
+  });
+});
+
+describe('a OneClickSEO run read back', () => {
+  let ocs: FakeOneClickSeo;
+  let server: InProcess;
+  beforeAll(async () => {
+    ocs = await startFakeOneClickSeo();
+    ocs.state = 'completed';
+    server = await inProcess({ ONECLICKSEO_API_KEY: 'SECRETKEY-OCS-figures-1234', ONECLICKSEO_BASE_URL: ocs.baseUrl });
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    await ocs?.close();
+  });
+
+  it('says in its text what its structured notes say (the provider cannot sort by overlap)', async () => {
+    const gap = await server.call('backlink_gap', { your_domain: 'mine.com', competitor_domains: ['a.com', 'b.com'], provider: 'oneclickseo' });
+    expect(gap.isError, textOf(gap)).toBeFalsy();
+    const page = await server.call('list_prospects', { run_id: (gap.structuredContent as { run_id: string }).run_id, sort: 'overlap' });
+    const notes = (page.structuredContent as { notes?: string[] }).notes ?? [];
+    expect(notes).toContain('OneClickSEO cannot sort by overlap: rows are in its score order.');
+    for (const note of notes) expect(textOf(page)).toContain(`note: ${note}`);
+  });
+});
+
+describe('a filter over prospects with unknown authority', () => {
+  let runtime: TestRuntime;
+  let client: Client;
+  beforeAll(async () => {
+    runtime = testRuntime({ BACKLINK_GAP_PROVIDER: 'local' });
+    client = await connectClient({ service: runtime.service, logger: runtime.logger });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await runtime?.dispose();
+  });
+
+  it('min_authority counts the prospects it leaves out for want of an authority figure', async () => {
+    const gap = await callTool(client, 'backlink_gap', {
+      your_domain: 'bluebonnetplumbing.com',
+      competitor_domains: ['austinplumbingco.com', 'capitalcityplumbers.com', 'lonestarrooter.com'],
+    });
+    const runId = (gap.structuredContent as { run_id: string }).run_id;
+    const all = await callTool(client, 'list_prospects', { run_id: runId, format: 'csv' });
+    const unknown = (all.structuredContent as { csv: string }).csv.split('\n').slice(1).filter((line) => line.split(',')[1] === '').length;
+    expect(unknown).toBeGreaterThan(0);
+    const page = await callTool(client, 'list_prospects', { run_id: runId, min_authority: 10, per_page: 5 });
+    expect(text(page)).toContain(`note: min_authority leaves out ${unknown} prospects whose authority local does not report.`);
   });
 });

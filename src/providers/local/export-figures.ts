@@ -18,21 +18,43 @@ type Declared = Omit<VendorFigures, 'metrics'>;
 const TITLES_PER_DOMAIN = 3;
 
 export class FigureTable {
-  /** Per metric key, the largest value by domain index; NaN where none was read. */
-  private readonly metrics = new Map<string, Float64Array>();
+  /** Per metric slot, its key and the largest value by domain index (NaN where none was read). */
+  private readonly slots = new Map<string, number>();
+  private readonly keys: string[] = [];
+  private readonly values: Float64Array[] = [];
+  /** Slots in the order they first got a value: the order a domain's figures list them. */
+  private readonly order: number[] = [];
   private readonly declared = new Map<number, Declared>();
-  /** Titles by domain index, and how many (asked for most rows: a byte per domain stays in cache). */
-  private readonly titles: Array<string[] | undefined> = [];
+  /** Titles as bytes (a string is made when an answer shows one): per domain up to three (start, end) in `titleBytes`, and how many. */
+  private titleBytes = Buffer.allocUnsafe(64 * 1024);
+  private titleUsed = 0;
+  private titleRanges = new Int32Array(16_384 * TITLES_PER_DOMAIN * 2);
   private titleCount = new Uint8Array(16_384);
+
+  /** The slot of a metric key, for keepAt() (a row then costs no lookup by name). */
+  slotOf(key: string): number {
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.keys.push(key) - 1;
+      this.values.push(new Float64Array(0));
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
 
   /** Keep `value` for `key` of a domain when it is the largest seen. */
   keep(key: string, domain: number, value: number): void {
-    let values = this.metrics.get(key);
-    if (values === undefined || domain >= values.length) {
+    this.keepAt(this.slotOf(key), domain, value);
+  }
+
+  keepAt(slot: number, domain: number, value: number): void {
+    let values = this.values[slot]!;
+    if (domain >= values.length) {
+      if (values.length === 0) this.order.push(slot);
       const bigger = new Float64Array(Math.max(16_384, (domain + 1) * 2)).fill(Number.NaN);
-      if (values !== undefined) bigger.set(values);
+      bigger.set(values);
       values = bigger;
-      this.metrics.set(key, values);
+      this.values[slot] = values;
     }
     const current = values[domain]!;
     if (Number.isNaN(current) || value > current) values[domain] = value;
@@ -48,31 +70,54 @@ export class FigureTable {
     this.declared.set(domain, current);
   }
 
-  /** Whether a domain still takes titles (asked before a title is decoded). */
+  /** Whether a domain still takes titles (asked before a title is read). */
   wantsTitle(domain: number): boolean {
     return domain >= this.titleCount.length || this.titleCount[domain]! < TITLES_PER_DOMAIN;
   }
 
-  /** A few distinct page titles per referring domain: they help tell a directory from a blog. */
-  keepTitle(domain: number, title: string): void {
-    if (title === '') return;
-    while (this.titles.length <= domain) this.titles.push(undefined);
-    const titles = this.titles[domain];
-    if (titles === undefined) this.titles[domain] = [title];
-    else if (!titles.includes(title)) titles.push(title);
-    else return;
+  /** A few distinct page titles per referring domain (`buffer[start, end)`, UTF-8): they help tell a directory from a blog. */
+  keepTitle(domain: number, buffer: Uint8Array, start: number, end: number): void {
+    if (start === end) return;
     if (domain >= this.titleCount.length) {
-      const bigger = new Uint8Array(Math.max(domain + 1, this.titleCount.length * 2));
-      bigger.set(this.titleCount);
-      this.titleCount = bigger;
+      const size = Math.max(domain + 1, this.titleCount.length * 2);
+      const count = new Uint8Array(size);
+      count.set(this.titleCount);
+      this.titleCount = count;
+      const ranges = new Int32Array(size * TITLES_PER_DOMAIN * 2);
+      ranges.set(this.titleRanges);
+      this.titleRanges = ranges;
     }
-    this.titleCount[domain]!++;
+    const kept = this.titleCount[domain]!;
+    const base = domain * TITLES_PER_DOMAIN * 2;
+    const length = end - start;
+    const bytes = this.titleBytes;
+    for (let title = 0; title < kept; title++) {
+      const from = this.titleRanges[base + title * 2]!;
+      if (this.titleRanges[base + title * 2 + 1]! - from !== length) continue;
+      let index = 0;
+      while (index < length && bytes[from + index] === buffer[start + index]) index++;
+      if (index === length) return;
+    }
+    if (this.titleUsed + length > this.titleBytes.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.titleBytes.length * 2, this.titleUsed + length));
+      this.titleBytes.copy(bigger, 0, 0, this.titleUsed);
+      this.titleBytes = bigger;
+    }
+    const target = this.titleBytes;
+    let to = this.titleUsed;
+    this.titleRanges[base + kept * 2] = to;
+    for (let index = start; index < end; index++) target[to++] = buffer[index]!;
+    this.titleRanges[base + kept * 2 + 1] = to;
+    this.titleUsed = to;
+    this.titleCount[domain] = kept + 1;
   }
 
   /** The figures of domain `index` as one object (metrics in the order first kept), or undefined when it has none. */
   figuresAt(domain: number): VendorFigures | undefined {
     let found: VendorFigures | undefined;
-    for (const [key, values] of this.metrics) {
+    for (const slot of this.order) {
+      const key = this.keys[slot]!;
+      const values = this.values[slot]!;
       const value = domain < values.length ? values[domain]! : Number.NaN;
       if (Number.isNaN(value)) continue;
       found ??= { metrics: {} };
@@ -85,7 +130,12 @@ export class FigureTable {
 
   /** The titles of domain `index`, undefined when none. */
   titlesAt(domain: number): string[] | undefined {
-    return this.titles[domain];
+    const kept = domain < this.titleCount.length ? this.titleCount[domain]! : 0;
+    if (kept === 0) return undefined;
+    const base = domain * TITLES_PER_DOMAIN * 2;
+    const titles: string[] = [];
+    for (let title = 0; title < kept; title++) titles.push(this.titleBytes.toString('utf8', this.titleRanges[base + title * 2]!, this.titleRanges[base + title * 2 + 1]!));
+    return titles;
   }
 
   /**
@@ -105,8 +155,8 @@ export class FigureTable {
     const count = into.authority.length;
     const figureOf = new Int32Array(count).fill(-1);
     const titleOf = new Int32Array(count).fill(-1);
-    const keys = [...this.metrics.keys()];
-    const columns = keys.map((key) => this.metrics.get(key)!);
+    const keys = this.order.map((slot) => this.keys[slot]!);
+    const columns = this.order.map((slot) => this.values[slot]!);
     // Per metric column: its vendor's slot (-1: not an authority figure) and whether it is page-level.
     const vendors: string[] = [];
     const slot = keys.map((key) => {
@@ -140,7 +190,7 @@ export class FigureTable {
           bestLevel[vendor] = level;
         }
       }
-      const hasTitles = domain < this.titles.length && this.titles[domain] !== undefined;
+      const hasTitles = domain < this.titleCount.length && this.titleCount[domain] !== 0;
       if (!any && !hasTitles) continue;
       let id = datasetId(domain);
       if (id === -1) id = findDomain(names[domain]!);
@@ -175,7 +225,7 @@ export class FigureTable {
     for (let domain = 0; domain < names.length; domain++) {
       const found = this.figuresAt(domain);
       if (found !== undefined) figures.set(names[domain]!, found);
-      const kept = this.titles[domain];
+      const kept = this.titlesAt(domain);
       if (kept !== undefined) titles.set(names[domain]!, kept);
     }
     return { figures, titles };

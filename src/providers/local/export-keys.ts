@@ -135,33 +135,127 @@ export class DomainTable {
  * Links by their comparable form: no scheme, no fragment, host lowercase without `www.` or a
  * trailing dot, path without trailing slashes. Remembers which file had each link first, so a
  * link repeated inside one file counts as often as it appears and one in two files counts once.
+ *
+ * A link can be in two files only if its target domain is, and most target domains are in one
+ * file (one export per competitor). So a domain's links are only hashed and listed (appends, no
+ * table) until a second file names that domain; then its links go into the lookup table and
+ * every later link to it is looked up. Keys are compared by two independent 32-bit hashes: two
+ * different links to one domain would have to agree on both (about 1 in 10^19 for a pair).
  */
 export class LinkKeys {
-  private readonly keys: BytePool;
-  private firstFile: Int32Array<ArrayBuffer>;
+  /** Per listed link: its key's two hashes and the previous listed link to the same domain (-1: none). */
+  private firstHash: Int32Array<ArrayBuffer>;
+  private secondHash: Int32Array<ArrayBuffer>;
+  private previous: Int32Array<ArrayBuffer>;
+  private listed = 0;
+  /** Per target domain: the file that first had a link to it (-1: none yet), its last listed link, whether it is looked up. */
+  private owner = new Int32Array(1024).fill(-1);
+  private last = new Int32Array(1024).fill(-1);
+  private checked = new Uint8Array(1024);
+  /** Looked-up keys: slots of (first hash, second hash, file + 1); file + 1 = 0 marks an empty slot. */
+  private table = new Int32Array(3 * 1024);
+  private mask = 1023;
+  private size = 0;
   private scratch = Buffer.allocUnsafe(4096);
   private used = 0;
 
   constructor(expectedLinks = 65_536) {
-    this.keys = new BytePool(expectedLinks, 64);
-    this.firstFile = new Int32Array(Math.max(1024, expectedLinks)).fill(-1);
+    const capacity = Math.max(1024, expectedLinks);
+    this.firstHash = new Int32Array(capacity);
+    this.secondHash = new Int32Array(capacity);
+    this.previous = new Int32Array(capacity);
   }
 
-  /** Whether another file already had the link from `source` to `target`; if not, it is now this file's. */
-  seenElsewhere(source: Cell, target: Cell, file: number): boolean {
+  /** Whether another file already had the link from `source` to `target` (of domain `targetDomain`); if not, it is now this file's. */
+  seenElsewhere(source: Cell, target: Cell, targetDomain: number, file: number): boolean {
     this.used = 0;
     this.append(source);
     this.reserve(1);
     this.scratch[this.used++] = 9; // tab
     this.append(target);
-    const before = this.keys.size;
-    const id = this.keys.intern(this.scratch, 0, this.used);
-    if (id === before) {
-      this.firstFile = growInt32(this.firstFile, id + 1, -1);
-      this.firstFile[id] = file;
-      return false;
+    const scratch = this.scratch;
+    let first = -2128831035; // FNV-1a, as hashBytes
+    let second = 0x27d4eb2f; // a multiplicative hash with other constants: independent of the first
+    for (let index = 0; index < this.used; index++) {
+      const byte = scratch[index]!;
+      first = Math.imul(first ^ byte, 16777619);
+      second = Math.imul(second + byte, 0x9e3779b1) ^ (second >>> 15);
     }
-    return this.firstFile[id] !== file;
+    first = Math.imul(first ^ (first >>> 16), 0x45d9f3b);
+    first ^= first >>> 16;
+    second = Math.imul(second ^ (second >>> 13), 0x85ebca6b);
+    second ^= second >>> 16;
+
+    if (targetDomain >= this.owner.length) this.growDomains(targetDomain + 1);
+    const owner = this.owner[targetDomain]!;
+    if (this.checked[targetDomain] === 0) {
+      if (owner === -1 || owner === file) {
+        this.owner[targetDomain] = file;
+        this.list(first, second, targetDomain);
+        return false;
+      }
+      // A second file names this domain: its links so far (all from the owner) go into the table.
+      for (let link = this.last[targetDomain]!; link !== -1; link = this.previous[link]!) this.insert(this.firstHash[link]!, this.secondHash[link]!, owner);
+      this.checked[targetDomain] = 1;
+    }
+    const stored = this.insert(first, second, file);
+    return stored !== file;
+  }
+
+  private list(first: number, second: number, domain: number): void {
+    const link = this.listed++;
+    if (link === this.firstHash.length) {
+      const size = Math.ceil(link * 1.5);
+      this.firstHash = growInt32(this.firstHash, size, 0);
+      this.secondHash = growInt32(this.secondHash, size, 0);
+      this.previous = growInt32(this.previous, size, 0);
+    }
+    this.firstHash[link] = first;
+    this.secondHash[link] = second;
+    this.previous[link] = this.last[domain]!;
+    this.last[domain] = link;
+  }
+
+  /** The file the key is stored with: the one stored already, or `file` when it is new (then stored). */
+  private insert(first: number, second: number, file: number): number {
+    const table = this.table;
+    let slot = first & this.mask;
+    for (;;) {
+      const stored = table[slot * 3 + 2]!;
+      if (stored === 0) break;
+      if (table[slot * 3] === first && table[slot * 3 + 1] === second) return stored - 1;
+      slot = (slot + 1) & this.mask;
+    }
+    table[slot * 3] = first;
+    table[slot * 3 + 1] = second;
+    table[slot * 3 + 2] = file + 1;
+    if (++this.size * 4 > (this.mask + 1) * 3) this.rehash();
+    return file;
+  }
+
+  private rehash(): void {
+    const old = this.table;
+    const slots = (this.mask + 1) * 2;
+    const table = new Int32Array(slots * 3);
+    const mask = slots - 1;
+    for (let slot = 0; slot < old.length; slot += 3) {
+      if (old[slot + 2] === 0) continue;
+      let target = old[slot]! & mask;
+      while (table[target * 3 + 2] !== 0) target = (target + 1) & mask;
+      table[target * 3] = old[slot]!;
+      table[target * 3 + 1] = old[slot + 1]!;
+      table[target * 3 + 2] = old[slot + 2]!;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+
+  private growDomains(needed: number): void {
+    this.owner = growInt32(this.owner, needed, -1);
+    this.last = growInt32(this.last, needed, -1);
+    const checked = new Uint8Array(this.owner.length);
+    checked.set(this.checked);
+    this.checked = checked;
   }
 
   private reserve(bytes: number): void {

@@ -14,7 +14,8 @@ import type { AddLink, ExportSource } from './exports.js';
 /** Column lookup of one file: field → index, metric key → index. */
 export interface Columns {
   field: Partial<Record<ExportField, number>>;
-  metrics: Array<{ key: string; index: number; authority: boolean }>;
+  /** `slot`: the figure table's, found on first use. */
+  metrics: Array<{ key: string; index: number; authority: boolean; slot?: number }>;
 }
 
 export function columnsOf(kind: ExportKind, header: readonly string[]): Columns {
@@ -180,7 +181,7 @@ export class RowMapper {
         return;
       }
     }
-    if (this.links.seenElsewhere(from, to, file.index)) {
+    if (this.links.seenElsewhere(from, to, targetDomain, file.index)) {
       source.duplicates++;
       return;
     }
@@ -205,7 +206,10 @@ export class RowMapper {
     if (!this.add(file, row.line, sourceDomain)) return;
     source.taken++;
     file.targets.set(targetDomain, (file.targets.get(targetDomain) ?? 0) + 1);
-    if (field.title !== undefined && this.figures.wantsTitle(sourceDomain)) this.figures.keepTitle(sourceDomain, this.cell.read(row, field.title).text());
+    if (field.title !== undefined && this.figures.wantsTitle(sourceDomain)) {
+      const title = this.cell.read(row, field.title);
+      this.figures.keepTitle(sourceDomain, title.buffer, title.start, title.end);
+    }
     if (this.needPairs) this.pairs.add(sourceDomain, targetDomain);
     this.keepMetrics(sourceDomain, columns, row);
   }
@@ -267,7 +271,8 @@ export class RowMapper {
     for (const metric of columns.metrics) {
       const value = this.cell.read(row, metric.index).number();
       if (value === undefined || value < 0 || (metric.authority && value > 100)) continue;
-      this.figures.keep(metric.key, domain, value);
+      metric.slot ??= this.figures.slotOf(metric.key);
+      this.figures.keepAt(metric.slot, domain, value);
     }
     const spam = columns.field.spam_score;
     if (spam !== undefined) {

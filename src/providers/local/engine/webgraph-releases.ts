@@ -90,12 +90,13 @@ export function chooseRelease(cacheDir: string, wanted?: string): { release: str
   return Object.keys(levels).length === 0 ? undefined : { release, levels };
 }
 
-const IMPORT_HINT =
-  'Run `backlink-gap-mcp webgraph fetch` (downloads the newest release and imports it), or download its domain-level vertices, edges and ranks files from https://data.commoncrawl.org/projects/hyperlinkgraph/ and run `backlink-gap-mcp webgraph import DIR`.';
+const importHint = (command: string) =>
+  `Run \`${command} webgraph fetch\` (downloads the newest release and imports it), or download its domain-level vertices, edges and ranks files from https://data.commoncrawl.org/projects/hyperlinkgraph/ and run \`${command} webgraph import DIR\`.`;
 
-/** Why the commoncrawl provider cannot answer yet, for the registry's "not configured" error and the provider's. */
-export function notConfiguredMessage(release: string | undefined): string {
+/** Why the commoncrawl provider cannot answer yet, for the registry's "not configured" error and the provider's.
+ *  `command` runs this program as its user types it (Config.command). */
+export function notConfiguredMessage(release: string | undefined, command = 'backlink-gap-mcp'): string {
   return release === undefined
-    ? `The Common Crawl web graph is not configured: no release is imported. ${IMPORT_HINT}`
-    : `The Common Crawl web graph release ${release} (BACKLINK_GAP_WEBGRAPH_RELEASE) is not imported. ${IMPORT_HINT} Or unset BACKLINK_GAP_WEBGRAPH_RELEASE to use the newest imported one.`;
+    ? `The Common Crawl web graph is not configured: no release is imported. ${importHint(command)}`
+    : `The Common Crawl web graph release ${release} (BACKLINK_GAP_WEBGRAPH_RELEASE) is not imported. ${importHint(command)} Or unset BACKLINK_GAP_WEBGRAPH_RELEASE to use the newest imported one.`;
 }
