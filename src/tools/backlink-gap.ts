@@ -98,8 +98,24 @@ export function renderGapResult(
     budget,
   );
   const cut = outcome.top.length - fits;
-  const text = renderGap(outcome, outcome.top.slice(0, fits), format, cut);
-  const structured = structuredFor(fits);
+  if (cut === 0) return checked(renderGap(outcome, outcome.top, format, 0), structuredFor(fits));
+  // Rows cut to fit are not lost: the next call starts at the first of them (the run's rows in the same
+  // order and selection), and the structured counts say what the text says.
+  const { page: _page, ...selection } = outcome.next_call.arguments;
+  const resumed: GapOutcome = {
+    ...outcome,
+    left_out: { ...outcome.left_out, below_top: outcome.left_out.below_top + cut },
+    next_call: {
+      tool: 'list_prospects',
+      arguments: { ...selection, offset: fits, ...(format === 'detailed' && { response_format: 'detailed' }) },
+    },
+  };
+  const { top: _top, ...rest } = resumed;
+  const structured = { ...rest, prospects: structuredFor(fits).prospects };
+  return checked(renderGap(resumed, outcome.top.slice(0, fits), format, 0), structured);
+}
+
+function checked(text: string, structured: Record<string, unknown>): { text: string; structured: Record<string, unknown> } {
   if (estimateTokens(text) > TOKEN_CAP) throw new Error('gap rendering exceeded the token cap');
   return { text, structured };
 }

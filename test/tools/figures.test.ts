@@ -250,3 +250,39 @@ describe('a filter over prospects with unknown authority', () => {
     expect(text(page)).toContain(`note: min_authority leaves out ${unknown} prospects whose authority local does not report.`);
   });
 });
+
+describe('a gap answer cut to fit', () => {
+  let runtime: TestRuntime;
+  let client: Client;
+  beforeAll(async () => {
+    runtime = testRuntime({ BACKLINK_GAP_PROVIDER: 'local' });
+    client = await connectClient({ service: runtime.service, logger: runtime.logger });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await runtime?.dispose();
+  });
+
+  it('counts the rows left out alike in text and structure, and its next call starts at the first of them', async () => {
+    const competitors = ['austinplumbingco.com', 'capitalcityplumbers.com', 'lonestarrooter.com', 'hillcountryplumbing.com', 'eastsidepipeworks.com'];
+    const gap = await callTool(client, 'backlink_gap', { your_domain: 'bluebonnetplumbing.com', competitor_domains: competitors, top: 50, response_format: 'detailed' });
+    const structured = gap.structuredContent as {
+      prospects: Array<{ domain: string }>;
+      left_out: { below_top: number };
+      next_call: { tool: string; arguments: Record<string, unknown> };
+    };
+    const shown = structured.prospects.length;
+    expect(shown).toBeLessThan(50);
+    const more = Number(/(\d+) more ranked below/.exec(text(gap))?.[1]);
+    expect(structured.left_out.below_top).toBe(more);
+    expect(structured.next_call.arguments).toMatchObject({ offset: shown, response_format: 'detailed' });
+    expect(text(gap)).toContain(`next: list_prospects ${JSON.stringify(structured.next_call.arguments)}`);
+    const next = await callTool(client, structured.next_call.tool, structured.next_call.arguments);
+    const firstRow = text(next).split('\n').find((line) => /^\d+\. /.test(line));
+    expect(firstRow).toMatch(new RegExp(`^${shown + 1}\\. `));
+    const all = await callTool(client, 'list_prospects', { run_id: (gap.structuredContent as { run_id: string }).run_id, per_page: 100 });
+    const order = (all.structuredContent as { data: Array<{ domain: string }> }).data.map((row) => row.domain);
+    expect(order.slice(0, shown)).toEqual(structured.prospects.map((row) => row.domain));
+    expect(firstRow).toContain(` ${order[shown]} `);
+  });
+});
