@@ -324,6 +324,30 @@ describe('local engine: gap ranking and details over pair lists', () => {
       const zeta = all.prospects.find((prospect) => prospect.domain === 'zeta.org')!;
       expect(zeta.source_pages).toEqual(['https://zeta.org/p1', 'https://zeta.org/p2', 'https://zeta.org/p3']);
       expect(zeta.by_competitor?.['a.com']?.page?.rel?.nofollow).toBe(false);
+
+      // Intersect over the same ties, two rows a page, every page followed, and every shape of question.
+      for (const sort of ['matching_target_count', 'source_domain_authority', 'source_spam_score'] as const) {
+        for (const min of [1, 2]) {
+          let query: IntersectQuery = {
+            positive_targets: ['a.com', 'b.com', 'c.com'].map((target) => ({ target, scope: 'root_domain' as const })),
+            negative_targets: [{ target: 'me.com', scope: 'root_domain' }],
+            min_matching_targets: min,
+            source_scope: 'root_domain',
+            sort,
+            limit: 2,
+          };
+          let pages = 0;
+          for (;;) {
+            const expected = await index.intersect!(query, {});
+            expect(await engine.intersect!(query, {})).toEqual(expected);
+            pages++;
+            if (expected.next_token === undefined) break;
+            query = { ...query, next_token: expected.next_token };
+          }
+          expect(pages).toBeGreaterThan(1);
+        }
+      }
+      expect(await sameAnswers(folder, ['a.com', 'b.com', 'c.com', 'me.com'], 5)).toBeGreaterThan(10);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

@@ -515,6 +515,8 @@ export interface IntersectOfQuery {
 
 /** Sources linking to at least `minMatching` positives and to no negative, ranked as the index ranks them. */
 export async function intersectOf(connection: DuckDBConnection, cache: LooseCache, query: IntersectOfQuery): Promise<{ results: IntersectRow[]; total: number }> {
+  const everyTarget = [...query.positives, ...query.negatives];
+  if (query.byDomain && everyTarget.every((target) => target.scope === 'root_domain')) return intersectOfDomains(connection, query);
   const filters = await targetFilters(connection, cache, [...query.positives, ...query.negatives]);
   const positives = filters.slice(0, query.positives.length);
   const negatives = filters.slice(query.positives.length);
@@ -576,6 +578,78 @@ export async function intersectOf(connection: DuckDBConnection, cache: LooseCach
       ...(spam !== undefined && { spam_score: spam }),
       matching_targets: matching,
       ...(query.byDomain && { matching_source_pages: pages }),
+    };
+  });
+  return { results, total };
+}
+
+/**
+ * Referring domains of whole target domains, counted over their pair lists as the gap is: negatives'
+ * sources excluded, ranked by the sort key, then authority, then name; only the page's best pages read.
+ */
+async function intersectOfDomains(connection: DuckDBConnection, query: IntersectOfQuery): Promise<{ results: IntersectRow[]; total: number }> {
+  // A target's domain as the index resolves it: the registrable domain of its host.
+  const domainOfTarget = (target: string) => {
+    const host = hostOf(target);
+    return host === undefined ? undefined : sourceDomainOf(host);
+  };
+  const positiveNames = query.positives.map((target) => domainOfTarget(target.target));
+  const negativeNames = query.negatives.map((target) => domainOfTarget(target.target));
+  const idOf = await idsOf(connection, [...positiveNames, ...negativeNames].filter((name): name is string => name !== undefined));
+  const idFor = (name: string | undefined) => (name === undefined ? -1 : idOf.get(name)!);
+  const positiveIds = positiveNames.map(idFor);
+  const lists = await Promise.all(positiveIds.map((id) => (id === -1 ? undefined : pairList(connection, id))));
+  if (lists.every((list) => list === undefined || list.sources.length === 0)) return { results: [], total: 0 };
+  const negatives = await Promise.all(negativeNames.map(idFor).flatMap((id) => (id === -1 ? [] : [pairList(connection, id)])));
+  const order = await domainOrder(connection);
+
+  const epoch = nextEpoch(order);
+  const { excludedStamp, mask, hits, rank, spam, byName, touched } = order;
+  for (const list of negatives) for (const source of list.sources) excludedStamp[source] = epoch;
+  const touchedCount = countLists(order, epoch, lists);
+  let total = 0;
+  for (let index = 0; index < touchedCount; index++) {
+    const source = touched[index]!;
+    if (excludedStamp[source] !== epoch && hits[source]! >= query.minMatching) touched[total++] = source;
+  }
+  const tail = (left: number, right: number) => rank[right]! - rank[left]! || byName[left]! - byName[right]!;
+  const wanted = query.offset + query.limit;
+  const top =
+    query.sort === 'matching_target_count'
+      ? topByHits(touched, total, hits, lists.length, wanted, (left, right) => hits[right]! - hits[left]! || tail(left, right))
+      : selectTop(touched, total, wanted, query.sort === 'source_spam_score' ? (left, right) => spam[right]! - spam[left]! || tail(left, right) : tail);
+  const page = top.slice(query.offset);
+  if (page.length === 0) return { results: [], total };
+
+  // The best linking page of each row and matching target, by link id.
+  const best = new Map<number, Set<number>>();
+  const bestOf = page.map((source) =>
+    lists.map((list, position) => {
+      if (list === undefined || (mask[source]! & (1 << position)) === 0) return -1;
+      const link = list.best[find(list, source)]!;
+      const ids = best.get(positiveIds[position]!) ?? new Set<number>();
+      best.set(positiveIds[position]!, ids.add(link));
+      return link;
+    }),
+  );
+  const masks = page.map((source) => mask[source]!);
+  const [details, names] = [await linkDetails(connection, best), await namesOf(connection, page)];
+  const results = page.map((source, row): IntersectRow => {
+    const figures = figuresOf(order, source);
+    const matching: string[] = [];
+    const pages: { target: string; page: string }[] = [];
+    query.positives.forEach((target, position) => {
+      if ((masks[row]! & (1 << position)) === 0) return;
+      matching.push(target.target);
+      pages.push({ target: target.target, page: details.get(bestOf[row]![position]!)!.source_url });
+    });
+    return {
+      source: names.get(source)!,
+      source_domain: names.get(source)!,
+      ...(figures.authority !== undefined && { domain_authority: figures.authority }),
+      ...(figures.spam !== undefined && { spam_score: figures.spam }),
+      matching_targets: matching,
+      matching_source_pages: pages,
     };
   });
   return { results, total };
