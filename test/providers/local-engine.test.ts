@@ -215,6 +215,9 @@ function backlinksQueries(target: string): BacklinksQuery[] {
   return [
     base,
     { ...base, mode: 'one_per_domain' },
+    { ...base, mode: 'one_per_domain', limit: 3 },
+    { ...base, mode: 'one_per_domain', dofollow: true, min_authority: 30 },
+    { ...base, mode: 'one_per_domain', dofollow: true },
     { ...base, mode: 'one_per_anchor', limit: 4 },
     { ...base, dofollow: true, min_authority: 30 },
     { ...base, dofollow: false, anchor: 'PLUMB' },
