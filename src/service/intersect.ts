@@ -6,7 +6,7 @@ import type { DryRun, IntersectQuery, IntersectResult, Scope, Target } from '../
 import { DEFAULTS, PROVIDER_TITLES } from '../domain.js';
 import { UsageError, invalidInput } from '../errors.js';
 import { normalizeTarget } from '../hosts.js';
-import { UPSTREAM_PAGE_MAX, decodeCursor, hashOf, nextCursor, withoutPaging } from './paging.js';
+import { UPSTREAM_PAGE_MAX, decodeCursor, hashOf, nextCursor, positionOf, withoutPaging } from './paging.js';
 import { holdForConfirmation } from './confirm.js';
 import { provenanceOf } from './spending.js';
 import type { CallOptions, IntersectInput, IntersectOutcome, OperationDependencies, Stored, TargetInput } from './types.js';
@@ -102,6 +102,7 @@ export function createIntersect(deps: OperationDependencies): (input: IntersectI
       min_matching_targets: minMatching,
       source_scope: sourceScope,
       results: rows,
+      offset: positionOf(cursor),
       ...(outcome.result.total !== undefined && { total: outcome.result.total }),
       ...continuation(rows.length),
       resumeAfter: continuation,

@@ -14,7 +14,13 @@ export interface PageCursor {
   s: number;
   /** Hash of the query the cursor belongs to. */
   q: string;
+  /** 0-based position in the whole answer of the first row this cursor serves (rows keep their rank
+   *  numbers across pages); absent in the first page's cursor and in cursors made before it existed. */
+  b?: number;
 }
+
+/** The 0-based position of the first row a cursor serves in the whole answer. */
+export const positionOf = (cursor: PageCursor): number => cursor.b ?? (cursor.u === undefined ? cursor.s : 0);
 
 export const hashOf = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
 
@@ -37,20 +43,22 @@ export function decodeCursor(value: string | undefined, field: string, queryHash
     typeof cursor.s !== 'number' ||
     !Number.isInteger(cursor.s) ||
     cursor.s < 0 ||
-    (cursor.u !== undefined && typeof cursor.u !== 'string')
+    (cursor.u !== undefined && typeof cursor.u !== 'string') ||
+    (cursor.b !== undefined && (typeof cursor.b !== 'number' || !Number.isInteger(cursor.b) || cursor.b < 0))
   ) {
     throw invalidInput(field, value, `not a ${field} from an earlier answer; repeat the call without ${field} to start from the first page`);
   }
   if (cursor.q !== queryHash) {
     throw invalidInput(field, value, `belongs to a different query; repeat the call without ${field}, or with the same other arguments as the call that returned it`);
   }
-  return { s: cursor.s, q: queryHash, ...(cursor.u !== undefined && { u: cursor.u }) };
+  return { s: cursor.s, q: queryHash, ...(cursor.u !== undefined && { u: cursor.u }), ...(cursor.b !== undefined && { b: cursor.b }) };
 }
 
 export function nextCursor(cursor: PageCursor, served: number, pageRows: number, upstreamNext: string | undefined, queryHash: string): string | undefined {
   const end = cursor.s + served;
-  if (end < pageRows) return encodeCursor({ ...(cursor.u !== undefined && { u: cursor.u }), s: end, q: queryHash });
-  if (upstreamNext !== undefined) return encodeCursor({ u: upstreamNext, s: 0, q: queryHash });
+  const b = positionOf(cursor) + served;
+  if (end < pageRows) return encodeCursor({ ...(cursor.u !== undefined && { u: cursor.u }), s: end, q: queryHash, b });
+  if (upstreamNext !== undefined) return encodeCursor({ u: upstreamNext, s: 0, q: queryHash, b });
   return undefined;
 }
 

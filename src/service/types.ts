@@ -218,6 +218,8 @@ export interface IntersectOutcome extends Provenance {
   min_matching_targets: number;
   source_scope: SourceScope;
   results: IntersectRow[];
+  /** 0-based position of results[0] in the whole answer (a next page goes on numbering from it). */
+  offset?: number;
   total?: number;
   next_token?: string;
   notes?: string[];

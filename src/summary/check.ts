@@ -10,7 +10,7 @@ export function renderCheck(outcome: CheckOutcome, format: 'concise' | 'detailed
   const pages = outcome.prospects.reduce((sum, prospect) => sum + prospect.pages.length, 0);
   const lines = [
     `Checked ${pages} page${pages === 1 ? '' : 's'} on ${sites} site${sites === 1 ? '' : 's'} live against ${outcome.competitor_domains.join(', ')}` +
-      `${outcome.your_domain ? ` (you: ${outcome.your_domain})` : ''} · ${outcome.fetched} fetched, ${outcome.from_cache} from cache (≤ 7 days) · free, no provider cost`,
+      `${outcome.your_domain ? ` (you: ${outcome.your_domain})` : ''} · ${outcome.fetched} fetched${outcome.fetched + outcome.from_cache > pages ? ' (home and contact pages included)' : ''}, ${outcome.from_cache} from cache (≤ 7 days) · free, no provider cost`,
   ];
   for (const [index, prospect] of outcome.prospects.entries()) lines.push(...prospectLines(prospect, index, format, outcome.your_domain));
   lines.push(...outcome.notes);

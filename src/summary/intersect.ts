@@ -38,7 +38,7 @@ export function renderIntersect(outcome: IntersectOutcome, rowCount: number, for
   outcome.results
     .slice(0, rowCount)
     .forEach((row, index) => {
-      lines.push(intersectLine(row, offset + index, outcome.positive_targets.length, format));
+      lines.push(intersectLine(row, offset + (outcome.offset ?? 0) + index, outcome.positive_targets.length, format));
     });
   if (outcome.results.length === 0) lines.push('No sources match; lower min_matching_targets or drop a negative target.');
   const tail: string[] = [];

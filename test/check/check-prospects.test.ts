@@ -160,6 +160,14 @@ describe('check_prospects on urls', () => {
     expect(body).toContain('not_html: not an HTML page (application/json)');
   });
 
+  it('says the fetches it counts beyond the pages checked are the sites\' home and contact pages', () => {
+    const data = answer.structuredContent as { fetched: number; prospects: Array<{ pages: unknown[] }> };
+    const checked = data.prospects.reduce((sum, prospect) => sum + prospect.pages.length, 0);
+    expect(data.fetched).toBeGreaterThan(checked);
+    expect(text(answer)).toContain(`Checked ${checked} pages`);
+    expect(text(answer)).toContain(`${data.fetched} fetched (home and contact pages included)`);
+  });
+
   it('answers a repeat from the cache without fetching again', async () => {
     const before = site.requests.length;
     const again = (await client.callTool({

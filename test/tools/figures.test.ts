@@ -286,3 +286,28 @@ describe('a gap answer cut to fit', () => {
     expect(firstRow).toContain(` ${order[shown]} `);
   });
 });
+
+describe('link_intersect paged', () => {
+  let runtime: TestRuntime;
+  let client: Client;
+  beforeAll(async () => {
+    runtime = testRuntime({ BACKLINK_GAP_PROVIDER: 'local' });
+    client = await connectClient({ service: runtime.service, logger: runtime.logger });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await runtime?.dispose();
+  });
+
+  it('numbers the rows of a next page on from the last one, as one long list', async () => {
+    const args = { positive_targets: ['austinplumbingco.com', 'capitalcityplumbers.com'], negative_targets: ['bluebonnetplumbing.com'], limit: 20 };
+    const whole = text(await callTool(client, 'link_intersect', args)).split('\n').filter((line) => /^\d+\. /.test(line));
+    const first = await callTool(client, 'link_intersect', { ...args, limit: 10 });
+    const next = (first.structuredContent as { next_call: { arguments: Record<string, unknown> } }).next_call;
+    const second = await callTool(client, 'link_intersect', next.arguments);
+    const rows = text(second).split('\n').filter((line) => /^\d+\. /.test(line));
+    expect(rows).toHaveLength(10);
+    expect(rows).toEqual(whole.slice(10, 20));
+    expect(rows[0]).toMatch(/^11\. /);
+  });
+});
