@@ -7,8 +7,10 @@ import type { BacklinksOutcome, Service } from '../service/index.js';
 import { type Backlink, DEFAULTS, isDryRun } from '../domain.js';
 import { CONCISE_ANCHORS, CONCISE_DOMAINS, renderBacklinks } from '../summary/backlinks.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
-import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, renderDryRun, success } from './result.js';
-import { confirmField, withConfirmation } from './confirm.js';
+import { confirmField } from './confirm.js';
+import { ANNOTATIONS, dryRunField, failure, formatField, freshField, providerField, renderDryRun, success } from './result.js';
+import type { RecordTaskStore } from './task-store.js';
+import { registerTaskTool } from './tasks.js';
 
 export const GET_BACKLINKS_DESCRIPTION = `List the links pointing TO a domain, subdomain or page: metrics of its whole profile, top referring domains and anchors (with shares) over every link matching the filters (paid providers: over the links fetched; the answer says which), then the links.
 Use to audit a competitor's or your own profile. A prospect's links to competitors are in backlink_gap/list_prospects detailed or link_intersect detailed. mode one_per_domain: one link per referring domain.
@@ -29,8 +31,10 @@ export const getBacklinksInput = z.strictObject({
   confirm: confirmField,
 });
 
-export function registerGetBacklinks(server: McpServer, service: Service, logger: Logger): void {
-  server.registerTool(
+export function registerGetBacklinks(server: McpServer, service: Service, logger: Logger, tasks: RecordTaskStore): void {
+  registerTaskTool(
+    server,
+    tasks,
     'get_backlinks',
     {
       title: 'Backlinks of a domain or page',
@@ -38,16 +42,22 @@ export function registerGetBacklinks(server: McpServer, service: Service, logger
       inputSchema: getBacklinksInput,
       annotations: ANNOTATIONS,
     },
-    guarded('get_backlinks', logger, async (args: z.infer<typeof getBacklinksInput>, extra) => {
-      const { response_format, ...query } = args;
-      const outcome = await service.backlinks(query, withConfirmation(server, extra, callOptions(extra)));
-      if (isDryRun(outcome)) {
-        const dry = renderDryRun(outcome);
-        return success(dry.text, dry.structured);
+    async (args, options) => {
+      try {
+        const { response_format, ...query } = args;
+        // One provider call (a page of links): what is being read is the progress a task shows.
+        options.progress?.(0, 1, `reading the backlinks of ${args.target}`);
+        const outcome = await service.backlinks(query, options);
+        if (isDryRun(outcome)) {
+          const dry = renderDryRun(outcome);
+          return success(dry.text, dry.structured);
+        }
+        const rendered = renderBacklinksResult(outcome, response_format, tokenBudget(args.limit, DEFAULTS.backlinksLimit));
+        return success(rendered.text, rendered.structured);
+      } catch (error) {
+        return failure(error, logger, 'get_backlinks');
       }
-      const rendered = renderBacklinksResult(outcome, response_format, tokenBudget(args.limit, DEFAULTS.backlinksLimit));
-      return success(rendered.text, rendered.structured);
-    }),
+    },
   );
 }
 

@@ -14,8 +14,8 @@ import { registerUsage } from './usage.js';
 export function registerTools(server: McpServer, service: Service, logger: Logger, tasks: RecordTaskStore): void {
   registerBacklinkGap(server, service, logger, tasks);
   registerListProspects(server, service, logger);
-  registerGetBacklinks(server, service, logger);
-  registerLinkIntersect(server, service, logger);
+  registerGetBacklinks(server, service, logger, tasks);
+  registerLinkIntersect(server, service, logger, tasks);
   registerUsage(server, service, logger);
   registerCheckProspects(server, service, logger, tasks);
 }

@@ -7,8 +7,10 @@ import type { IntersectOutcome, Service } from '../service/index.js';
 import { DEFAULTS, type IntersectRow, isDryRun } from '../domain.js';
 import { fitRows, tokenBudget } from '../summary/format.js';
 import { renderIntersect } from '../summary/intersect.js';
-import { ANNOTATIONS, callOptions, dryRunField, formatField, freshField, guarded, providerField, renderDryRun, success } from './result.js';
-import { confirmField, withConfirmation } from './confirm.js';
+import { confirmField } from './confirm.js';
+import { ANNOTATIONS, dryRunField, failure, formatField, freshField, providerField, renderDryRun, success } from './result.js';
+import type { RecordTaskStore } from './task-store.js';
+import { registerTaskTool } from './tasks.js';
 
 export const LINK_INTERSECT_DESCRIPTION = `Sources linking to at least min_matching_targets (default 1) of positive_targets and to none of negative_targets, e.g. 2+ competitors but not you.
 A target is a domain (root_domain) or {target, scope: page | subdomain | root_domain}; at most 6 in all. source_scope root_domain gives domains (detailed: the page linking to each target), page gives pages.
@@ -34,8 +36,10 @@ export const linkIntersectInput = z.strictObject({
   confirm: confirmField,
 });
 
-export function registerLinkIntersect(server: McpServer, service: Service, logger: Logger): void {
-  server.registerTool(
+export function registerLinkIntersect(server: McpServer, service: Service, logger: Logger, tasks: RecordTaskStore): void {
+  registerTaskTool(
+    server,
+    tasks,
     'link_intersect',
     {
       title: 'Link intersect',
@@ -43,16 +47,20 @@ export function registerLinkIntersect(server: McpServer, service: Service, logge
       inputSchema: linkIntersectInput,
       annotations: ANNOTATIONS,
     },
-    guarded('link_intersect', logger, async (args: z.infer<typeof linkIntersectInput>, extra) => {
-      const { response_format, ...query } = args;
-      const outcome = await service.intersect(query, withConfirmation(server, extra, callOptions(extra)));
-      if (isDryRun(outcome)) {
-        const dry = renderDryRun(outcome);
-        return success(dry.text, dry.structured);
+    async (args, options) => {
+      try {
+        const { response_format, ...query } = args;
+        const outcome = await service.intersect(query, options);
+        if (isDryRun(outcome)) {
+          const dry = renderDryRun(outcome);
+          return success(dry.text, dry.structured);
+        }
+        const rendered = renderIntersectResult(outcome, response_format, tokenBudget(args.limit, DEFAULTS.intersectLimit));
+        return success(rendered.text, rendered.structured);
+      } catch (error) {
+        return failure(error, logger, 'link_intersect');
       }
-      const rendered = renderIntersectResult(outcome, response_format, tokenBudget(args.limit, DEFAULTS.intersectLimit));
-      return success(rendered.text, rendered.structured);
-    }),
+    },
   );
 }
 
