@@ -144,6 +144,30 @@ describe('local engine: DuckDB reads the CSV itself, naming domains as the loade
     }
   });
 
+  it('a cell the loader trims or judges, in any column, gives the index answer; URLs with a query or a backslash in place of a path name the same domains', async () => {
+    const variants: Array<[string, string]> = [
+      [',books,false,', ',  books,false,'],
+      [',books,false,', ',books,TRUE ,'],
+      ['https://xn--bcher-kva.de/,', 'https://xn--bcher-kva.de/\t,'],
+      ['2024-12-31', ' 2024-12-31'],
+      ['https://a.com/,https://www.plain.org/', 'https://a.com?x=1,https://www.plain.org?ref=2'],
+      ['https://c.com/,https://a.b.github.io/page', 'https://c.com#top,https://a.b.github.io\\page'],
+      ['https://b.com/,https://writer.blogspot.com/2', 'HTTPS://B.com/,Http://Writer.Blogspot.com/2'],
+    ];
+    const query = { your_domain: 'me.com', competitor_domains: ['a.com', 'b.com', 'c.com'], limit: 100, min_competitors: 1 };
+    for (const [from, to] of variants) {
+      expect(TRICKY_LINKS).toContain(from);
+      const folder = await trickyFolder(TRICKY_LINKS.replace(from, to));
+      try {
+        const expected = await createLocalProvider({ dataPath: folder, logger: silentLogger }).gap!(query, {}).catch((error: Error) => error.message);
+        const answer = await createLocalProvider({ dataPath: folder, logger: silentLogger, engine: { cacheDir } }).gap!(query, {}).catch((error: Error) => error.message);
+        expect(answer, to).toEqual(expected);
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
+    }
+  });
+
   it('a cancelled conversion leaves no folder behind, and the next call converts', async () => {
     const folder = await trickyFolder();
     const cache = await mkdtemp(join(tmpdir(), 'blg-engine-cancel-'));
@@ -191,6 +215,9 @@ function backlinksQueries(target: string): BacklinksQuery[] {
   return [
     base,
     { ...base, mode: 'one_per_domain' },
+    { ...base, mode: 'one_per_domain', limit: 3 },
+    { ...base, mode: 'one_per_domain', dofollow: true, min_authority: 30 },
+    { ...base, mode: 'one_per_domain', dofollow: true },
     { ...base, mode: 'one_per_anchor', limit: 4 },
     { ...base, dofollow: true, min_authority: 30 },
     { ...base, dofollow: false, anchor: 'PLUMB' },
@@ -379,6 +406,31 @@ describe('local engine: converted once, reused, converted again on change', () =
       expect(third.messages).toContain('local dataset converted to Parquet');
       expect(changed.prospects.map((prospect) => prospect.domain)).toContain('fresh.org');
       expect(answer.prospects.map((prospect) => prospect.domain)).not.toContain('fresh.org');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('local engine: two conversions of one dataset at once', () => {
+  it('both answer as the index does, and one complete folder is left, not replaced under the first', async () => {
+    const folder = await trickyFolder();
+    const cache = await mkdtemp(join(tmpdir(), 'blg-engine-race-'));
+    try {
+      const query = { your_domain: 'me.com', competitor_domains: ['a.com', 'b.com', 'c.com'], limit: 100, min_competitors: 1 };
+      const expected = await createLocalProvider({ dataPath: folder, logger: silentLogger }).gap!(query, {});
+      const loggers = [recordingLogger(), recordingLogger()];
+      const providers = loggers.map((logger) => createLocalProvider({ dataPath: folder, logger, engine: { cacheDir: cache } }));
+      const answers = await Promise.all(providers.map((provider) => provider.gap!(query, {})));
+      expect(answers).toEqual([expected, expected]);
+      expect(loggers.flatMap((logger) => logger.messages).filter((message) => message === 'local dataset converted to Parquet')).toHaveLength(2);
+      expect((await readdir(join(cache, 'local'))).filter((name) => name !== 'spill')).toHaveLength(1);
+      // Each keeps answering from the files in place (the second rename did not pull them away).
+      for (const provider of providers) expect(await provider.gap!(query, {})).toEqual(expected);
+      const intersect = { positive_targets: [{ target: 'a.com', scope: 'root_domain' as const }, { target: 'b.com', scope: 'root_domain' as const }], negative_targets: [], min_matching_targets: 1, source_scope: 'root_domain' as const, sort: 'matching_target_count' as const, limit: 10 };
+      const [first, second] = await Promise.all(providers.map((provider) => provider.intersect!(intersect, {})));
+      expect(first).toEqual(second);
     } finally {
       await rm(folder, { recursive: true, force: true });
       await rm(cache, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 // Conversion of a links dataset into the local layout (domains, links, pairs as Parquet).
 //
-// A links.csv is read by DuckDB itself (read_csv): only its distinct hosts and dates cross into JS,
-// where the house rule (hosts.ts: tldts, platform subdomains as sites of their own) names their
-// registrable domains, and they go back as one list each. Anything this fast path does not accept
+// A links.csv is read by DuckDB itself (read_csv), once: only its distinct hosts, target URLs and
+// dates cross into JS, where the house rule (hosts.ts: tldts, platform subdomains as sites of their
+// own) names their registrable domains, and they go back as one list each. Anything this fast path does not accept
 // exactly as the in-memory loader would (a bad URL, an odd nofollow, an invalid date, a malformed
 // row) sends the dataset through that loader instead, so its error names the file and line, or its
 // index is converted column by column. JSONL and vendor exports always take that second path.
@@ -21,8 +21,6 @@ const LINK_COLUMNS = ['source_url', 'target_url', 'anchor', 'nofollow', 'first_s
 const DOMAIN_COLUMNS = ['domain', 'authority', 'spam_score', 'backlinks', 'referring_domains'] as const;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const SEPARATOR = '\n';
-/** SQL for the part of a trimmed http(s) URL between `://` and the first / ? # or \ (empty: not http(s)). */
-const AUTHORITY = (column: string) => `regexp_extract(${column}, '^[hH][tT][tT][pP][sS]?://([^/?#\\\\]*)', 1)`;
 /** Trimmed of spaces and tabs, as the loader trims; a missing cell is empty. */
 const TRIMMED = (column: string | undefined) => (column === undefined ? "''" : `trim(coalesce(${column}, ''), ' \t')`);
 
@@ -60,9 +58,10 @@ function readCsvSql(file: string, width: number): string {
   return `read_csv(${sqlText(file)}, header = false, skip = 1, delim = ',', quote = '"', escape = '"', strict_mode = true, auto_detect = false, null_padding = false, columns = {${columns}})`;
 }
 
-/** One text per line out of DuckDB (a column joined by SQL), far cheaper than a value per row. */
+/** One text per line out of DuckDB (a column joined by SQL), far cheaper than a value per row; in no
+ *  particular order (ids are given by name later). */
 async function textsOf(connection: DuckDBConnection, sql: string): Promise<string[]> {
-  const reader = await connection.runAndReadAll(`SELECT string_agg(value, chr(10) ORDER BY value) AS joined, count(*) AS count, bool_or(contains(value, chr(10))) AS newline FROM (${sql})`);
+  const reader = await connection.runAndReadAll(`SELECT string_agg(value, chr(10)) AS joined, count(*) AS count, bool_or(contains(value, chr(10))) AS newline FROM (${sql})`);
   const [row] = reader.getRowObjectsJS() as Array<{ joined: string | null; count: bigint; newline: boolean | null }>;
   if (row === undefined || row.joined === null || Number(row.count) === 0) return [];
   if (row.newline === true) throw new NotPlain('a value holds a line break');
@@ -97,11 +96,25 @@ function sourceSite(authority: string): string | undefined {
   return host === undefined ? undefined : sourceDomainOf(host);
 }
 
+/** The links of a converted dataset, as a SELECT in the layout's columns (local.ts writes them). */
+export interface LinksSource {
+  sql: string;
+  /** Whether the rows come in (target, link) order already. */
+  sorted: boolean;
+}
+
+/** The authority of an http(s) URL (between `://` and the first / ? # or \), as the loader reads it. */
+const URL_AUTHORITY = /^https?:\/\/([^/?#\\]*)/i;
+const PADDED = /^[ \t]|[ \t]$/;
+
 /**
- * Converts a links.csv (and domains.csv) with DuckDB reading the files: temp tables `d` (domains)
- * and `l` (links) as the layout wants them. Throws NotPlain when the loader must decide instead.
+ * Converts a links.csv (and domains.csv) with DuckDB reading the file once into `r` (text as read; a
+ * link's number is its row's position, DuckDB's rowid, as insertion order is kept): temp tables `d`
+ * (domains) and the lookups the returned SELECT joins to name each link's target and source. Only
+ * distinct values cross into JS: each source URL's third '/'-part (the authority and what follows it
+ * up to the next '/'), each target URL, each date. Throws NotPlain when the loader must decide instead.
  */
-export async function convertCsvTables(connection: DuckDBConnection, files: DatasetFiles, progress: Progress): Promise<void> {
+export async function convertCsvTables(connection: DuckDBConnection, files: DatasetFiles, progress: Progress): Promise<LinksSource> {
   if (files.format !== 'csv') throw new NotPlain('not a links.csv');
   const header = await csvHeader(files.links);
   if (header === undefined) throw new NotPlain('no plain UTF-8 header');
@@ -109,43 +122,56 @@ export async function convertCsvTables(connection: DuckDBConnection, files: Data
   if (LINK_COLUMNS.slice(0, 4).some((name) => position(name) === -1)) throw new NotPlain('the header lacks a column');
   const column = (name: (typeof LINK_COLUMNS)[number]) => (position(name) === -1 ? undefined : `c${position(name)}`);
 
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
   progress('local conversion: reading the CSV with DuckDB', { file: files.links });
   // One pass over the file; cells are kept as read, so a file whose cells carry spaces or tabs
   // around them (which the loader trims) is left to the loader, as is anything else unusual.
   const cell = (name: (typeof LINK_COLUMNS)[number]) => (column(name) === undefined ? "''" : `coalesce(${column(name)}, '')`);
   try {
     await connection.run(
-      `CREATE TEMP TABLE r AS SELECT (row_number() OVER () - 1)::INTEGER AS link, ${LINK_COLUMNS.map((name) => `${cell(name)} AS ${name}`).join(', ')},
-         ${AUTHORITY(cell('source_url'))} AS source_authority, ${AUTHORITY(cell('target_url'))} AS target_authority
+      `CREATE TEMP TABLE r AS SELECT ${LINK_COLUMNS.map((name) => `${cell(name)} AS ${name}`).join(', ')}, split_part(${cell('source_url')}, '/', 3) AS source_key
        FROM ${readCsvSql(files.links, header.length)}`,
     );
   } catch (error) {
     // A row DuckDB will not read (field count, quoting, encoding): the loader says which line.
     throw new NotPlain(error instanceof Error ? error.message : String(error));
   }
-  const padded = (name: string) => `left(${name}, 1) IN (' ', '\t') OR right(${name}, 1) IN (' ', '\t')`;
+  // Checked per row only where values are many (source URLs, anchors); target URLs, nofollow values
+  // and dates are checked once each, in JS or below, as distinct values.
+  const padded = (name: string) => `prefix(${name}, ' ') OR prefix(${name}, chr(9)) OR suffix(${name}, ' ') OR suffix(${name}, chr(9))`;
   const [check] = (await connection.runAndReadAll(
     `SELECT count(*) AS links,
-       count(*) FILTER (WHERE source_authority = '' OR target_authority = '' OR lower(nofollow) NOT IN ('true', 'false', '1', '0')
-         OR ${LINK_COLUMNS.map(padded).join(' OR ')}) AS odd
+       count(*) FILTER (WHERE NOT regexp_matches(source_url, '^[hH][tT][tT][pP][sS]?://') OR suffix(source_url, ' ') OR suffix(source_url, chr(9))
+         OR ${padded('anchor')}) AS odd,
+       list(DISTINCT nofollow) AS nofollow
      FROM r`,
-  )).getRowObjectsJS() as Array<{ links: bigint; odd: bigint }>;
+  )).getRowObjectsJS() as Array<{ links: bigint; odd: bigint; nofollow: string[] | null }>;
   if (check === undefined || Number(check.links) === 0) throw new NotPlain('no links');
-  if (Number(check.odd) > 0) throw new NotPlain('a row the loader must judge');
-  const sourceAuthorities = await textsOf(connection, 'SELECT DISTINCT source_authority AS value FROM r');
-  const targetAuthorities = await textsOf(connection, 'SELECT DISTINCT target_authority AS value FROM r');
+  if (Number(check.odd) > 0 || (check.nofollow ?? []).some((value) => !['true', 'false', '1', '0'].includes(value.toLowerCase()))) {
+    throw new NotPlain('a row the loader must judge');
+  }
+  const sourceKeys = await textsOf(connection, 'SELECT DISTINCT source_key AS value FROM r');
+  const targetUrls = await textsOf(connection, 'SELECT DISTINCT target_url AS value FROM r');
   const dates = await textsOf(connection, "SELECT first_seen AS value FROM r WHERE first_seen <> '' UNION SELECT last_seen FROM r WHERE last_seen <> ''");
-  progress('local conversion: naming registrable domains', { source_hosts: sourceAuthorities.length, target_hosts: targetAuthorities.length, dates: dates.length });
+  progress('local conversion: naming registrable domains', {
+    source_hosts: sourceKeys.length,
+    target_urls: targetUrls.length,
+    dates: dates.length,
+    milliseconds: elapsed(),
+  });
 
-  const sourceDomains = sourceAuthorities.map((authority) => {
-    const domain = sourceSite(authority);
+  const sourceDomains = sourceKeys.map((key) => {
+    const authority = key.split(/[?#\\]/, 1)[0]!;
+    const domain = authority === '' ? undefined : sourceSite(authority);
     if (domain === undefined) throw new NotPlain(`source host ${authority}`);
     return domain;
   });
   const targetHosts: string[] = [];
-  const targetDomains = targetAuthorities.map((authority) => {
-    const host = hostOf(`http://${authority}/`);
-    if (host === undefined) throw new NotPlain(`target host ${authority}`);
+  const targetDomains = targetUrls.map((url) => {
+    const authority = URL_AUTHORITY.exec(url)?.[1];
+    const host = authority === undefined || authority === '' || PADDED.test(url) ? undefined : hostOf(`http://${authority}/`);
+    if (host === undefined) throw new NotPlain(`target URL ${url}`);
     targetHosts.push(host);
     return sourceDomainOf(host);
   });
@@ -159,25 +185,28 @@ export async function convertCsvTables(connection: DuckDBConnection, files: Data
   const rankOf = new Map(distinctInstants.map((value, index) => [value, index + 1]));
   const dateRanks = instants.map((value) => String(rankOf.get(value)!));
 
-  await tableOf(connection, 'sh', { authority: sourceAuthorities, domain: sourceDomains });
-  await tableOf(connection, 'th', { authority: targetAuthorities, host: targetHosts, domain: targetDomains });
+  await tableOf(connection, 'sh', { key: sourceKeys, domain: sourceDomains });
+  await tableOf(connection, 'th', { url: targetUrls, host: targetHosts, domain: targetDomains });
   await tableOf(connection, 'dt', { value: dates, rank: dateRanks });
   await connection.run('CREATE TEMP TABLE names AS SELECT (row_number() OVER (ORDER BY name) - 1)::INTEGER AS id, name FROM (SELECT domain AS name FROM sh UNION SELECT domain FROM th)');
-  await connection.run('CREATE TEMP TABLE si AS SELECT sh.authority, n.id FROM sh JOIN names n ON n.name = sh.domain');
-  await connection.run('CREATE TEMP TABLE ti AS SELECT th.authority, th.host, n.id FROM th JOIN names n ON n.name = th.domain');
-  // Sorted once here, so the files are written in order and a query finds a target's rows together.
-  await connection.run(
-    `CREATE TEMP TABLE l AS
-     SELECT ti.id AS target, si.id AS source, r.link, r.source_url, r.target_url, ti.host AS target_host, r.anchor,
+  await connection.run('CREATE TEMP TABLE si AS SELECT sh.key, n.id FROM sh JOIN names n ON n.name = sh.domain');
+  await connection.run('CREATE TEMP TABLE ti AS SELECT th.url, th.host, n.id FROM th JOIN names n ON n.name = th.domain');
+  await domainFigures(connection, files.domains);
+  progress('local conversion: domains named', { domains: await countOf(connection, 'names'), milliseconds: elapsed() });
+  // Not materialised here: local.ts writes these rows straight to Parquet, sorted once on the way.
+  return {
+    sorted: false,
+    sql: `SELECT ti.id AS target, si.id AS source, r.rowid::INTEGER AS link, r.source_url, r.target_url, ti.host AS target_host, r.anchor,
             lower(r.nofollow) IN ('true', '1') AS nofollow, nullif(r.first_seen, '') AS first_seen, nullif(r.last_seen, '') AS last_seen,
             coalesce(dt.rank::INTEGER, 0) AS last_seen_order
-     FROM r JOIN si ON si.authority = r.source_authority JOIN ti ON ti.authority = r.target_authority
-     LEFT JOIN dt ON dt.value = r.last_seen
-     WHERE si.id <> ti.id
-     ORDER BY target, link`,
-  );
-  await connection.run('DROP TABLE r');
-  await domainFigures(connection, files.domains);
+          FROM r LEFT JOIN si ON si.key = r.source_key LEFT JOIN ti ON ti.url = r.target_url LEFT JOIN dt ON dt.value = r.last_seen
+          WHERE si.id IS DISTINCT FROM ti.id`,
+  };
+}
+
+async function countOf(connection: DuckDBConnection, table: string): Promise<number> {
+  const [row] = (await connection.runAndReadAll(`SELECT count(*) AS count FROM ${table}`)).getRowObjectsJS() as Array<{ count: bigint }>;
+  return Number(row?.count ?? 0);
 }
 
 /** domains.csv read by DuckDB into `d` beside every domain name; the loader decides anything odd. */
@@ -193,7 +222,7 @@ async function domainFigures(connection: DuckDBConnection, file: string | undefi
   const cell = (name: (typeof DOMAIN_COLUMNS)[number]) => TRIMMED(header.includes(name) ? `c${header.indexOf(name)}` : undefined);
   try {
     await connection.run(
-      `CREATE TEMP TABLE f AS SELECT row_number() OVER () AS row, ${cell('domain')} AS raw,
+      `CREATE TEMP TABLE f AS SELECT ${cell('domain')} AS raw,
          ${DOMAIN_COLUMNS.slice(1).map((name) => `${cell(name)} AS ${name}_text, TRY_CAST(nullif(${cell(name)}, '') AS DOUBLE) AS ${name}`).join(', ')}
        FROM ${readCsvSql(file, header.length)}`,
     );
@@ -223,7 +252,7 @@ async function domainFigures(connection: DuckDBConnection, file: string | undefi
   await connection.run(
     `CREATE TEMP TABLE d AS
      WITH matched AS (
-       SELECT n.id, f.* FROM f LEFT JOIN odd ON odd.raw = f.raw JOIN names n ON n.name = coalesce(odd.name, f.raw)
+       SELECT n.id, f.rowid AS row, f.* FROM f LEFT JOIN odd ON odd.raw = f.raw JOIN names n ON n.name = coalesce(odd.name, f.raw)
      ),
      first AS (SELECT * FROM matched QUALIFY row_number() OVER (PARTITION BY id ORDER BY row) = 1)
      SELECT n.id, n.name, first.authority::FLOAT AS authority, round(first.spam_score)::SMALLINT AS spam,
@@ -235,7 +264,7 @@ async function domainFigures(connection: DuckDBConnection, file: string | undefi
 }
 
 /** Temp tables `d` and `l` from a loaded dataset (JSONL, vendor exports, or a CSV the fast path declined). */
-export async function convertDatasetTables(connection: DuckDBConnection, data: LocalDataset, progress: Progress): Promise<void> {
+export async function convertDatasetTables(connection: DuckDBConnection, data: LocalDataset, progress: Progress): Promise<LinksSource> {
   const { DuckDBDataChunk, INTEGER, VARCHAR, FLOAT, SMALLINT, DOUBLE, BOOLEAN } = await import('@duckdb/node-api');
   progress('local conversion: appending the loaded index', { links: data.linkCount, domains: data.domainCount });
   await connection.run(
@@ -297,4 +326,6 @@ export async function convertDatasetTables(connection: DuckDBConnection, data: L
     appender.appendDataChunk(chunk);
   }
   appender.closeSync();
+  // Appended target by target, each target's links in dataset order.
+  return { sql: 'SELECT * FROM l', sorted: true };
 }

@@ -103,6 +103,10 @@ interface QueryState {
   /** Domain ids by name (-1: not in the dataset) and names by id, as queries asked for them. */
   ids: Map<string, number>;
   names: Map<number, string>;
+  /** Per domain id: 2 education, 3 government, 1 neither (by name, as the index classes them). */
+  kinds?: Promise<Uint8Array>;
+  /** A target's anchor summary under a filter: derived once from its links, kept (a few). */
+  anchors: Map<string, { count: number; top: Array<{ anchor: string; links: number }> }>;
 }
 
 const states = new WeakMap<DuckDBConnection, QueryState>();
@@ -110,7 +114,7 @@ const states = new WeakMap<DuckDBConnection, QueryState>();
 function stateOf(connection: DuckDBConnection): QueryState {
   let state = states.get(connection);
   if (state === undefined) {
-    state = { lists: new SourceLists(PAIR_LIST_BYTES), links: new Map(), ids: new Map(), names: new Map() };
+    state = { lists: new SourceLists(PAIR_LIST_BYTES), links: new Map(), ids: new Map(), names: new Map(), anchors: new Map() };
     states.set(connection, state);
   }
   return state;
@@ -683,8 +687,175 @@ export interface BacklinksOfAnswer {
 const EDU = String.raw`\.edu$|\.(ac|edu)\.[a-z]{2}$`;
 const GOV = String.raw`\.gov$|\.gov\.[a-z]{2}$`;
 
+/** Candidates whose order among equals (source URL) is read from their links, at most this many. */
+const MAX_TIED_ROWS = 5_000;
+const KEPT_ANCHOR_SUMMARIES = 64;
+
+function domainKinds(connection: DuckDBConnection): Promise<Uint8Array> {
+  const state = stateOf(connection);
+  state.kinds ??= (async () => {
+    const order = await domainOrder(connection);
+    const kinds = new Uint8Array(order.rank.length).fill(1);
+    const [ids, classes] = await readColumns(
+      connection,
+      `SELECT id, CASE WHEN regexp_matches('.' || name, ${sqlText(EDU)}) THEN 2 ELSE 3 END FROM domains
+       WHERE regexp_matches('.' || name, ${sqlText(EDU)}) OR regexp_matches('.' || name, ${sqlText(GOV)})`,
+      2,
+    );
+    ids!.forEach((id, row) => {
+      kinds[id] = classes![row]!;
+    });
+    return kinds;
+  })();
+  state.kinds.catch(() => {
+    state.kinds = undefined;
+  });
+  return state.kinds;
+}
+
+/** The most used anchors of a target's links under the filters, derived once per target and filter. */
+async function anchorSummary(connection: DuckDBConnection, target: number, dofollow: boolean, minAuthority: number | undefined): Promise<{ count: number; top: Array<{ anchor: string; links: number }> }> {
+  const kept = stateOf(connection).anchors;
+  const key = `${target}:${dofollow}:${minAuthority ?? ''}`;
+  const hit = kept.get(key);
+  if (hit !== undefined) return hit;
+  const conditions = [
+    `target = ${target}`,
+    ...(dofollow ? ['NOT nofollow'] : []),
+    ...(minAuthority === undefined ? [] : [`source IN (SELECT id FROM domains WHERE authority >= ${Number(minAuthority)})`]),
+  ];
+  const found = await rows(
+    connection,
+    `WITH g AS (SELECT lower(trim(arg_min(anchor, link))) AS text, count(*) AS links FROM links WHERE ${conditions.join(' AND ')} GROUP BY lower(anchor))
+     SELECT text, links, count(*) OVER () AS groups FROM g ORDER BY links DESC, text LIMIT ${SUMMARY_ANCHORS}`,
+  );
+  const summary = { count: Number(found[0]?.groups ?? 0), top: found.map((row) => ({ anchor: row.text as string, links: Number(row.links) })) };
+  kept.set(key, summary);
+  for (const other of kept.keys()) {
+    if (kept.size <= KEPT_ANCHOR_SUMMARIES) break;
+    kept.delete(other);
+  }
+  return summary;
+}
+
+/** `items` by descending rank (a small dense integer), stable: a counting sort, not a comparison sort. */
+function sortedByRank(items: readonly number[], rankOf: (item: number) => number): number[] {
+  let highest = 0;
+  for (const item of items) highest = Math.max(highest, rankOf(item));
+  const starts = new Int32Array(highest + 2);
+  for (const item of items) starts[highest - rankOf(item) + 1]!++;
+  for (let bucket = 1; bucket < starts.length; bucket++) starts[bucket]! += starts[bucket - 1]!;
+  const out = new Array<number>(items.length);
+  for (const item of items) out[starts[highest - rankOf(item)]!++] = item;
+  return out;
+}
+
+/**
+ * One backlink per referring domain of a whole target domain (its best link), unfiltered or dofollow
+ * only or above an authority: metrics, summary and rows from the target's pair list, the anchors from
+ * its links once, link details for the rows only. Undefined when too many rows tie on authority for
+ * their order by source URL to be read link by link (the SQL path orders them).
+ */
+async function bestPerDomain(connection: DuckDBConnection, query: BacklinksOfQuery): Promise<BacklinksOfAnswer | undefined> {
+  const host = hostOf(query.target);
+  const target = host === undefined ? -1 : (await idsOf(connection, [sourceDomainOf(host)])).get(sourceDomainOf(host))!;
+  if (target === -1) return undefined;
+  const [list, order, kinds] = [await pairList(connection, target), await domainOrder(connection), await domainKinds(connection)];
+  const { sources } = list;
+  const metrics = { links_in: 0, ref_domains: sources.length, dofollow: 0, nofollow: 0, edu_links: 0, gov_links: 0 };
+  const dofollowOnly = query.dofollow === true;
+  const kept: number[] = [];
+  let covered = 0;
+  for (let index = 0; index < sources.length; index++) {
+    const source = sources[index]!;
+    const links = list.links[index]!;
+    metrics.links_in += links;
+    metrics.dofollow += list.dofollow[index]!;
+    if (kinds[source] === 2) metrics.edu_links += links;
+    else if (kinds[source] === 3) metrics.gov_links += links;
+    if (dofollowOnly && list.dofollow[index] === 0) continue;
+    if (query.minAuthority !== undefined) {
+      const authority = order.authority[source]!;
+      if (Number.isNaN(authority) || authority < query.minAuthority) continue;
+    }
+    kept.push(index);
+    covered += dofollowOnly ? list.dofollow[index]! : links;
+  }
+  metrics.nofollow = metrics.links_in - metrics.dofollow;
+  const { rank, byName } = order;
+  const countOf = (index: number) => (dofollowOnly ? list.dofollow[index]! : list.links[index]!);
+
+  // Rows: by authority, then the best link's source URL, then link; only the authority groups that
+  // reach into the page need their URLs.
+  const byRank = sortedByRank(kept, (index) => rank[sources[index]!]!);
+  const end = Math.min(byRank.length, query.offset + query.limit);
+  let from = query.offset;
+  while (from > 0 && from < byRank.length && rank[sources[byRank[from - 1]!]!] === rank[sources[byRank[from]!]!]) from--;
+  let to = end;
+  while (to > 0 && to < byRank.length && rank[sources[byRank[to]!]!] === rank[sources[byRank[to - 1]!]!]) to++;
+  if (to - from > MAX_TIED_ROWS) return undefined;
+  const topDomains = selectTop(kept, kept.length, SUMMARY_DOMAINS, (left, right) =>
+    countOf(right) - countOf(left) || rank[sources[right]!]! - rank[sources[left]!]! || byName[sources[left]!]! - byName[sources[right]!]!,
+  );
+  const wanted = new Map([[target, new Set([...byRank.slice(from, to), ...topDomains].map((index) => list.best[index]!))]]);
+  const details = await linkDetails(connection, wanted);
+  const window = byRank.slice(from, to).sort((left, right) => {
+    const byAuthority = rank[sources[right]!]! - rank[sources[left]!]!;
+    if (byAuthority !== 0) return byAuthority;
+    const leftUrl = details.get(list.best[left]!)!.source_url;
+    const rightUrl = details.get(list.best[right]!)!.source_url;
+    return leftUrl < rightUrl ? -1 : leftUrl > rightUrl ? 1 : list.best[left]! - list.best[right]!;
+  });
+  const page = window.slice(query.offset - from, end - from);
+  const names = await namesOf(connection, [...page, ...topDomains].map((index) => sources[index]!));
+  const anchors = await anchorSummary(connection, target, dofollowOnly, query.minAuthority);
+  return {
+    metrics,
+    summary: {
+      covered_links: covered,
+      covers: 'matching',
+      referring_domain_count: kept.length,
+      referring_domains: topDomains.map((index) => {
+        const source = sources[index]!;
+        const { authority } = figuresOf(order, source);
+        const anchor = details.get(list.best[index]!)!.anchor.trim();
+        return {
+          domain: names.get(source)!,
+          links: countOf(index),
+          dofollow: list.dofollow[index]!,
+          ...(authority !== undefined && { authority }),
+          ...(anchor !== '' && { anchor }),
+        };
+      }),
+      anchor_count: anchors.count,
+      anchors: anchors.top,
+    },
+    backlinks: page.map((index): Backlink => {
+      const source = sources[index]!;
+      const detail = details.get(list.best[index]!)!;
+      const figures = figuresOf(order, source);
+      return {
+        source_url: detail.source_url,
+        source_domain: names.get(source)!,
+        target_url: detail.target_url,
+        anchor: detail.anchor,
+        dofollow: !detail.nofollow,
+        ...(figures.authority !== undefined && { authority: figures.authority }),
+        ...(figures.spam !== undefined && { spam_score: figures.spam }),
+        ...(detail.first_seen !== undefined && { first_seen: detail.first_seen }),
+        ...(detail.last_seen !== undefined && { last_seen: detail.last_seen }),
+      };
+    }),
+    total: kept.length,
+  };
+}
+
 /** A target's backlinks, filtered, one per domain or anchor or as they are, with the index's metrics and summary. */
 export async function backlinksOf(connection: DuckDBConnection, cache: LooseCache, query: BacklinksOfQuery): Promise<BacklinksOfAnswer> {
+  if (query.scope === 'root_domain' && query.mode === 'one_per_domain' && query.anchor === undefined && query.dofollow !== false) {
+    const answer = await bestPerDomain(connection, query);
+    if (answer !== undefined) return answer;
+  }
   const [filter] = await targetFilters(connection, cache, [{ target: query.target, scope: query.scope }]);
   const empty: BacklinksOfAnswer = {
     metrics: { links_in: 0, ref_domains: 0, dofollow: 0, nofollow: 0, edu_links: 0, gov_links: 0 },

@@ -4,13 +4,14 @@
 // hosts.ts; anything else through the loader's index) into `<cache>/local/<layout>-<identity>/`; later
 // processes open those files without reading the source again. DuckDB is imported on first use only.
 
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { IntersectRow } from '../../../domain.js';
 import type { DatasetFiles, LocalDataset } from '../../local-dataset.js';
 import { type DuckDbOptions, openDuckDb, sqlText } from './duckdb.js';
-import { convertCsvTables, convertDatasetTables, NotPlain, type Progress } from './local-convert.js';
+import { convertCsvTables, convertDatasetTables, type LinksSource, NotPlain, type Progress } from './local-convert.js';
 import {
   type BacklinksOfAnswer,
   type BacklinksOfQuery,
@@ -78,20 +79,19 @@ export async function openLocalEngine(identity: string, source: EngineSource, op
   const { instance, connection } = await openDuckDb(options);
   let converted = false;
   try {
-    // Queries run on native tables where they are cheap to hold: the domains and the (target,
-    // referring domain) pairs always; the links too in the process that converted them (already
-    // in memory), else read from their Parquet file by row group, its metadata read once.
+    // Queries run on native tables where they are cheap to hold (the domains and the (target,
+    // referring domain) pairs); the links are read from their Parquet file by row group, its
+    // metadata read once. The process that converted keeps the tables it wrote the files from.
     await connection.run('SET parquet_metadata_cache = true');
     const parquet = (name: string) => `read_parquet(${sqlText(join(folder, `${name}.parquet`))})`;
     if (!complete(folder)) {
       await convert(connection, source, folder, options);
       converted = true;
-      await connection.run('ALTER TABLE d RENAME TO domains; ALTER TABLE l RENAME TO links; ALTER TABLE p RENAME TO pairs');
+      await connection.run('ALTER TABLE d RENAME TO domains; ALTER TABLE p RENAME TO pairs');
     } else {
-      await connection.run(
-        `CREATE TABLE domains AS SELECT * FROM ${parquet('domains')}; CREATE TABLE pairs AS SELECT * FROM ${parquet('pairs')}; CREATE VIEW links AS SELECT * FROM ${parquet('links')}`,
-      );
+      await connection.run(`CREATE TABLE domains AS SELECT * FROM ${parquet('domains')}; CREATE TABLE pairs AS SELECT * FROM ${parquet('pairs')}`);
     }
+    await connection.run(`CREATE VIEW links AS SELECT * FROM ${parquet('links')}`);
   } catch (error) {
     connection.closeSync();
     instance.closeSync();
@@ -114,46 +114,55 @@ export async function openLocalEngine(identity: string, source: EngineSource, op
 /** Writes the three files into a private folder, then renames it into place (readers never see half). */
 async function convert(connection: DuckDBConnection, source: EngineSource, folder: string, options: OpenOptions): Promise<void> {
   const progress = options.progress ?? (() => {});
-  const partial = `${folder}.partial-${process.pid}`;
+  // Private to this conversion: another process, or another engine in this one, writes its own.
+  const partial = `${folder}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   const { signal } = options;
   signal?.throwIfAborted();
   const interrupt = () => connection.interrupt();
   signal?.addEventListener('abort', interrupt, { once: true });
   const step = () => signal?.throwIfAborted();
   try {
-    rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { recursive: true });
     const started = performance.now();
+    let links: LinksSource;
     try {
-      await convertCsvTables(connection, source.files, progress);
+      links = await convertCsvTables(connection, source.files, progress);
     } catch (error) {
       if (!(error instanceof NotPlain)) throw error;
       step();
-      await connection.run('DROP TABLE IF EXISTS r; DROP TABLE IF EXISTS l; DROP TABLE IF EXISTS d; DROP TABLE IF EXISTS f');
+      await dropHelpers(connection);
+      await connection.run('DROP TABLE IF EXISTS d');
       progress('local conversion: reading through the loader', { reason: error.message });
-      await convertDatasetTables(connection, await source.load(), progress);
+      links = await convertDatasetTables(connection, await source.load(), progress);
     }
     step();
     progress('local conversion: writing Parquet', { folder, milliseconds: Math.round(performance.now() - started) });
+    // zstd at its fastest level: most of the writing is compressing the URL and anchor texts, and
+    // level 1 costs about half of the default level 3 for files a few per cent larger.
     const write = (query: string, name: string) =>
-      connection.run(`COPY (${query}) TO ${sqlText(join(partial, name))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)`);
+      connection.run(`COPY (${query}) TO ${sqlText(join(partial, name))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 100000)`);
     await write('SELECT id, name, authority, spam, backlinks, referring_domains, authority_rank FROM d ORDER BY id', 'domains.parquet');
     step();
-    // Both ways of building `l` leave it in (target, link) order already.
-    await write('SELECT target, source, link, source_url, target_url, target_host, anchor, nofollow, first_seen, last_seen, last_seen_order FROM l', 'links.parquet');
+    // The links are sorted once, on their way to the file, and not kept in memory.
+    await write(links.sorted ? links.sql : `${links.sql} ORDER BY target, link`, 'links.parquet');
     step();
+    await dropHelpers(connection);
+    progress('local conversion: links written', { milliseconds: Math.round(performance.now() - started) });
+    // Counted from the links file just written: the columns read back cost less than keeping every
+    // link in memory to count them.
+    const written = `read_parquet(${sqlText(join(partial, 'links.parquet'))})`;
     // Per (target, referring domain): its links, dofollow links, the link that best represents it
     // (dofollow, seen last, source URL, link: as the index picks one) and the first link of each of
     // its first three distinct linking pages (dataset order), so the queries read the details of a
     // page's rows by link id (local-queries.ts) instead of every link of the rows' domains.
     await connection.run(
       `CREATE TEMP TABLE p AS
-       WITH firsts AS (SELECT target, source, min(link) AS link FROM l GROUP BY target, source, source_url),
+       WITH firsts AS (SELECT target, source, min(link) AS link FROM ${written} GROUP BY target, source, source_url),
        pages AS (SELECT target, source, min_by(link, link, 3)::INTEGER[] AS page_links FROM firsts GROUP BY target, source),
        counted AS (
          SELECT target, source, count(*)::INTEGER AS links, count(*) FILTER (WHERE NOT nofollow)::INTEGER AS dofollow_links,
                 arg_min(link, (nofollow, -last_seen_order, source_url, link))::INTEGER AS best_link
-         FROM l GROUP BY target, source
+         FROM ${written} GROUP BY target, source
        )
        SELECT c.target, c.source, c.links, c.dofollow_links, c.best_link, pages.page_links FROM counted c JOIN pages USING (target, source) ORDER BY target, source`,
     );
@@ -161,19 +170,30 @@ async function convert(connection: DuckDBConnection, source: EngineSource, folde
     step();
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });
-    await connection.run('DROP TABLE IF EXISTS l; DROP TABLE IF EXISTS d; DROP TABLE IF EXISTS p').catch(() => undefined);
+    await connection.run('DROP TABLE IF EXISTS d; DROP TABLE IF EXISTS p').catch(() => undefined);
     if (signal?.aborted) throw signal.reason;
     throw error;
   } finally {
     signal?.removeEventListener('abort', interrupt);
-    await connection.run('DROP TABLE IF EXISTS r; DROP TABLE IF EXISTS f').catch(() => undefined);
+    await dropHelpers(connection).catch(() => undefined);
+  }
+  // Another process may have finished the same conversion first, and be reading its files: they are
+  // as good as ours, so they stay. Only a folder left incomplete is replaced.
+  if (complete(folder)) {
+    rmSync(partial, { recursive: true, force: true });
+    return;
   }
   rmSync(folder, { recursive: true, force: true });
   try {
     renameSync(partial, folder);
   } catch (error) {
-    // Another process finished the same conversion first: its files are as good as ours.
+    // Another process renamed its own folder into place meanwhile.
     rmSync(partial, { recursive: true, force: true });
     if (!complete(folder)) throw error;
   }
+}
+
+/** The conversion's working tables, dropped once the links are written (or when it gives up). */
+async function dropHelpers(connection: DuckDBConnection): Promise<void> {
+  await connection.run(['r', 'l', 'f', 'sh', 'th', 'dt', 'names', 'si', 'ti', 'odd'].map((name) => `DROP TABLE IF EXISTS ${name}`).join('; '));
 }
