@@ -74,6 +74,11 @@ export interface Cache {
   /** `anyShape`: also an entry written in another shape (shapes.ts), for the few facts that outlive a
    *  shape, such as the id of a provider-side run already paid for; never to serve as an answer. */
   get<T>(key: string, options?: { anyShape?: boolean }): Promise<CacheHit<T> | undefined>;
+  /** `get` without counting a hit or miss: a read the service makes for itself (a pending run id, a
+   *  quote), so the hit rate counts the answers asked for, not the lookups behind one call. */
+  peek<T>(key: string, options?: { anyShape?: boolean }): Promise<CacheHit<T> | undefined>;
+  /** Count a hit for an entry read with `peek` that then answered the call. */
+  countHit(): void;
   set<T>(key: string, value: T, options?: { ttlSeconds?: number }): Promise<void>;
   delete(key: string): Promise<void>;
   /** Read-through with single flight: concurrent calls for one key make one fetch and share it.
@@ -488,19 +493,30 @@ export function createCache(options: CacheOptions): Cache {
     }
   }
 
+  async function peek<T>(key: string, peekOptions?: { anyShape?: boolean }): Promise<CacheHit<T> | undefined> {
+    const stored = peekOptions?.anyShape ? await lookupAnyShape(key) : await lookup(key);
+    return stored === undefined ? undefined : { value: stored.value as T, storedAt: stored.storedAt };
+  }
+
   async function flush(): Promise<void> {
     while (pending.size > 0) await Promise.allSettled([...pending]);
   }
 
   return {
     async get<T>(key: string, getOptions?: { anyShape?: boolean }): Promise<CacheHit<T> | undefined> {
-      const stored = getOptions?.anyShape ? await lookupAnyShape(key) : await lookup(key);
-      if (stored === undefined) {
+      const hit = await peek<T>(key, getOptions);
+      if (hit === undefined) {
         if (mode !== 'off') misses += 1;
         return undefined;
       }
       hits += 1;
-      return { value: stored.value as T, storedAt: stored.storedAt };
+      return hit;
+    },
+
+    peek,
+
+    countHit: () => {
+      hits += 1;
     },
 
     async set<T>(key: string, value: T, setOptions?: { ttlSeconds?: number }): Promise<void> {

@@ -76,9 +76,10 @@ export function createGap(
     const key = gapKey(provider, query);
     if (query.min_competitors > 1 && !fresh) {
       // A complete answer for "at least one competitor" already holds every stricter answer.
-      const broad = await cache.get<Stored<GapResult>>(gapKey(provider, { ...query, min_competitors: 1 }));
+      const broad = await cache.peek<Stored<GapResult>>(gapKey(provider, { ...query, min_competitors: 1 }));
       const result = broad?.value.result;
       if (broad && result && result.status !== 'pending' && result.prospects.length >= result.total_prospects) {
+        cache.countHit();
         const prospects = result.prospects.filter((prospect) => prospect.competitors.length >= query.min_competitors);
         const age = spending.ageOf(broad.storedAt);
         return {
@@ -91,7 +92,7 @@ export function createGap(
     }
     // A provider-side run still pending from an earlier call is resumed, never created (and paid) twice,
     // even when an older version stored it (its answer is not served, but its run id is still paid for).
-    const earlier = (await cache.get<Partial<Stored<Partial<GapResult>>>>(key, { anyShape: true }))?.value?.result;
+    const earlier = (await cache.peek<Partial<Stored<Partial<GapResult>>>>(key, { anyShape: true }))?.value?.result;
     const resume = earlier?.status === 'pending' && typeof earlier.provider_run_id === 'string' ? earlier.provider_run_id : undefined;
     const effective: GapQuery = resume !== undefined ? { ...query, resume_provider_run_id: resume } : query;
     const gap = provider.gap.bind(provider);

@@ -141,7 +141,8 @@ export function createSpending(deps: ServiceDependencies): Spending {
     async dryRun(providerName, items) {
       const estimates = await Promise.all(
         items.map(async ({ provider, operation, key, accept }) => {
-          const hit = await cache.get<Stored<never>>(key);
+          // A quote reads without counting: it answers nothing, and the call it quotes counts its own read.
+          const hit = await cache.peek<Stored<never>>(key);
           const cached = hit !== undefined && accept(hit.value);
           const outdated = hit === undefined && cache.outdated(key);
           const budget = registry.dailyBudget(provider.name);

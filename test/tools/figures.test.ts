@@ -332,3 +332,27 @@ describe('get_backlinks of a target the data does not know', () => {
     expect(filtered).toContain('No backlinks match; drop or loosen the filters (dofollow, anchor, min_authority).');
   });
 });
+
+describe('the cache hit rate in usage', () => {
+  let runtime: TestRuntime | undefined;
+  let client: Client | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await runtime?.dispose();
+  });
+
+  it('counts calls: one fresh and one cached gap are 1 hit and 1 miss, also with a confirmation threshold and a stricter repeat', async () => {
+    const paid = createFakeProvider('domdetailer', { prospects: [prospect('blog.example', ['rival.com']), prospect('news.example', ['rival.com', 'other.com'])] });
+    runtime = testRuntime({ BACKLINK_GAP_PROVIDER: 'local', BACKLINK_GAP_CONFIRM_ABOVE: '100' }, { domdetailer: paid });
+    client = await connectClient({ service: runtime.service, logger: runtime.logger });
+    const gap = { your_domain: 'me.com', competitor_domains: ['rival.com', 'other.com'], provider: 'domdetailer' };
+    await callTool(client, 'backlink_gap', gap);
+    await callTool(client, 'backlink_gap', gap);
+    expect(paid.calls.gap).toHaveLength(1);
+    expect(text(await callTool(client, 'usage', {}))).toContain('hit rate 50% (1 hits, 1 misses since start)');
+    // A stricter question answered from the broad one held in the cache is one more hit.
+    await callTool(client, 'backlink_gap', { ...gap, min_competitors: 2 });
+    expect(paid.calls.gap).toHaveLength(1);
+    expect(text(await callTool(client, 'usage', {}))).toContain('(2 hits, 1 misses since start)');
+  });
+});
