@@ -74,7 +74,13 @@ export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, for
     lines.push(`rows (source → target path, ${anchors ? 'anchor, ' : 'no anchors known, '}df/nf (df? unknown), authority):`);
     for (const row of rows) lines.push(backlinkLine(row, format, anchors));
   } else {
-    lines.push('No backlinks match; drop filters (dofollow, anchor, min_authority) or check the target.');
+    // A target with no links at all is not a matter of filters: say which it is.
+    const none = m.links_in === 0 || (m.links_in === undefined && m.ref_domains === 0);
+    lines.push(
+      none
+        ? `${outcome.target} has no backlinks in ${outcome.provider}'s data${outcome.synthetic ? ' (the bundled synthetic sample knows only its sample market)' : ''}; check the target, or ask another provider.`
+        : 'No backlinks match; drop or loosen the filters (dofollow, anchor, min_authority).',
+    );
   }
   const tail: string[] = [];
   const cut = outcome.backlinks.length - rows.length + cutToFit;

@@ -311,3 +311,24 @@ describe('link_intersect paged', () => {
     expect(rows[0]).toMatch(/^11\. /);
   });
 });
+
+describe('get_backlinks of a target the data does not know', () => {
+  let runtime: TestRuntime;
+  let client: Client;
+  beforeAll(async () => {
+    runtime = testRuntime({ BACKLINK_GAP_PROVIDER: 'local' });
+    client = await connectClient({ service: runtime.service, logger: runtime.logger });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await runtime?.dispose();
+  });
+
+  it('says the target has no backlinks there, rather than to drop filters it never set', async () => {
+    const empty = text(await callTool(client, 'get_backlinks', { target: 'example.com' }));
+    expect(empty).toContain("example.com has no backlinks in local's data (the bundled synthetic sample knows only its sample market)");
+    expect(empty).not.toContain('drop');
+    const filtered = text(await callTool(client, 'get_backlinks', { target: 'austinplumbingco.com', anchor: 'zzzz' }));
+    expect(filtered).toContain('No backlinks match; drop or loosen the filters (dofollow, anchor, min_authority).');
+  });
+});
