@@ -158,7 +158,7 @@ export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format
   for (const note of outcome.notes) lines.push(`note: ${note}`);
   if (outcome.providers) {
     lines.push(
-      `providers: ${outcome.providers.map((p) => (p.status === 'ok' ? `${p.provider} ${p.prospects}` : `${p.provider} failed (${p.error})`)).join(' · ')}`,
+      `prospects per provider: ${outcome.providers.map((p) => (p.status === 'ok' ? `${p.provider} ${p.prospects}` : `${p.provider} failed (${p.error})`)).join(' · ')}`,
     );
   }
   const f = outcome.facets;
@@ -174,7 +174,11 @@ export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format
       lines.push(prospectLine(prospect, index, format, true));
     });
   } else if (outcome.status !== 'pending') {
-    lines.push('No prospects: every site linking to these competitors already links to you, or the data has none.');
+    lines.push(
+      outcome.kept > 0
+        ? `No prospects shown: the run keeps ${outcome.kept}, all left out below (include_platforms: true or other filters show them).`
+        : 'No prospects: every site linking to these competitors already links to you, or the data has none.',
+    );
   }
   // A provider without linking pages (LocalSEOData, OneClickSEO): say so once, and how to find them.
   if (rows.length > 0 && rows.every((prospect) => bestLinkingPage(prospect) === undefined && (prospect.source_pages ?? []).length === 0)) {
@@ -182,10 +186,11 @@ export function renderGap(outcome: GapOutcome, rows: readonly Prospect[], format
       outcome.pages_call === undefined
         ? { tool: 'get_backlinks', arguments: { target: outcome.competitor_domains[0], mode: 'one_per_domain' } }
         : outcome.pages_call.call;
+    const none = outcome.provider === 'all' ? 'none of the providers returns any' : `${outcome.provider} returns none`;
     lines.push(
       call === undefined
-        ? `linking pages unknown (${outcome.provider} returns none), and no configured provider lists them: get_backlinks with DataForSEO or DomDetailer (set its key) does.`
-        : `linking pages unknown (${outcome.provider} returns none): ${nextCallText(call)} lists each referring domain's page to that competitor, ` +
+        ? `linking pages unknown (${none}), and no configured provider lists them: get_backlinks with DataForSEO or DomDetailer (set its key) does.`
+        : `linking pages unknown (${none}): ${nextCallText(call)} lists each referring domain's page to that competitor, ` +
             `one call per competitor; ${pagesCallCost(outcome.pages_call)}.`,
     );
   }

@@ -68,3 +68,33 @@ describe('backlink_gap text without linking pages', () => {
     expect(structured.pages_call).toEqual({});
   });
 });
+
+describe('backlink_gap with provider "all" and no linking pages', () => {
+  it('says none of the providers returned any (not "all returns none") and labels the per-provider counts', async () => {
+    const rows = (name: string) => Array.from({ length: 3 }, (_, i) => prospect(`${['austin', 'texas', 'river'][i]}${name}news.com`, COMPETITORS, { authority: 40 + i, spam_score: 1 }));
+    const localseodata = createFakeProvider('localseodata', { prospects: rows('lsd') });
+    const oneclickseo = createFakeProvider('oneclickseo', { prospects: rows('ocs') });
+    const dataforseo = createFakeProvider('dataforseo', { unit: 'usd', costPerCall: 0.02, backlinks: backlinkRows(5, 'a.com') });
+    runtime = testRuntime({}, { localseodata, oneclickseo, dataforseo });
+    dataforseo.gapAnswer = async () => ({ prospects: [], total_prospects: 0, cost: { amount: 0.02, unit: 'usd', provider: 'dataforseo' } });
+    const outcome = await runtime.service.gap({ your_domain: 'me.com', competitor_domains: COMPETITORS, provider: 'all' });
+    if (isDryRun(outcome)) throw new Error('not a dry run');
+    const concise = renderGapResult(outcome, 'concise', 9000).text;
+    expect(concise).toContain('linking pages unknown (none of the providers returns any): get_backlinks {"target":"a.com","mode":"one_per_domain","provider":"dataforseo"}');
+    expect(concise).toMatch(/^prospects per provider: .*localseodata 3 · oneclickseo 3/m);
+  });
+});
+
+describe('backlink_gap where every kept prospect is hidden', () => {
+  it('does not say there are no prospects when they are left out as suspect spam', async () => {
+    const localseodata = createFakeProvider('localseodata', {
+      prospects: Array.from({ length: 3 }, (_, i) => prospect(`cheap-seo-links-${i}.xyz`, COMPETITORS, { spam_score: 80 })),
+    });
+    runtime = testRuntime({}, { localseodata });
+    const outcome = await gapOf(runtime);
+    const concise = renderGapResult(outcome, 'concise', 9000).text;
+    expect(outcome.kept).toBe(3);
+    expect(concise).not.toContain('No prospects: every site linking to these competitors already links to you');
+    expect(concise).toContain('No prospects shown: the run keeps 3, all left out below (include_platforms: true or other filters show them).');
+  });
+});
