@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -345,6 +345,10 @@ describe('configuration, re-import and cancel', () => {
     const { folder } = await importRelease(dirA, { cacheDir });
     // The same release converted from changed files, beside the cache, to be swapped in at once below.
     const next = await importRelease(dirB, { cacheDir: side });
+    // Links left by a process that died (its pid exited) are removed when a graph opens.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const stale = join(cacheDir, 'webgraph', '.open', hostname().replace(/[^A-Za-z0-9.-]/g, '_'), `cc-main-2026-jan-feb-mar-domain-${dead}-abcdef`);
+    mkdirSync(stale, { recursive: true });
     const provider = providerFor(cacheDir);
     const [a, b, c, you] = truthA.largest as [string, string, string, string];
     const expected = (truth: ReturnType<typeof bruteForce>) =>
@@ -358,6 +362,8 @@ describe('configuration, re-import and cancel', () => {
     // The graph is open (another target asked), so the gap below reads its lists from the files.
     await provider.backlinks!({ target: truthA.largest[5]!, target_kind: 'domain', mode: 'one_per_domain', limit: 5 }, context);
 
+    expect(existsSync(stale)).toBe(false);
+
     const running = gap();
     // importRelease's swap (the folder steps aside, the new one is renamed in, the old one removed),
     // done at once here so that the first gap is surely still running when the second one starts.
@@ -369,9 +375,11 @@ describe('configuration, re-import and cancel', () => {
     expect((await after).prospects.map((prospect) => prospect.domain)).toEqual(expected(truthB));
     expect((await gap()).prospects.map((prospect) => prospect.domain)).toEqual(expected(truthB));
     // The old graph closed once its query ended: only the new graph still holds files.
-    expect(readdirSync(join(cacheDir, 'webgraph', '.open'))).toHaveLength(1);
+    const [machine] = readdirSync(join(cacheDir, 'webgraph', '.open'));
+    const pins = join(cacheDir, 'webgraph', '.open', machine!);
+    expect(readdirSync(pins)).toHaveLength(1);
     await provider.close?.();
-    expect(readdirSync(join(cacheDir, 'webgraph', '.open'))).toEqual([]);
+    expect(readdirSync(pins)).toEqual([]);
   });
 
   it('a cancelled import stops and leaves no partial folder', async () => {

@@ -381,6 +381,20 @@ describe('local engine: gap ranking and details over pair lists', () => {
   });
 });
 
+describe('local engine: Search Console owners over pair lists', () => {
+  it('leaves out of your gap the sites Search Console says already link to you, and only yours', async () => {
+    const engine = createLocalProvider({ dataPath: fixture('exports'), logger: silentLogger, now: () => new Date('2026-11-28T00:00:00Z'), engine: { cacheDir } });
+    const competitors = ['rival-a.com', 'rival-b.com', 'rival-c.com', 'rival-d.com', 'rival-e.com'];
+    const owners = ['alreadylinks.org', 'news.site', 'forum.community'];
+    const named = async (you: string) =>
+      (await engine.gap!({ your_domain: you, competitor_domains: competitors, limit: 100, min_competitors: 1 }, {})).prospects
+        .map((prospect) => prospect.domain)
+        .filter((domain) => owners.includes(domain));
+    expect((await named('other.com')).length).toBeGreaterThan(0);
+    expect(await named('me.com')).toEqual([]);
+  });
+});
+
 describe('local engine: converted once, reused, converted again on change', () => {
   it('a second provider answers from the Parquet files without reading the CSV; an edited CSV is converted again', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'blg-engine-data-'));

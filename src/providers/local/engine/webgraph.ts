@@ -6,6 +6,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -704,8 +705,9 @@ export async function openWebGraph(imported: ImportedRelease, options: { cacheDi
   };
 }
 
-/** Pins of open graphs: `<webgraph>/.open/<release>-<level>-<pid>-<random>/`. */
-const PINS = '.open';
+/** Pins of open graphs: `<webgraph>/.open/<host name>/<release>-<level>-<pid>-<random>/`, by machine
+ *  (a cache folder shared between machines or containers sees process ids that are not its own). */
+const pinsRoot = (folder: string) => join(dirname(folder), '.open', hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host');
 
 /**
  * Hard links to a release folder's files, in a folder of this open graph's own, so that a re-import
@@ -714,7 +716,7 @@ const PINS = '.open';
  * by the next open. Where links cannot be made (another file system), the files are read in place.
  */
 function pinFiles(folder: string, names: readonly string[]): { folder: string; release: () => void } {
-  const root = join(dirname(folder), PINS);
+  const root = pinsRoot(folder);
   try {
     for (const name of readdirSync(root)) {
       const pid = Number(/-(\d+)-[0-9a-f]{6}$/.exec(name)?.[1]);
