@@ -334,7 +334,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
   const { renderDryRun } = await import('./tools/result.js');
   const { compact, TOKEN_CAP } = await import('./summary/format.js');
   const printJson = (value: unknown) => out(JSON.stringify(compact(value), null, 2));
-  const { quoteLines } = await import('./tools/confirm.js');
+  const { quoteLines, thresholdText } = await import('./tools/confirm.js');
   const printDryRun = (dry: DryRun): number => {
     if (dry.confirmation === 'required') {
       // Held for confirmation: the quote and how to approve it go to stderr, and the exit code says
@@ -342,7 +342,7 @@ async function runCommand(command: string, values: Values, args: string[], runti
       if (values.json) printJson(dry);
       const again = [invocation(), ...process.argv.slice(2).map(shellWord), '--confirm'].join(' ');
       process.stderr.write(
-        `Not called: the cost is above BACKLINK_GAP_CONFIRM_ABOVE (${dry.confirm_above} per call), and nothing was sent upstream.\n` +
+        `Not called: the cost is above BACKLINK_GAP_CONFIRM_ABOVE (${thresholdText(dry)} per call), and nothing was sent upstream.\n` +
           `${quoteLines(dry).join('\n')}\nTo spend it, repeat with --confirm:\n  ${again}\n`,
       );
       return 3;

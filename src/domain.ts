@@ -295,6 +295,9 @@ export interface Backlink {
   anchor: string;
   /** Absent when the provider cannot tell (the Common Crawl web graph records no rel attributes). */
   dofollow?: boolean;
+  /** True when the provider knows the linking site only, not the page or the anchor (the web
+   *  graph): source_url and target_url are then the sites' home URLs, not the pages linked. */
+  site_only?: true;
   authority?: number;
   spam_score?: number;
   title?: string;
@@ -324,6 +327,9 @@ export interface BacklinksSummary {
   /** 'matching': every link that matches the query, filters included (a provider that can count
    *  them); 'fetched': only the rows fetched for this answer. */
   covers: 'matching' | 'fetched';
+  /** What covered_links and referring_domains[].links count: links (absent), or `site_edges`, the
+   *  web graph's edges between two sites (it has no individual links). */
+  counts?: 'site_edges';
   /** Distinct referring domains among the covered links. */
   referring_domain_count: number;
   /** The referring domains with the most covered links: links, dofollow links, authority where

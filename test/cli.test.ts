@@ -54,6 +54,15 @@ describe('help', () => {
   });
 });
 
+describe('gap', () => {
+  it('the "More:" line names the command in use, not the npm bin', () => {
+    const result = run(['gap', 'bluebonnetplumbing.com', '--competitors', 'austinplumbingco.com,capitalcityplumbers.com']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^More: node dist\/cli\.js prospects run_\w+ /m);
+    expect(result.stdout).not.toContain('backlink-gap-mcp prospects');
+  });
+});
+
 describe('--port', () => {
   it('not a number, or out of range, says so and names the port', () => {
     const word = run(['serve', '--http', '--port', 'abc']);

@@ -240,6 +240,7 @@ export function createCommonCrawlProvider(options: CommonCrawlOptions): Provider
             source_domain: site.name,
             target_url: targetUrl,
             anchor: '',
+            site_only: true,
             ...(site.authority !== undefined && { authority: site.authority }),
           }),
         );
@@ -250,6 +251,7 @@ export function createCommonCrawlProvider(options: CommonCrawlOptions): Provider
           summary: {
             covered_links: answer.total,
             covers: 'matching',
+            counts: 'site_edges',
             referring_domain_count: answer.total,
             referring_domains: answer.rows.slice(0, 25).map(({ site, edges }) => ({
               domain: site.name,

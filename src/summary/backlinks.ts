@@ -11,6 +11,10 @@ export const CONCISE_ANCHORS = 8;
 
 /** What a summary covers, in words: "over 166 links" or "over the 100 links fetched (of 5000)". */
 export function coverText(summary: BacklinksSummary, total: number): string {
+  if (summary.counts === 'site_edges') {
+    const domains = summary.referring_domain_count;
+    return `over ${domains} referring domain${domains === 1 ? '' : 's'} (the web graph counts edges between sites, not links)`;
+  }
   if (summary.covers === 'matching') return `over ${summary.covered_links} link${summary.covered_links === 1 ? '' : 's'}`;
   return `over the ${summary.covered_links} links fetched (of ${total} matching)`;
 }
@@ -19,7 +23,8 @@ export function coverText(summary: BacklinksSummary, total: number): string {
  *  none, rather than `""` on every row, which reads as links with empty anchors. */
 export function backlinkLine(row: Backlink, format: ResponseFormat, anchors = true): string {
   const target = shortUrl(row.target_url).replace(/^[^/]*/, '') || '/';
-  const parts = [`${shortUrl(row.source_url)} → ${target}`];
+  // A site-level row names no page: "site.com/ → /" would read as a link from its home page.
+  const parts = [row.site_only ? `${row.source_domain} (site)` : `${shortUrl(row.source_url)} → ${target}`];
   if (anchors) parts.push(`"${truncate(row.anchor, format === 'detailed' ? 80 : 40)}"`);
   parts.push(row.dofollow === undefined ? 'df?' : row.dofollow ? 'df' : 'nf');
   if (row.authority !== undefined) parts.push(`a${row.authority}`);
@@ -57,10 +62,13 @@ export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, for
   if (summary.covered_links > 0) {
     const over = coverText(summary, outcome.total);
     const shown = summary.referring_domains.slice(0, format === 'detailed' ? 25 : CONCISE_DOMAINS);
+    const edges = summary.counts === 'site_edges';
     lines.push(
-      `top referring domains ${over} (${summary.referring_domain_count} domains; links/dofollow, authority, best anchor): ${shown
-        .map((g) => `${g.domain} ${g.links}/${g.dofollow ?? '?'}df${g.authority !== undefined ? ` a${g.authority}` : ''}${g.anchor ? ` "${truncate(g.anchor, 30)}"` : ''}`)
-        .join('; ')}`,
+      edges
+        ? `top referring domains ${over} (edges, authority): ${shown.map((g) => `${g.domain} ${g.links}e${g.authority !== undefined ? ` a${g.authority}` : ''}`).join('; ')}`
+        : `top referring domains ${over} (${summary.referring_domain_count} domains; links/dofollow, authority, best anchor): ${shown
+            .map((g) => `${g.domain} ${g.links}/${g.dofollow ?? '?'}df${g.authority !== undefined ? ` a${g.authority}` : ''}${g.anchor ? ` "${truncate(g.anchor, 30)}"` : ''}`)
+            .join('; ')}`,
     );
     const anchors = summary.anchors.slice(0, format === 'detailed' ? 10 : CONCISE_ANCHORS);
     if (summary.anchor_count > 0) lines.push(
@@ -71,7 +79,12 @@ export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, for
   }
   if (rows.length > 0) {
     const anchors = outcome.summary.anchor_count > 0 || outcome.backlinks.some((row) => row.anchor !== '');
-    lines.push(`rows (source → target path, ${anchors ? 'anchor, ' : 'no anchors known, '}df/nf (df? unknown), authority):`);
+    const sites = rows.every((row) => row.site_only);
+    lines.push(
+      sites
+        ? 'rows (linking site, no pages or anchors known, df? unknown, authority):'
+        : `rows (source → target path, ${anchors ? 'anchor, ' : 'no anchors known, '}df/nf (df? unknown), authority):`,
+    );
     for (const row of rows) lines.push(backlinkLine(row, format, anchors));
   } else {
     // A target with no links at all is not a matter of filters: say which it is.

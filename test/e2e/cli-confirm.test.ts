@@ -52,6 +52,8 @@ describe('CLI --confirm', () => {
     expect(held.stdout).toBe('');
     expect(held.stderr).toContain('oneclickseo: ~7 credits');
     expect(held.stderr).toContain('nothing was sent upstream');
+    // The threshold in the provider's unit, as the tool's quote gives it.
+    expect(held.stderr).toContain('BACKLINK_GAP_CONFIRM_ABOVE (5 credits per call)');
     expect(held.stderr).toContain(`node dist/cli.js ${gap.join(' ')} --confirm`);
     expect(fake.requests).toHaveLength(0);
 

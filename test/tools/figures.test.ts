@@ -158,14 +158,21 @@ describe('the Common Crawl web graph (no linking pages, no anchors)', () => {
     expect((spam.structuredContent as { notes?: string[] }).notes).toHaveLength(1);
   });
 
-  it('backlink rows show no empty anchor where the graph knows none', async () => {
+  it('backlink rows name the linking site, not a made-up home page link or an empty anchor, and count edges, not links', async () => {
     const result = await callTool(client, 'get_backlinks', { target: targets[0]!, provider: 'commoncrawl', limit: 3 });
     const answer = text(result);
     expect(result.isError, answer).toBeFalsy();
-    expect(answer).toContain('rows (source → target path, no anchors known,');
-    const rows = answer.split('\n').filter((line) => line.includes(' → ') && !line.startsWith('rows ('));
+    expect(answer).toContain('rows (linking site, no pages or anchors known, df? unknown, authority):');
+    const lines = answer.split('\n');
+    const rows = lines.slice(lines.findIndex((line) => line.startsWith('rows (')) + 1).filter((line) => line.includes(' (site) '));
     expect(rows).toHaveLength(3);
-    for (const row of rows) expect(row).not.toContain('""');
+    for (const row of rows) {
+      expect(row).not.toContain('""');
+      expect(row).not.toContain(' → ');
+    }
+    const top = lines.find((line) => line.startsWith('top referring domains'))!;
+    expect(top).toMatch(/^top referring domains over \d+ referring domains \(the web graph counts edges between sites, not links\) \(edges, authority\): /);
+    expect(top).not.toMatch(/over \d+ links|\d+\/\?df/);
   });
 });
 
