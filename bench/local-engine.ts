@@ -2,7 +2,8 @@
 // (100k and 1M links; 10M with --links 10000000): the first backlink_gap in a fresh process
 // (converting, and once converted), then warm gap, intersect and backlinks, and RSS. Each fresh
 // process is a child; figures are medians of `runs` children (warm: 5 queries in each).
-// `npm run bench -- engine` writes its rows; `npx tsx bench/local-engine.ts [runs] [links,...]` prints them.
+// `npm run bench -- engine` writes its rows; `npx tsx bench/local-engine.ts [runs] [links,...]` prints them,
+// with the median time into the first call at which each conversion step began (its progress lines).
 
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,12 +26,19 @@ interface ChildFigures {
   backlinks: number[];
   rss: number;
   converted?: boolean;
+  /** The conversion's progress lines: milliseconds since the first call began, at each step's start. */
+  steps?: Array<{ step: string; at: number }>;
 }
 
 async function childMain(dir: string, cacheDir: string, engine: boolean, targets: string[]): Promise<void> {
   const messages: string[] = [];
+  const steps: Array<{ step: string; at: number }> = [];
+  let started = performance.now();
   const record = (message: string) => {
     messages.push(message);
+    if (message.startsWith('local conversion: ') || message.startsWith('local dataset converted') || message.startsWith('local Parquet reused')) {
+      steps.push({ step: message.replace('local conversion: ', ''), at: performance.now() - started });
+    }
   };
   const logger: Logger = { debug: record, info: record, warn: record, error: record };
   const provider = createLocalProvider({ dataPath: dir, logger, ...(engine && { engine: { cacheDir } }) });
@@ -50,6 +58,7 @@ async function childMain(dir: string, cacheDir: string, engine: boolean, targets
     await run();
     return performance.now() - started;
   };
+  started = performance.now();
   const firstMs = await time(() => provider.gap!(gap, {}));
   const figures: ChildFigures = { first: firstMs, gap: [], intersect: [], backlinks: [], rss: 0 };
   for (let run = 0; run < WARM; run++) {
@@ -58,7 +67,10 @@ async function childMain(dir: string, cacheDir: string, engine: boolean, targets
     figures.backlinks.push(await time(() => provider.backlinks!(backlinks, {})));
   }
   figures.rss = process.memoryUsage().rss / 1048576;
-  if (engine) figures.converted = messages.includes('local dataset converted to Parquet');
+  if (engine) {
+    figures.converted = messages.includes('local dataset converted to Parquet');
+    figures.steps = steps;
+  }
   process.stdout.write(JSON.stringify(figures));
 }
 
@@ -77,8 +89,17 @@ function summary(figure: string, values: number[], unit: string, target?: number
 
 const label = (links: number) => (links >= 1_000_000 ? `${links / 1_000_000}M` : `${links / 1000}k`);
 
+/** Median milliseconds from the first call's start to each conversion step's start, for the CLI. */
+function stepLines(label: string, children: ChildFigures[]): string[] {
+  const names = children[0]?.steps?.map((step) => step.step) ?? [];
+  return names.map((name) => {
+    const times = children.flatMap((figures) => figures.steps?.find((step) => step.step === name)?.at ?? []).sort((left, right) => left - right);
+    return `  ${label}: ${name.padEnd(40)} at ${Math.round(times[Math.floor(times.length / 2)] ?? 0)} ms`;
+  });
+}
+
 /** Rows for each dataset size: both engines side by side, `runs` fresh processes each. */
-export async function measureLocalEngine(options: { runs?: number; sizes?: number[] } = {}): Promise<ExternalRow[]> {
+export async function measureLocalEngine(options: { runs?: number; sizes?: number[]; steps?: (line: string) => void } = {}): Promise<ExternalRow[]> {
   const runs = options.runs ?? 3;
   const rows: ExternalRow[] = [];
   for (const links of options.sizes ?? [100_000, 1_000_000]) {
@@ -102,6 +123,7 @@ export async function measureLocalEngine(options: { runs?: number; sizes?: numbe
         index.push(await run(dir, false));
       }
       const size = label(links);
+      for (const line of [...stepLines(`engine ${size} converting`, cold), ...stepLines(`engine ${size} converted`, reused)]) options.steps?.(line);
       const small = links <= 1_000_000;
       rows.push(
         summary(`engine ${size}: first backlink_gap, fresh process, converting`, cold.map((figures) => figures.first), 'ms', small ? 3000 : undefined),
@@ -129,7 +151,7 @@ if (invoked && process.argv[2] === '--child') {
 } else if (invoked) {
   const runs = Number(process.argv[2] ?? 3);
   const sizes = process.argv[3]?.split(',').map(Number);
-  const rows = await measureLocalEngine({ runs, ...(sizes !== undefined && { sizes }) });
+  const rows = await measureLocalEngine({ runs, ...(sizes !== undefined && { sizes }), steps: (line) => process.stdout.write(`${line}\n`) });
   for (const row of rows) {
     const value = row.unit === 'MB' ? `${Math.round(row.median)} MB` : `${Math.round(row.median)} ms (${Math.round(row.min)}–${Math.round(row.max)})`;
     process.stdout.write(`${row.figure.padEnd(70)} ${value}${row.target === undefined ? '' : `  target ≤ ${row.target}`}\n`);

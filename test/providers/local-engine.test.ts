@@ -92,10 +92,10 @@ const TRICKY_DOMAINS = [
   'nowhere.example,10,1,1',
 ].join('\n');
 
-async function trickyFolder(links = TRICKY_LINKS): Promise<string> {
+async function trickyFolder(links = TRICKY_LINKS, domains = TRICKY_DOMAINS): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), 'blg-engine-tricky-'));
   await writeFile(join(folder, 'links.csv'), `${links}\n`);
-  await writeFile(join(folder, 'domains.csv'), `${TRICKY_DOMAINS}\n`);
+  await writeFile(join(folder, 'domains.csv'), `${domains}\n`);
   return folder;
 }
 
@@ -155,6 +155,19 @@ describe('local engine: DuckDB reads the CSV itself, naming domains as the loade
       ['https://b.com/,https://writer.blogspot.com/2', 'HTTPS://B.com/,Http://Writer.Blogspot.com/2'],
     ];
     const query = { your_domain: 'me.com', competitor_domains: ['a.com', 'b.com', 'c.com'], limit: 100, min_competitors: 1 };
+    // domains.csv cells padded with spaces and tabs, which both read as trimmed.
+    const paddedDomains = TRICKY_DOMAINS.replace('joe.wordpress.com,22.5,1.5,', ' joe.wordpress.com\t,\t22.5 , 1.5,').replace('example.co.uk,55,,9', 'example.co.uk ,55, ,9');
+    expect(paddedDomains).not.toBe(TRICKY_DOMAINS);
+    {
+      const folder = await trickyFolder(TRICKY_LINKS, paddedDomains);
+      try {
+        const expected = await createLocalProvider({ dataPath: folder, logger: silentLogger }).gap!(query, {});
+        expect(expected.prospects.find((prospect) => prospect.domain === 'joe.wordpress.com')?.authority).toBe(22.5);
+        expect(await createLocalProvider({ dataPath: folder, logger: silentLogger, engine: { cacheDir } }).gap!(query, {})).toEqual(expected);
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
+    }
     for (const [from, to] of variants) {
       expect(TRICKY_LINKS).toContain(from);
       const folder = await trickyFolder(TRICKY_LINKS.replace(from, to));
