@@ -315,7 +315,7 @@ async function loadExports(files: DatasetFiles, now: Date): Promise<LocalDataset
   const [{ authorityOf, readExports, sourceNotes }, { EXPORT_KINDS }] = await Promise.all([import('./local/exports.js'), import('./local/export-kinds.js')]);
   // Sized once from the rows the files probably hold (growing a million-link builder copies it several times).
   let builder = new IndexBuilder(files.links, 1024);
-  const load = await readExports(folder, (buffer, ranges, file, line, knownSource) => builder.addBytes(buffer, ranges, file, line, knownSource), {
+  const load = await readExports(folder, (buffer, ranges, file, line, knownSource, nofollow) => builder.addBytes(buffer, ranges, file, line, knownSource, nofollow), {
     now,
     ...(only !== undefined && { only }),
     expectRows: (rows) => {
@@ -534,10 +534,10 @@ class IndexBuilder {
   }
 
   /** One link given as byte ranges (an export row, see AddLink); throws a dataset error naming `file` and `line` for a bad one. */
-  addBytes(buffer: Buffer, ranges: Int32Array, file: string, line: number, knownSource = -1): number {
+  addBytes(buffer: Buffer, ranges: Int32Array, file: string, line: number, knownSource: number, nofollow: number): number {
     this.file = file;
     this.ranges.set(ranges);
-    return this.addLink(buffer, line, knownSource);
+    return this.addLink(buffer, line, knownSource, nofollow);
   }
 
   /** The id of a registrable domain, interned if new. */
@@ -595,8 +595,9 @@ class IndexBuilder {
     });
   }
 
-  /** Adds the link in `this.ranges`; returns its source domain's id. `knownSource`: that id when the caller knows it (else -1). */
-  private addLink(buffer: Buffer, line: number, knownSource = -1): number {
+  /** Adds the link in `this.ranges`; returns its source domain's id. `knownSource`: that id when the caller knows it (else -1);
+   *  `knownNofollow`: 1 or 0 when the caller has read it (else -1: read from its range). */
+  private addLink(buffer: Buffer, line: number, knownSource = -1, knownNofollow = -1): number {
     const ranges = this.ranges;
     const file = this.file;
 
@@ -646,7 +647,8 @@ class IndexBuilder {
     start = trimStart(buffer, ranges[6]!, ranges[7]!);
     end = trimEnd(buffer, start, ranges[7]!);
     let nofollow: number;
-    if (end - start === 1 && buffer[start] === 49) nofollow = 1;
+    if (knownNofollow !== -1) nofollow = knownNofollow;
+    else if (end - start === 1 && buffer[start] === 49) nofollow = 1;
     else if (end - start === 1 && buffer[start] === 48) nofollow = 0;
     else if (bytesEqual(buffer, start, end, 'true')) nofollow = 1;
     else if (bytesEqual(buffer, start, end, 'false')) nofollow = 0;

@@ -70,7 +70,6 @@ export function skip(source: ExportSource, line: number, why: string): void {
 
 const HTTPS = Buffer.from('https://');
 const SLASH = Buffer.from('/');
-const ONE = Buffer.from('1');
 const ZERO = Buffer.from('0');
 
 /** Maps the rows of every file of one load onto the dataset and the shared tables. */
@@ -190,20 +189,38 @@ export class RowMapper {
       const type = this.cell.read(row, field.link_type);
       nofollow = type.includes('nofollow') || type.includes('ugc') || type.includes('sponsored') || type.is('no follow');
     }
-    // The link, composed as bytes for the dataset: source, target, anchor, nofollow, first and last seen.
-    this.used = 0;
-    this.put(0, from.buffer, from.start, from.end);
-    if (isHttpUrl(to)) this.put(1, to.buffer, to.start, to.end);
-    else {
-      this.put(1, HTTPS, 0, HTTPS.length);
-      this.append(1, to.buffer, to.start, to.end);
+    // The link for the dataset: source, target, anchor, nofollow, first and last seen. Nearly
+    // always each is a range of the row as it stands; else it is composed as bytes.
+    const ranges = this.ranges;
+    const buffer = row.buffer;
+    let direct = from.buffer === buffer && to.buffer === buffer && isHttpUrl(to);
+    if (direct) {
+      ranges[0] = from.start;
+      ranges[1] = from.end;
+      ranges[2] = to.start;
+      ranges[3] = to.end;
+      const anchor = this.cell.read(row, field.anchor);
+      ranges[4] = anchor.start;
+      ranges[5] = anchor.end;
+      ranges[6] = 0;
+      ranges[7] = 0;
+      direct = (anchor.buffer === buffer || anchor.length === 0) && this.rowDay(row, field.first_seen, 4) && this.rowDay(row, field.last_seen, 5);
     }
-    const anchor = this.cell.read(row, field.anchor);
-    this.put(2, anchor.buffer, anchor.start, anchor.end);
-    this.put(3, nofollow ? ONE : ZERO, 0, 1);
-    this.day(row, field.first_seen, 4);
-    this.day(row, field.last_seen, 5);
-    if (!this.add(file, row.line, sourceDomain)) return;
+    if (!direct) {
+      this.used = 0;
+      this.put(0, from.buffer, from.start, from.end);
+      if (isHttpUrl(to)) this.put(1, to.buffer, to.start, to.end);
+      else {
+        this.put(1, HTTPS, 0, HTTPS.length);
+        this.append(1, to.buffer, to.start, to.end);
+      }
+      const anchor = this.cell.read(row, field.anchor);
+      this.put(2, anchor.buffer, anchor.start, anchor.end);
+      this.put(3, ZERO, 0, 0);
+      this.day(row, field.first_seen, 4);
+      this.day(row, field.last_seen, 5);
+    }
+    if (!this.add(file, row.line, sourceDomain, direct ? buffer : this.scratch, nofollow ? 1 : 0)) return;
     source.taken++;
     file.targets.set(targetDomain, (file.targets.get(targetDomain) ?? 0) + 1);
     if (field.title !== undefined && this.figures.wantsTitle(sourceDomain)) {
@@ -238,10 +255,10 @@ export class RowMapper {
     this.putHome(0, this.domains.names[domain]!);
     this.putHome(1, this.domains.names[target]!);
     this.put(2, ZERO, 0, 0);
-    this.put(3, dofollow !== undefined && dofollow > 0 ? ZERO : ONE, 0, 1);
+    this.put(3, ZERO, 0, 0);
     this.day(row, columns.field.first_seen, 4);
     this.day(row, columns.field.last_seen, 5);
-    this.add(file, row.line, domain);
+    this.add(file, row.line, domain, this.scratch, dofollow !== undefined && dofollow > 0 ? 0 : 1);
   }
 
   /** The project's domains file: figures that win over vendor ones. */
@@ -281,20 +298,35 @@ export class RowMapper {
     }
   }
 
-  /** Hands the composed link to the dataset; a row it refuses is skipped with its reason. */
-  private add(file: FileRows, line: number, sourceDomain: number): boolean {
+  /** Hands the link in `buffer` and `ranges` to the dataset; a row it refuses is skipped with its reason. */
+  private add(file: FileRows, line: number, sourceDomain: number, buffer: Buffer, nofollow: number): boolean {
     if (sourceDomain >= this.datasetIds.length) {
       const bigger = new Int32Array(Math.max(sourceDomain + 1, this.datasetIds.length * 2)).fill(-1);
       bigger.set(this.datasetIds);
       this.datasetIds = bigger;
     }
     try {
-      this.datasetIds[sourceDomain] = this.addLink(this.scratch, this.ranges, file.source.file, line, this.datasetIds[sourceDomain]!);
+      this.datasetIds[sourceDomain] = this.addLink(buffer, this.ranges, file.source.file, line, this.datasetIds[sourceDomain]!, nofollow);
       return true;
     } catch (error) {
       skip(file.source, line, (error as Error).message.replace(/^.*?:\d+: /, ''));
       return false;
     }
+  }
+
+  /** Link field `index` := a range of the row itself, when the date cell is empty or starts with YYYY-MM-DD; false when it must be composed. */
+  private rowDay(row: RecordView, column: number | undefined, index: number): boolean {
+    const cell = this.cell.read(row, column);
+    if (cell.length === 0) {
+      this.ranges[index * 2] = 0;
+      this.ranges[index * 2 + 1] = 0;
+      return true;
+    }
+    const plain = cell.buffer === row.buffer ? cell.plainDay() : -1;
+    if (plain === -1) return false;
+    this.ranges[index * 2] = plain;
+    this.ranges[index * 2 + 1] = plain + 10;
+    return true;
   }
 
   /** Link field `index` (first seen 4, last seen 5) := the day of a date cell as YYYY-MM-DD, or empty. */

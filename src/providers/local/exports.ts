@@ -23,12 +23,12 @@ export { sourceNotes } from './export-notes.js';
 
 /**
  * Adds one link to the dataset. `ranges` holds [start, end) in `buffer` of its source URL, target
- * URL, anchor, nofollow ("1"/"0"), first and last seen (YYYY-MM-DD or empty); valid only during the
- * call. Returns the dataset's id of the source's registrable domain, which the reader passes back
+ * URL, anchor, (unused), first and last seen (YYYY-MM-DD or empty); valid only during the call;
+ * `nofollow` is 1 or 0. Returns the dataset's id of the source's registrable domain, which the reader passes back
  * as `knownSource` for the next link from that domain (-1 when not known yet), so the dataset need
  * not work it out again. Throws a UsageError for a row it refuses (the row is then skipped and counted).
  */
-export type AddLink = (buffer: Buffer, ranges: Int32Array, file: string, line: number, knownSource: number) => number;
+export type AddLink = (buffer: Buffer, ranges: Int32Array, file: string, line: number, knownSource: number, nofollow: number) => number;
 
 /** One file read, for answers: what it was, for which targets, how old, and what looked wrong. */
 export interface ExportSource {
