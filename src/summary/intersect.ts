@@ -23,7 +23,7 @@ export function intersectLine(row: IntersectRow, index: number, positives: numbe
 }
 
 /** `cutToFit`: rows of the answer left out to fit the size (the next call starts with them). */
-export function renderIntersect(outcome: IntersectOutcome, rowCount: number, format: ResponseFormat, offset: number, cutToFit = 0): string {
+export function renderIntersect(outcome: IntersectOutcome, rowCount: number, format: ResponseFormat, cutToFit = 0): string {
   const describe = (t: { target: string; scope: string }) => (t.scope === 'root_domain' ? t.target : `${t.target} (${t.scope})`);
   const positives = outcome.positive_targets.length;
   const threshold = outcome.min_matching_targets ?? 1;
@@ -38,7 +38,7 @@ export function renderIntersect(outcome: IntersectOutcome, rowCount: number, for
   outcome.results
     .slice(0, rowCount)
     .forEach((row, index) => {
-      lines.push(intersectLine(row, offset + (outcome.offset ?? 0) + index, outcome.positive_targets.length, format));
+      lines.push(intersectLine(row, (outcome.offset ?? 0) + index, outcome.positive_targets.length, format));
     });
   if (outcome.results.length === 0) lines.push('No sources match; lower min_matching_targets or drop a negative target.');
   const tail: string[] = [];

@@ -81,11 +81,11 @@ export function renderIntersectResult(outcome: IntersectOutcome, format: 'concis
   const paging = { ...(answer.next_token && { next_token: answer.next_token }), ...(answer.next_call && { next_call: answer.next_call }) };
   const fits = fitRows(
     answer.results,
-    (rows) => renderIntersect({ ...answer, results: [...rows] }, rows.length, format, 0) + JSON.stringify(structuredFor(rows, paging)),
+    (rows) => renderIntersect({ ...answer, results: [...rows] }, rows.length, format) + JSON.stringify(structuredFor(rows, paging)),
     budget,
   );
   // Rows cut to fit are not skipped: the next call starts at the first row left out.
   const resumed = fits < answer.results.length ? (resumeAfter?.(fits) ?? {}) : paging;
   const cut = { ...answer, ...resumed, results: answer.results.slice(0, fits) };
-  return { text: renderIntersect(cut, fits, format, 0, answer.results.length - fits), structured: structuredFor(cut.results, resumed) };
+  return { text: renderIntersect(cut, fits, format, answer.results.length - fits), structured: structuredFor(cut.results, resumed) };
 }
