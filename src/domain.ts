@@ -26,6 +26,8 @@ export interface Cost {
   amount: number;
   unit: CostUnit;
   provider: ProviderName;
+  /** On an estimate: the amount is the most the call can cost (billed per row returned, fewer rows cost less). */
+  up_to?: true;
 }
 
 /** The metrics one provider reported for a referring domain, kept beside the normalised figures. */

@@ -13,6 +13,14 @@ import { cacheKey } from '../cache/key.js';
 import type { CallContext, Operation, Pieces, Provider } from '../providers/provider.js';
 import type { CallOptions, Provenance, ServiceDependencies, Stored } from './types.js';
 
+/** Providers that bill per row returned: their estimate prices the limit in full, so it is a maximum. */
+const BILLED_PER_ROW: ReadonlySet<ProviderName> = new Set(['moz', 'dataforseo']);
+
+/** A provider's estimate as a quote states it: marked `up_to` where it is a maximum, not a guess. */
+export function quoted(cost: Cost): Cost {
+  return BILLED_PER_ROW.has(cost.provider) && cost.amount > 0 ? { ...cost, up_to: true } : cost;
+}
+
 export interface PaidOutcome<T> {
   result: T;
   cached: boolean;
@@ -146,11 +154,11 @@ export function createSpending(deps: ServiceDependencies): Spending {
           const cached = hit !== undefined && accept(hit.value);
           const outdated = hit === undefined && cache.outdated(key);
           const budget = registry.dailyBudget(provider.name);
-          const estimate = provider.estimate(operation);
+          const estimate = quoted(provider.estimate(operation));
           const held = budget === undefined ? 0 : await ledger.held(provider.name, estimate.unit).catch(() => 0);
           return {
             provider: provider.name,
-            estimate: cached ? { ...estimate, amount: 0 } : estimate,
+            estimate: cached ? { ...provider.estimate(operation), amount: 0 } : estimate,
             cached,
             ...(outdated && { outdated: true as const }),
             ...(budget !== undefined && { daily_budget: budget }),

@@ -47,6 +47,12 @@ export function formatCost(cost: Cost): string {
   return `${cost.provider} ${amountText(cost.amount, cost.unit)}`;
 }
 
+/** An estimate's amount as a quote states it: "up to 500 rows" where it is a maximum, else "~7 credits". */
+export function estimateText(cost: Cost): string {
+  if (cost.unit === 'none') return 'free';
+  return `${cost.up_to ? 'up to ' : '~'}${amountText(cost.amount, cost.unit)}`;
+}
+
 /** An amount in a provider's unit, as a person reads it: "$0.06027", "10 credits", "500 rows". */
 export function amountText(amount: number, unit: Cost['unit']): string {
   if (unit === 'usd') return `$${roundTo(amount, 5)}`;

@@ -4,7 +4,7 @@ import type { Prospect } from '../domain.js';
 import type { GapOutcome } from '../service/index.js';
 import { bestLinkingPage } from '../analysis/prospects.js';
 import { routeHowTo } from '../analysis/routes.js';
-import { formatCost, nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
+import { amountText, formatCost, nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
 import { followText, pageText, relText } from './pages.js';
 
 export type ResponseFormat = 'concise' | 'detailed';
@@ -119,6 +119,7 @@ function pagesCallCost(pagesCall: GapOutcome['pages_call']): string {
   if (estimate === undefined) return 'with a paid provider each call costs (add dry_run: true to see how much)';
   if (pagesCall?.cached) return `this one is cached (free; ${estimate.provider})`;
   if (estimate.unit === 'none' || estimate.amount === 0) return `free with ${estimate.provider}`;
+  if (estimate.up_to) return `this one costs up to ${amountText(estimate.amount, estimate.unit)} with ${estimate.provider}, about as much for each other competitor`;
   return `this one costs ${formatCost(estimate)} by the provider's estimate, about as much for each other competitor`;
 }
 

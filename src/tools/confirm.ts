@@ -7,7 +7,7 @@ import type { JsonSchemaType, jsonSchemaValidator } from '@modelcontextprotocol/
 import { z } from 'zod';
 import type { DryRun } from '../domain.js';
 import type { CallOptions } from '../service/index.js';
-import { amountText, formatCost } from '../summary/format.js';
+import { amountText, estimateText } from '../summary/format.js';
 import type { Extra } from './result.js';
 
 export const confirmField = z.boolean().optional().describe('true: accept the quoted cost');
@@ -43,7 +43,7 @@ export function quoteLines(quote: DryRun): string[] {
     const unit = entry.estimate.unit;
     return (
       // formatCost names the provider too ("oneclickseo 7 credits"): the line already starts with it.
-      `${entry.provider}: ${entry.cached ? 'already cached, costs 0' : `~${formatCost(entry.estimate).replace(`${entry.estimate.provider} `, '')}`}` +
+      `${entry.provider}: ${entry.cached ? 'already cached, costs 0' : estimateText(entry.estimate)}` +
       `${entry.outdated ? ' (the cached answer is from an older version and cannot be read, so it is bought again)' : ''} · spent today ${amountText(entry.spent_today, unit)}` +
       `${entry.held_today !== undefined ? ` (+${amountText(entry.held_today, unit)} held by calls running)` : ''}` +
       `${entry.daily_budget !== undefined ? ` of budget ${amountText(entry.daily_budget, unit)}` : ''}`

@@ -40,7 +40,8 @@ describe('backlink_gap text without linking pages', () => {
     const outcome = await gapOf(runtime);
     const { text: concise, structured } = renderGapResult(outcome, 'concise', 9000);
     expect(concise).toContain(`linking pages unknown (localseodata returns none): ${PAGES_CALL} lists each referring domain's page`);
-    expect(concise).toContain('this one costs dataforseo $0.02 by the provider\'s estimate');
+    // DataForSEO bills per row returned: its estimate is the most the call costs.
+    expect(concise).toContain('this one costs up to $0.02 with dataforseo');
     expect(concise).not.toMatch(/dry_run: true to see how much/);
     expect(concise).toMatch(/ df 2\/6 /);
     // The quote is the dry run of that very call.

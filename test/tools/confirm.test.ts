@@ -51,7 +51,7 @@ describe('spending confirmation (BACKLINK_GAP_CONFIRM_ABOVE)', () => {
     expect(result.isError).toBeFalsy();
     expect(moz.calls.gap).toHaveLength(1);
     expect(forms).toHaveLength(1);
-    expect(forms[0]!.message).toContain('dataforseo: ~');
+    expect(forms[0]!.message).toContain('dataforseo: up to ');
     expect(forms[0]!.message).toMatch(/2(\.00)? ?USD|\$2/i);
     expect((result.structuredContent as { run_id?: string }).run_id).toMatch(/^run_/);
 

@@ -76,7 +76,9 @@ describe('paid providers behind a loopback fake', () => {
     expect(textOf(result)).toContain('get_backlinks {"target":"a-rival.com","mode":"one_per_domain","provider":"dataforseo"}');
     const quote = await server.call('get_backlinks', { ...pagesCall!.call!.arguments, dry_run: true });
     expect(textOf(quote)).toMatch(/^Dry run/);
-    expect(textOf(quote)).toContain('dataforseo: ~$');
+    // Billed per row returned: the estimate prices the whole limit, so it is a maximum.
+    expect(textOf(quote)).toContain('dataforseo: up to $');
+    expect(textOf(result)).toMatch(/this one costs up to \$[\d.]+ with dataforseo/);
   });
 
   it('a spend quote gives the day\'s spend and budget in the provider\'s unit', async () => {
@@ -88,7 +90,7 @@ describe('paid providers behind a loopback fake', () => {
     });
     const line = textOf(quote).split('\n').find((entry) => entry.startsWith('dataforseo:'));
     // Spent today is what the gap above cost, in dollars, against a $2.5 budget.
-    expect(line).toMatch(/^dataforseo: ~\$[\d.]+ · spent today \$0\.0\d+ of budget \$2\.5$/);
+    expect(line).toMatch(/^dataforseo: up to \$[\d.]+ · spent today \$0\.0\d+ of budget \$2\.5$/);
   });
 });
 
@@ -361,5 +363,29 @@ describe('the cache hit rate in usage', () => {
     await callTool(client, 'backlink_gap', { ...gap, min_competitors: 2 });
     expect(paid.calls.gap).toHaveLength(1);
     expect(text(await callTool(client, 'usage', {}))).toContain('(2 hits, 1 misses since start)');
+  });
+});
+
+describe('an estimate that is a maximum', () => {
+  let runtime: TestRuntime | undefined;
+  let client: Client | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await runtime?.dispose();
+  });
+
+  it('says "up to" where the provider bills per row returned (Moz), "~" where it is a real estimate (DomDetailer)', async () => {
+    runtime = testRuntime({ BACKLINK_GAP_PROVIDER: 'local', MOZ_API_TOKEN: 'moz-token-figures-1234' });
+    client = await connectClient({ service: runtime.service, logger: runtime.logger });
+    const moz = await callTool(client, 'backlink_gap', { your_domain: 'me.com', competitor_domains: ['rival.com'], provider: 'moz', limit: 100, dry_run: true });
+    expect(text(moz)).toContain('moz: up to 500 rows');
+    expect(text(moz)).not.toContain('~500');
+    await client.close();
+    await runtime.dispose();
+    const paid = createFakeProvider('domdetailer', { unit: 'credits', costPerCall: 30 });
+    runtime = testRuntime({ BACKLINK_GAP_PROVIDER: 'local' }, { domdetailer: paid });
+    client = await connectClient({ service: runtime.service, logger: runtime.logger });
+    const domdetailer = await callTool(client, 'backlink_gap', { your_domain: 'me.com', competitor_domains: ['rival.com'], provider: 'domdetailer', dry_run: true });
+    expect(text(domdetailer)).toContain('domdetailer: ~30 credits');
   });
 });
