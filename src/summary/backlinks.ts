@@ -2,7 +2,7 @@
 
 import type { Backlink, BacklinksSummary } from '../domain.js';
 import type { BacklinksOutcome } from '../service/index.js';
-import { nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
+import { authorityText, nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
 import type { ResponseFormat } from './gap.js';
 
 /** Summary entries a concise answer shows (text and structuredContent alike). */
@@ -27,7 +27,7 @@ export function backlinkLine(row: Backlink, format: ResponseFormat, anchors = tr
   const parts = [row.site_only ? `${row.source_domain} (site)` : `${shortUrl(row.source_url)} → ${target}`];
   if (anchors) parts.push(`"${truncate(row.anchor, format === 'detailed' ? 80 : 40)}"`);
   parts.push(row.dofollow === undefined ? 'df?' : row.dofollow ? 'df' : 'nf');
-  if (row.authority !== undefined) parts.push(`a${row.authority}`);
+  if (row.authority !== undefined) parts.push(authorityText(row.authority));
   if (format === 'detailed') {
     if (row.spam_score !== undefined) parts.push(`spam ${row.spam_score}`);
     if (row.first_seen) parts.push(`first ${row.first_seen.slice(0, 10)}`);
@@ -65,9 +65,9 @@ export function renderBacklinks(outcome: BacklinksOutcome, rowCount: number, for
     const edges = summary.counts === 'site_edges';
     lines.push(
       edges
-        ? `top referring domains ${over} (edges, authority): ${shown.map((g) => `${g.domain} ${g.links}e${g.authority !== undefined ? ` a${g.authority}` : ''}`).join('; ')}`
+        ? `top referring domains ${over} (edges, authority): ${shown.map((g) => `${g.domain} ${g.links}e${g.authority !== undefined ? ` ${authorityText(g.authority)}` : ''}`).join('; ')}`
         : `top referring domains ${over} (${summary.referring_domain_count} domains; links/dofollow, authority, best anchor): ${shown
-            .map((g) => `${g.domain} ${g.links}/${g.dofollow ?? '?'}df${g.authority !== undefined ? ` a${g.authority}` : ''}${g.anchor ? ` "${truncate(g.anchor, 30)}"` : ''}`)
+            .map((g) => `${g.domain} ${g.links}/${g.dofollow ?? '?'}df${g.authority !== undefined ? ` ${authorityText(g.authority)}` : ''}${g.anchor ? ` "${truncate(g.anchor, 30)}"` : ''}`)
             .join('; ')}`,
     );
     const anchors = summary.anchors.slice(0, format === 'detailed' ? 10 : CONCISE_ANCHORS);

@@ -53,6 +53,11 @@ export function estimateText(cost: Cost): string {
   return `${cost.up_to ? 'up to ' : '~'}${amountText(cost.amount, cost.unit)}`;
 }
 
+/** Authority as every text shows it: a whole number ("a67"), whatever precision the provider sent. */
+export function authorityText(authority: number): string {
+  return `a${Math.round(authority)}`;
+}
+
 /** An amount in a provider's unit, as a person reads it: "$0.06027", "10 credits", "500 rows". */
 export function amountText(amount: number, unit: Cost['unit']): string {
   if (unit === 'usd') return `$${roundTo(amount, 5)}`;

@@ -4,7 +4,7 @@ import type { Prospect } from '../domain.js';
 import type { GapOutcome } from '../service/index.js';
 import { bestLinkingPage } from '../analysis/prospects.js';
 import { routeHowTo } from '../analysis/routes.js';
-import { amountText, formatCost, nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
+import { amountText, authorityText, formatCost, nextCallText, provenanceLine, shortUrl, truncate } from './format.js';
 import { followText, pageText, relText } from './pages.js';
 
 export type ResponseFormat = 'concise' | 'detailed';
@@ -43,7 +43,7 @@ export function prospectLine(prospect: Prospect, index: number, format: Response
   const parts = [
     `${index + 1}. ${prospect.domain}`,
     String(prospect.score),
-    prospect.authority === undefined ? 'a?' : `a${Math.round(prospect.authority)}`,
+    prospect.authority === undefined ? 'a?' : authorityText(prospect.authority),
     `c${prospect.competitor_overlap}`,
     categoryLabel(prospect.category),
   ];

@@ -8,7 +8,7 @@ import type { ResponseFormat } from './gap.js';
 export function intersectLine(row: IntersectRow, index: number, positives: number, format: ResponseFormat): string {
   const parts = [
     `${index + 1}. ${shortUrl(row.source)}`,
-    row.domain_authority === undefined ? 'auth ?' : `auth ${row.domain_authority}`,
+    row.domain_authority === undefined ? 'auth ?' : `auth ${Math.round(row.domain_authority)}`,
   ];
   if (row.spam_score !== undefined) parts.push(`spam ${row.spam_score}`);
   parts.push(`${row.matching_targets.length}/${positives}: ${row.matching_targets.join(', ')}`);

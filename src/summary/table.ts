@@ -20,7 +20,7 @@ function prospectRows(prospects: readonly Prospect[], first: number, competitorC
     String(first + index + 1),
     p.domain,
     String(p.score),
-    p.authority === undefined ? '?' : String(p.authority),
+    p.authority === undefined ? '?' : String(Math.round(p.authority)),
     `${p.competitor_overlap}/${competitorCount}`,
     p.tier,
     categoryLabel(p.category),

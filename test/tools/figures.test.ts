@@ -389,3 +389,27 @@ describe('an estimate that is a maximum', () => {
     expect(text(domdetailer)).toContain('domdetailer: ~30 credits');
   });
 });
+
+describe('authority in text', () => {
+  let runtime: TestRuntime | undefined;
+  let client: Client | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await runtime?.dispose();
+  });
+
+  it('reads the same in backlink_gap and get_backlinks (whole numbers), the structured value kept as given', async () => {
+    const paid = createFakeProvider('domdetailer', {
+      prospects: [prospect('plumbingblog.com', ['rival.com'], { authority: 66.5 })],
+      backlinks: [{ source_url: 'https://plumbingblog.com/post', source_domain: 'plumbingblog.com', target_url: 'https://rival.com/', anchor: 'rival', dofollow: true, authority: 66.5 }],
+    });
+    runtime = testRuntime({ BACKLINK_GAP_PROVIDER: 'local' }, { domdetailer: paid });
+    client = await connectClient({ service: runtime.service, logger: runtime.logger });
+    const gap = text(await callTool(client, 'backlink_gap', { your_domain: 'me.com', competitor_domains: ['rival.com'], provider: 'domdetailer' }));
+    expect(gap).toMatch(/plumbingblog\.com.* a67\b/);
+    const backlinks = await callTool(client, 'get_backlinks', { target: 'rival.com', provider: 'domdetailer' });
+    expect(text(backlinks)).toMatch(/plumbingblog\.com\/post .* a67\b/);
+    expect(text(backlinks)).not.toContain('a66.5');
+    expect(JSON.stringify(backlinks.structuredContent)).toContain('66.5');
+  });
+});
