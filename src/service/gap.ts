@@ -227,8 +227,11 @@ export function createGap(
       ),
       ...(synthetic && { synthetic }),
       notes,
-      // The same selection continues on the next page.
-      next_call: { tool: 'list_prospects', arguments: { run_id: runId, ...selectionArguments(input), page: 1, per_page: DEFAULTS.perPage } },
+      // The same selection continues at the first row not shown (the run lists them in the same order).
+      next_call: {
+        tool: 'list_prospects',
+        arguments: { run_id: runId, ...selectionArguments(input), ...(shown.length > 0 ? { offset: shown.length } : { page: 1 }), per_page: DEFAULTS.perPage },
+      },
     };
   }
 

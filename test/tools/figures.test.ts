@@ -413,3 +413,24 @@ describe('authority in text', () => {
     expect(JSON.stringify(backlinks.structuredContent)).toContain('66.5');
   });
 });
+
+describe('backlink_gap with nothing cut', () => {
+  it('its next call starts at the first row not shown, not at page 1 again', async () => {
+    const runtime = testRuntime({ BACKLINK_GAP_PROVIDER: 'local' });
+    const client = await connectClient({ service: runtime.service, logger: runtime.logger });
+    try {
+      const result = await callTool(client, 'backlink_gap', { your_domain: 'bluebonnetplumbing.com', competitor_domains: ['austinplumbingco.com', 'capitalcityplumbers.com'], top: 5 });
+      const structured = result.structuredContent as { prospects: Array<{ domain: string }>; next_call: { arguments: Record<string, unknown> } };
+      expect(structured.prospects).toHaveLength(5);
+      expect(structured.next_call.arguments).toMatchObject({ offset: 5 });
+      expect(structured.next_call.arguments).not.toHaveProperty('page');
+      const next = await callTool(client, 'list_prospects', structured.next_call.arguments);
+      const rows = (next.structuredContent as { data: Array<{ domain: string }> }).data.map((row) => row.domain);
+      expect(rows.length).toBeGreaterThan(0);
+      for (const shown of structured.prospects) expect(rows).not.toContain(shown.domain);
+    } finally {
+      await client.close();
+      await runtime.dispose();
+    }
+  });
+});
