@@ -7,19 +7,20 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 /** The one INTEGER column of `sql`'s rows as an Int32Array, sorted ascending. */
 export async function readSortedInt32(connection: DuckDBConnection, sql: string): Promise<Int32Array> {
   const result = await connection.run(sql);
-  let count = 0;
-  for (let index = 0; index < result.chunkCount; index++) count += result.getChunk(index).rowCount;
-  const out = new Int32Array(count);
+  // Chunks and sizes read once: each getter calls into the native binding.
+  const chunks = Array.from({ length: result.chunkCount }, (_, index) => result.getChunk(index));
+  const sizes = chunks.map((chunk) => chunk.rowCount);
+  const out = new Int32Array(sizes.reduce((sum, size) => sum + size, 0));
   let at = 0;
-  for (let index = 0; index < result.chunkCount; index++) {
-    const chunk = result.getChunk(index);
+  chunks.forEach((chunk, index) => {
+    const size = sizes[index]!;
     const vector = chunk.getColumnVector(0);
     // The integer vector holds its values in an Int32Array: copied at once where it is there.
     const items = (vector as unknown as { items?: unknown }).items;
-    if (items instanceof Int32Array && items.length === chunk.rowCount) out.set(items, at);
-    else for (let row = 0; row < chunk.rowCount; row++) out[at + row] = Number(vector.getItem(row));
-    at += chunk.rowCount;
-  }
+    if (items instanceof Int32Array && items.length === size) out.set(items, at);
+    else for (let row = 0; row < size; row++) out[at + row] = Number(vector.getItem(row));
+    at += size;
+  });
   for (let index = 1; index < out.length; index++) {
     if (out[index]! < out[index - 1]!) return out.sort();
   }
