@@ -59,12 +59,7 @@ const envSchema = z.object({
       .optional()
       .transform((value) => value ?? 'persistent'),
   ),
-  BACKLINK_GAP_LOCAL_ENGINE: optionalText.pipe(
-    z
-      .enum(['index', 'duckdb'], { message: 'must be index or duckdb' })
-      .optional()
-      .transform((value) => value ?? 'index'),
-  ),
+  BACKLINK_GAP_LOCAL_ENGINE: optionalText.pipe(z.enum(['index', 'duckdb'], { message: 'must be index or duckdb' }).optional()),
   BACKLINK_GAP_DUCKDB_MEMORY: optionalText.refine((value) => value === undefined || /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value), {
     message: 'must be a size such as 2GB or 512MB',
   }),
@@ -207,9 +202,10 @@ export interface Config {
   /** Shared state (persistent cache tier, runs, ledger, budget holds) for several instances. */
   redis?: { url: string; prefix: string };
   cacheMode: 'persistent' | 'memory' | 'off';
-  /** BACKLINK_GAP_LOCAL_ENGINE: `duckdb` answers local gaps from Parquet converted once into the cache
-   *  (scales past memory, slower per query at 1M links: BENCHMARKS.md); `index` is the in-memory index. */
-  localEngine: 'index' | 'duckdb';
+  /** BACKLINK_GAP_LOCAL_ENGINE: `duckdb` answers local data from Parquet converted once into the
+   *  cache (scales past memory); `index` from the in-memory index. Unset: DuckDB where it is installed
+   *  (the Claude Desktop bundle leaves it out), else the index. */
+  localEngine?: 'index' | 'duckdb';
   /** BACKLINK_GAP_DUCKDB_MEMORY: DuckDB's memory_limit for local data; unset, a quarter of the machine. */
   duckdbMemory?: string;
   /** BACKLINK_GAP_WEBGRAPH_RELEASE: the imported Common Crawl release the commoncrawl provider answers
@@ -336,7 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { comm
     cacheDir: e.BACKLINK_GAP_CACHE_DIR ?? defaultCacheDir(env),
     ...(e.BACKLINK_GAP_REDIS_URL !== undefined && { redis: { url: e.BACKLINK_GAP_REDIS_URL, prefix: e.BACKLINK_GAP_REDIS_PREFIX ?? 'blg' } }),
     cacheMode: e.BACKLINK_GAP_CACHE,
-    localEngine: e.BACKLINK_GAP_LOCAL_ENGINE,
+    ...(e.BACKLINK_GAP_LOCAL_ENGINE !== undefined && { localEngine: e.BACKLINK_GAP_LOCAL_ENGINE }),
     ...(e.BACKLINK_GAP_DUCKDB_MEMORY !== undefined && { duckdbMemory: e.BACKLINK_GAP_DUCKDB_MEMORY }),
     ...(e.BACKLINK_GAP_WEBGRAPH_RELEASE !== undefined && { webgraphRelease: e.BACKLINK_GAP_WEBGRAPH_RELEASE }),
     cacheTtlSeconds: e.BACKLINK_GAP_CACHE_TTL,

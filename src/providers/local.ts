@@ -40,8 +40,10 @@ export function createLocalProvider(options: {
   logger: Logger;
   /** For export ages (tests). */
   now?: () => Date;
-  /** With a cache directory, gap answers come from DuckDB over Parquet converted once into it. */
-  engine?: { cacheDir: string; memoryLimit?: string };
+  /** With a cache directory, answers come from DuckDB over Parquet converted once into it. `exports:
+   *  false` leaves a folder of vendor exports to the index: its load is needed for the exports' notes
+   *  and figures anyway, so the engine would only add a conversion (the default, unless named). */
+  engine?: { cacheDir: string; memoryLimit?: string; exports?: boolean };
 }): Provider {
   const synthetic = options.dataPath === undefined;
   const path = options.dataPath === undefined ? sampleDataPath() : resolve(options.dataPath);
@@ -96,12 +98,14 @@ export function createLocalProvider(options: {
       (await previous?.catch(() => undefined))?.close();
       const files = await resolveDatasetFiles(path, synthetic ? 'the bundled sample path' : undefined);
       exportsFolder = files.format === 'exports';
+      if (exportsFolder && settings.exports === false) return undefined;
       const started = performance.now();
       const { openLocalEngine } = await import('./local/engine/local.js');
       let opened: LocalEngine;
       try {
         opened = await openLocalEngine(identity, { files, load: async () => (await load()).data }, {
-          ...settings,
+          cacheDir: settings.cacheDir,
+          ...(settings.memoryLimit !== undefined && { memoryLimit: settings.memoryLimit }),
           ...(context.signal !== undefined && { signal: context.signal }),
           progress: (message, values) => options.logger.info(message, values),
         });

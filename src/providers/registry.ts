@@ -86,8 +86,14 @@ export function createProviderRegistry(config: Config, deps: RegistryDependencie
         return (await import('./local.js')).createLocalProvider({
           ...(config.dataPath !== undefined && { dataPath: config.dataPath }),
           logger: deps.logger,
-          ...(config.localEngine === 'duckdb' && {
-            engine: { cacheDir: config.cacheDir, ...(config.duckdbMemory !== undefined && { memoryLimit: config.duckdbMemory }) },
+          // Unset, DuckDB answers where it is installed (the bundle leaves it out: the index answers),
+          // except over vendor exports, whose load the answers need anyway.
+          ...((config.localEngine ?? (duckDbInstalled() ? 'duckdb' : 'index')) === 'duckdb' && {
+            engine: {
+              cacheDir: config.cacheDir,
+              exports: config.localEngine === 'duckdb',
+              ...(config.duckdbMemory !== undefined && { memoryLimit: config.duckdbMemory }),
+            },
           }),
         });
       case 'localseodata':

@@ -465,20 +465,49 @@ describe('local engine: two conversions of one dataset at once', () => {
   });
 });
 
-describe('BACKLINK_GAP_LOCAL_ENGINE=duckdb', () => {
-  it('the service answers a gap from Parquet in the cache directory, the same prospects as the index', async () => {
-    const question = { your_domain: YOUR_DOMAIN, competitor_domains: [...COMPETITORS], limit: 50 };
-    const duck = testRuntime({ BACKLINK_GAP_LOCAL_ENGINE: 'duckdb' });
-    const plain = testRuntime();
+describe('BACKLINK_GAP_LOCAL_ENGINE', () => {
+  const question = { your_domain: YOUR_DOMAIN, competitor_domains: [...COMPETITORS], limit: 50 };
+  const parquetIn = async (dir: string) => (await readdir(join(dir, 'local')).catch(() => [])).some((name) => name.startsWith('v3-'));
+
+  it('unset, the service answers a gap from Parquet in the cache directory (DuckDB is installed here), the same prospects as the index', async () => {
+    const duck = testRuntime();
+    const index = testRuntime({ BACKLINK_GAP_LOCAL_ENGINE: 'index' });
     try {
       const answer = (await duck.service.gap(question)) as GapOutcome;
-      const expected = (await plain.service.gap(question)) as GapOutcome;
+      const expected = (await index.service.gap(question)) as GapOutcome;
       expect(answer.top.map((prospect) => prospect.domain)).toEqual(expected.top.map((prospect) => prospect.domain));
       expect(answer.top.length).toBeGreaterThan(0);
-      expect((await readdir(join(duck.dir, 'local'))).some((name) => name.startsWith('v3-'))).toBe(true);
-      await expect(readdir(join(plain.dir, 'local'))).rejects.toThrow();
+      expect(await parquetIn(duck.dir)).toBe(true);
+      expect(await parquetIn(index.dir)).toBe(false);
     } finally {
-      await Promise.all([duck.dispose(), plain.dispose()]);
+      await Promise.all([duck.dispose(), index.dispose()]);
+    }
+  });
+
+  it('unset, a folder of vendor exports is answered by the index (its load is needed anyway); named duckdb, it is converted', async () => {
+    const exportsDir = fixture('exports');
+    const exportsQuestion = { your_domain: 'me.com', competitor_domains: ['rival-a.com', 'rival-b.com'], limit: 50 };
+    const plain = testRuntime({ BACKLINK_GAP_DATA: exportsDir });
+    const duck = testRuntime({ BACKLINK_GAP_DATA: exportsDir, BACKLINK_GAP_LOCAL_ENGINE: 'duckdb' });
+    try {
+      const expected = (await plain.service.gap(exportsQuestion)) as GapOutcome;
+      const answer = (await duck.service.gap(exportsQuestion)) as GapOutcome;
+      expect(answer.top.map((prospect) => prospect.domain)).toEqual(expected.top.map((prospect) => prospect.domain));
+      expect(expected.top.length).toBeGreaterThan(0);
+      expect(await parquetIn(plain.dir)).toBe(false);
+      expect(await parquetIn(duck.dir)).toBe(true);
+    } finally {
+      await Promise.all([plain.dispose(), duck.dispose()]);
+    }
+  });
+
+  it('duckdb, named, converts as the default does', async () => {
+    const duck = testRuntime({ BACKLINK_GAP_LOCAL_ENGINE: 'duckdb' });
+    try {
+      expect(((await duck.service.gap(question)) as GapOutcome).top.length).toBeGreaterThan(0);
+      expect(await parquetIn(duck.dir)).toBe(true);
+    } finally {
+      await duck.dispose();
     }
   });
 });
