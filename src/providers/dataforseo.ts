@@ -505,17 +505,19 @@ export function createDataForSeoProvider(settings: DataForSeoSettings, deps: Ada
     balance,
     estimate(operation: Operation): Cost {
       const call = (rows: number) => PRICE_PER_REQUEST + PRICE_PER_ROW * clampLimit(rows);
+      // Billed per row returned: each call priced at its limit in full is the most it can cost.
+      const most = (amount: number): Cost => ({ ...usd(amount), up_to: true });
       switch (operation.kind) {
         case 'backlinks':
-          return usd(call(operation.query.limit));
+          return most(call(operation.query.limit));
         case 'gap': {
           const { competitor_domains: competitors, min_competitors: min, limit } = operation.query;
           // Plus one bulk_ranks call for the kept prospects' own ranks (priced like the Backlinks API).
-          return usd(callsFor(competitors.length, min) * call(limit) + (bulkRanks ? call(limit) : 0));
+          return most(callsFor(competitors.length, min) * call(limit) + (bulkRanks ? call(limit) : 0));
         }
         case 'intersect': {
           const { positive_targets: positives, min_matching_targets: min, limit } = operation.query;
-          return usd(callsFor(positives.length, min) * call(limit) + (bulkRanks ? call(limit) : 0));
+          return most(callsFor(positives.length, min) * call(limit) + (bulkRanks ? call(limit) : 0));
         }
       }
     },

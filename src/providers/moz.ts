@@ -282,7 +282,8 @@ export function createMozProvider(settings: MozSettings, deps: AdapterDependenci
     intersect,
     estimate(operation: Operation): Cost {
       if (operation.kind === 'backlinks') return rows(0);
-      return rows(ROWS_PER_RESULT * Math.min(operation.query.limit, MAX_ROWS_PER_QUERY));
+      // Moz bills the rows it returns: the limit in full is the most a call can cost.
+      return { ...rows(ROWS_PER_RESULT * Math.min(operation.query.limit, MAX_ROWS_PER_QUERY)), up_to: true };
     },
     close: () => http.close(),
   };

@@ -125,7 +125,8 @@ export interface Provider {
   /** Sources linking to at least `min_matching_targets` positives and to no negative. */
   intersect?(query: IntersectQuery, context: CallContext): Promise<IntersectResult>;
 
-  /** Estimated cost of an operation before it is made, for the budget guard and `dry_run`. */
+  /** Estimated cost of an operation before it is made, for the budget guard and `dry_run`; `up_to`
+   *  where the amount is the most it can cost (billed per row returned), not a guess. */
   estimate(operation: Operation): Cost;
 
   /** The account's remaining balance, where the provider offers it. */

@@ -13,14 +13,6 @@ import { cacheKey } from '../cache/key.js';
 import type { CallContext, Operation, Pieces, Provider } from '../providers/provider.js';
 import type { CallOptions, Provenance, ServiceDependencies, Stored } from './types.js';
 
-/** Providers that bill per row returned: their estimate prices the limit in full, so it is a maximum. */
-const BILLED_PER_ROW: ReadonlySet<ProviderName> = new Set(['moz', 'dataforseo']);
-
-/** A provider's estimate as a quote states it: marked `up_to` where it is a maximum, not a guess. */
-export function quoted(cost: Cost): Cost {
-  return BILLED_PER_ROW.has(cost.provider) && cost.amount > 0 ? { ...cost, up_to: true } : cost;
-}
-
 export interface PaidOutcome<T> {
   result: T;
   cached: boolean;
@@ -154,11 +146,12 @@ export function createSpending(deps: ServiceDependencies): Spending {
           const cached = hit !== undefined && accept(hit.value);
           const outdated = hit === undefined && cache.outdated(key);
           const budget = registry.dailyBudget(provider.name);
-          const estimate = quoted(provider.estimate(operation));
+          // Marked up_to by the adapter where it is a maximum (billed per row returned), not a guess.
+          const estimate = provider.estimate(operation);
           const held = budget === undefined ? 0 : await ledger.held(provider.name, estimate.unit).catch(() => 0);
           return {
             provider: provider.name,
-            estimate: cached ? { ...provider.estimate(operation), amount: 0 } : estimate,
+            estimate: cached ? { amount: 0, unit: estimate.unit, provider: estimate.provider } : estimate,
             cached,
             ...(outdated && { outdated: true as const }),
             ...(budget !== undefined && { daily_budget: budget }),

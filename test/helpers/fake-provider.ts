@@ -11,7 +11,7 @@ import type {
   ProspectCore,
   ProviderName,
 } from '../../src/domain.js';
-import type { CallContext, Operation, Provider } from '../../src/providers/provider.js';
+import type { CallContext, Provider } from '../../src/providers/provider.js';
 
 export interface FakeProvider extends Provider {
   calls: { gap: GapQuery[]; backlinks: BacklinksQuery[]; intersect: IntersectQuery[] };
@@ -25,7 +25,7 @@ export function prospect(domain: string, competitors: string[], extra: Partial<P
 
 export function createFakeProvider(
   name: ProviderName,
-  options: { prospects?: ProspectCore[]; backlinks?: Backlink[]; unit?: 'credits' | 'usd' | 'rows'; costPerCall?: number } = {},
+  options: { prospects?: ProspectCore[]; backlinks?: Backlink[]; unit?: 'credits' | 'usd' | 'rows'; costPerCall?: number; upTo?: true } = {},
 ): FakeProvider {
   const unit = options.unit ?? 'credits';
   const costPerCall = options.costPerCall ?? 10;
@@ -45,7 +45,8 @@ export function createFakeProvider(
       pricing: `${costPerCall} ${unit} a call`,
       account: `acct-${name}`,
     }),
-    estimate: (operation: Operation) => ({ amount: costPerCall * (operation.kind === 'gap' ? 1 : 1), unit, provider: name }),
+    // upTo: the estimate is a maximum, as a provider billed per row returned marks it.
+    estimate: () => ({ amount: costPerCall, unit, provider: name, ...(options.upTo && { up_to: true as const }) }),
     gapAnswer: async (query) => {
       const matching = prospects
         .map((p) => ({ ...p, competitors: p.competitors.filter((c) => query.competitor_domains.includes(c)) }))

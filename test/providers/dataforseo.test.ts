@@ -589,7 +589,7 @@ describe('dataforseo balance, describe and estimate', () => {
     expect(description).toMatchObject({ unit: 'usd', configured: true });
     expect(description.pricing).toMatch(/^\$0\.02 a request \+ \$0\.00003 a row; gap and intersect add one bulk_ranks request/);
     expect(JSON.stringify(description)).not.toContain(PASSWORD);
-    expect(provider.estimate({ kind: 'backlinks', query: { ...backlinksQuery, limit: 1000 } })).toEqual({ amount: 0.05, unit: 'usd', provider: 'dataforseo' });
+    expect(provider.estimate({ kind: 'backlinks', query: { ...backlinksQuery, limit: 1000 } })).toEqual({ amount: 0.05, unit: 'usd', provider: 'dataforseo', up_to: true });
     const three = { your_domain: 'mysite.com', competitor_domains: ['a.com', 'b.com', 'c.com'], limit: 100, min_competitors: 1 };
     // One domain_intersection call per competitor (or one for all), plus one bulk_ranks call.
     expect(provider.estimate({ kind: 'gap', query: three }).amount).toBe(0.092);

@@ -423,7 +423,7 @@ describe('moz auth and errors', () => {
 
   it('estimates 5 rows per requested row, capped at the 500 Moz returns', () => {
     const provider = createMozProvider({ token: TOKEN, baseUrl: ORIGIN }, { logger: silent });
-    expect(provider.estimate({ kind: 'intersect', query: { ...intersectQuery, limit: 120 } })).toEqual({ amount: 600, unit: 'rows', provider: 'moz' });
+    expect(provider.estimate({ kind: 'intersect', query: { ...intersectQuery, limit: 120 } })).toEqual({ amount: 600, unit: 'rows', provider: 'moz', up_to: true });
     expect(provider.estimate({ kind: 'gap', query: { ...gapQuery, limit: 1000 } }).amount).toBe(2500);
     expect(provider.describe()).toMatchObject({ unit: 'rows', pricing: 'link_intersect: 5 rows per returned row' });
   });

@@ -18,7 +18,7 @@ function runtimeWith(paid: boolean, env: Record<string, string> = {}): TestRunti
       prospect(`site-${i}.com`, COMPETITORS.slice(0, 1 + (i % 2)), { authority: 40 + i, backlinks: 6, dofollow_links: 2, by_competitor: { 'a.com': { links: 4 } } }),
     ),
   });
-  const dataforseo = createFakeProvider('dataforseo', { unit: 'usd', costPerCall: 0.02, backlinks: backlinkRows(5, 'a.com') });
+  const dataforseo = createFakeProvider('dataforseo', { unit: 'usd', costPerCall: 0.02, upTo: true, backlinks: backlinkRows(5, 'a.com') });
   return testRuntime(env, { localseodata, ...(paid && { dataforseo }) });
 }
 
@@ -75,7 +75,7 @@ describe('backlink_gap with provider "all" and no linking pages', () => {
     const rows = (name: string) => Array.from({ length: 3 }, (_, i) => prospect(`${['austin', 'texas', 'river'][i]}${name}news.com`, COMPETITORS, { authority: 40 + i, spam_score: 1 }));
     const localseodata = createFakeProvider('localseodata', { prospects: rows('lsd') });
     const oneclickseo = createFakeProvider('oneclickseo', { prospects: rows('ocs') });
-    const dataforseo = createFakeProvider('dataforseo', { unit: 'usd', costPerCall: 0.02, backlinks: backlinkRows(5, 'a.com') });
+    const dataforseo = createFakeProvider('dataforseo', { unit: 'usd', costPerCall: 0.02, upTo: true, backlinks: backlinkRows(5, 'a.com') });
     runtime = testRuntime({}, { localseodata, oneclickseo, dataforseo });
     dataforseo.gapAnswer = async () => ({ prospects: [], total_prospects: 0, cost: { amount: 0.02, unit: 'usd', provider: 'dataforseo' } });
     const outcome = await runtime.service.gap({ your_domain: 'me.com', competitor_domains: COMPETITORS, provider: 'all' });

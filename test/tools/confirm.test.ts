@@ -23,6 +23,7 @@ async function setUp(env: Record<string, string>, cost: number, answer?: ElicitR
   const moz = createFakeProvider('dataforseo', {
     unit: 'usd',
     costPerCall: cost,
+    upTo: true,
     prospects: [prospect('blog.example', ['rival.com'])],
     backlinks: backlinkRows(5, 'rival.com'),
   });
