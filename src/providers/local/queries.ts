@@ -717,10 +717,11 @@ function backlinksSummary(
 ): BacklinksSummary {
   const rank = data.domainAuthorityRank;
   const links = (domain: number) => tally[(domain << 2) + 1]!;
-  const topDomains = domains
-    .sort((left, right) => links(right) - links(left) || rank[right]! - rank[left]! || compareText(data.domainName(left), data.domainName(right)))
-    .slice(0, SUMMARY_DOMAINS)
-    .map((domain) => {
+  // Only the top few are shown: selected, not every referring domain and anchor sorted (that full
+  // sort, with a string made per comparison, was most of a large target's get_backlinks).
+  const topDomains = selectTop(domains, domains.length, SUMMARY_DOMAINS, (left, right) =>
+    links(right) - links(left) || rank[right]! - rank[left]! || compareText(data.domainName(left), data.domainName(right)),
+  ).map((domain) => {
       const anchor = data.anchor(data.linkAnchor[tally[(domain << 2) + 3]!]!).trim();
       const { authority } = domainFigures(data, domain);
       return {
@@ -732,10 +733,9 @@ function backlinksSummary(
       };
     });
   const anchorText = (group: number) => data.anchor(data.linkAnchor[anchors.link[group]!]!).trim().toLowerCase();
-  const topAnchors = groups
-    .sort((left, right) => anchors.count[right]! - anchors.count[left]! || compareText(anchorText(left), anchorText(right)))
-    .slice(0, SUMMARY_ANCHORS)
-    .map((group) => ({ anchor: anchorText(group), links: anchors.count[group]! }));
+  const topAnchors = selectTop(groups, groups.length, SUMMARY_ANCHORS, (left, right) => anchors.count[right]! - anchors.count[left]! || compareText(anchorText(left), anchorText(right))).map(
+    (group) => ({ anchor: anchorText(group), links: anchors.count[group]! }),
+  );
   return {
     covered_links: covered,
     covers: 'matching',
