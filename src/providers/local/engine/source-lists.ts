@@ -3,24 +3,17 @@
 // pass (rankSources) instead of a SQL hash aggregate.
 
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { chunksOf, int32Column } from './duckdb.js';
 
 /** The one INTEGER column of `sql`'s rows as an Int32Array, sorted ascending. */
 export async function readSortedInt32(connection: DuckDBConnection, sql: string): Promise<Int32Array> {
-  const result = await connection.run(sql);
-  // Chunks and sizes read once: each getter calls into the native binding.
-  const chunks = Array.from({ length: result.chunkCount }, (_, index) => result.getChunk(index));
-  const sizes = chunks.map((chunk) => chunk.rowCount);
-  const out = new Int32Array(sizes.reduce((sum, size) => sum + size, 0));
+  const chunks = chunksOf(await connection.run(sql));
+  const out = new Int32Array(chunks.reduce((sum, { size }) => sum + size, 0));
   let at = 0;
-  chunks.forEach((chunk, index) => {
-    const size = sizes[index]!;
-    const vector = chunk.getColumnVector(0);
-    // The integer vector holds its values in an Int32Array: copied at once where it is there.
-    const items = (vector as unknown as { items?: unknown }).items;
-    if (items instanceof Int32Array && items.length === size) out.set(items, at);
-    else for (let row = 0; row < size; row++) out[at + row] = Number(vector.getItem(row));
+  for (const { chunk, size } of chunks) {
+    out.set(int32Column(chunk.getColumnVector(0), size), at);
     at += size;
-  });
+  }
   for (let index = 1; index < out.length; index++) {
     if (out[index]! < out[index - 1]!) return out.sort();
   }
@@ -34,20 +27,13 @@ export async function readSortedInt32(connection: DuckDBConnection, sql: string)
  * with no rows gets an empty list.
  */
 export async function readSortedInt32ByKey(connection: DuckDBConnection, sql: string, keys: readonly number[]): Promise<Map<number, Int32Array>> {
-  const result = await connection.run(sql);
-  const columnOf = (vector: { getItem(row: number): unknown }, rowCount: number): Int32Array => {
-    const items = (vector as unknown as { items?: unknown }).items;
-    if (items instanceof Int32Array && items.length === rowCount) return items;
-    return Int32Array.from({ length: rowCount }, (_, row) => Number(vector.getItem(row)));
-  };
   // Rows of one key come in runs (the file is sorted by key): each run is counted, then copied at once.
   // A run holds its chunk, whose memory its values are a view of, until they are copied.
   const runs: Array<{ key: number; sources: Int32Array; chunk: unknown }> = [];
   const sizes = new Map<number, number>(keys.map((key) => [key, 0]));
-  for (let index = 0; index < result.chunkCount; index++) {
-    const chunk = result.getChunk(index);
-    const chunkKeys = columnOf(chunk.getColumnVector(0), chunk.rowCount);
-    const sources = columnOf(chunk.getColumnVector(1), chunk.rowCount);
+  for (const { chunk, size } of chunksOf(await connection.run(sql))) {
+    const chunkKeys = int32Column(chunk.getColumnVector(0), size);
+    const sources = int32Column(chunk.getColumnVector(1), size);
     for (let start = 0; start < chunkKeys.length; ) {
       const key = chunkKeys[start]!;
       let end = start + 1;
@@ -112,6 +98,19 @@ export class SourceLists {
 
 const EXCLUDED = 0x80;
 
+export interface RankOptions {
+  min: number;
+  byCount: boolean;
+  offset: number;
+  limit: number;
+}
+
+/** The sources of a page, with the positions of the lists holding each, and how many qualify in all. */
+export interface Ranked {
+  total: number;
+  rows: Array<{ source: number; lists: number[] }>;
+}
+
 /**
  * Sources in `lists` (each sorted ascending: one target's referring sites) found in at least `min` of
  * them, in none of `excluded` and not among `excludedIds`, ranked by how many lists hold them (when
@@ -124,8 +123,8 @@ export function rankSources(
   lists: readonly Int32Array[],
   excluded: readonly Int32Array[],
   excludedIds: readonly number[],
-  options: { min: number; byCount: boolean; offset: number; limit: number },
-): { total: number; rows: Array<{ source: number; lists: number[] }> } {
+  options: RankOptions,
+): Ranked {
   if (lists.length >= EXCLUDED) throw new Error('at most 127 lists');
   let listed = 0;
   for (const list of [...lists, ...excluded]) listed += list.length;
@@ -212,8 +211,8 @@ function rankDense(
   lists: readonly Int32Array[],
   excluded: readonly Int32Array[],
   excludedIds: readonly number[],
-  options: { min: number; byCount: boolean; offset: number; limit: number },
-): { total: number; rows: Array<{ source: number; lists: number[] }> } {
+  options: RankOptions,
+): Ranked {
   for (const list of excluded) for (let index = 0; index < list.length; index++) counts[list[index]!] = EXCLUDED;
   for (const id of excludedIds) counts[id] = EXCLUDED;
   for (const list of lists) {
@@ -247,19 +246,21 @@ function rankDense(
   return { total, rows: withLists(chosen.slice(options.offset, wanted), lists) };
 }
 
+/** Where `value` is in the ascending `list`, or -1. */
+export function indexIn(list: ArrayLike<number>, value: number): number {
+  let low = 0;
+  let high = list.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const found = list[middle]!;
+    if (found === value) return middle;
+    if (found < value) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
 /** Each chosen source with the positions of the lists holding it. */
-function withLists(chosen: number[], lists: readonly Int32Array[]): Array<{ source: number; lists: number[] }> {
-  const contains = (list: Int32Array, value: number) => {
-    let low = 0;
-    let high = list.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      const found = list[middle]!;
-      if (found === value) return true;
-      if (found < value) low = middle + 1;
-      else high = middle - 1;
-    }
-    return false;
-  };
-  return chosen.map((source) => ({ source, lists: lists.flatMap((list, position) => (contains(list, source) ? [position] : [])) }));
+function withLists(chosen: number[], lists: readonly Int32Array[]): Ranked['rows'] {
+  return chosen.map((source) => ({ source, lists: lists.flatMap((list, position) => (indexIn(list, source) !== -1 ? [position] : [])) }));
 }
